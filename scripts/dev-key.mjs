@@ -1,0 +1,41 @@
+// Makes the local development issuer's signing key on first run (git-ignored, never committed)
+// and writes its public JWKS into .dev.vars, where `wrangler dev` reads it as AUTH_JWKS.
+// Imported by scripts/token.mjs, so `npm start` and `npm run token` work in either order.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { exportJWK, generateKeyPair } from "jose";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const keyFile = resolve(root, ".dev/issuer-key.json");
+const devVarsFile = resolve(root, ".dev.vars");
+export const DEV_ISSUER = "urn:instant-notifications:dev-issuer";
+
+/** Returns the private JWK of the development issuer, creating it (and .dev.vars) when missing. */
+export async function ensureDevKey() {
+  let privateJwk;
+  if (existsSync(keyFile)) {
+    privateJwk = JSON.parse(readFileSync(keyFile, "utf8"));
+  } else {
+    const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+    privateJwk = { ...(await exportJWK(privateKey)), alg: "ES256", use: "sig", kid: `dev-${Date.now()}` };
+    mkdirSync(dirname(keyFile), { recursive: true });
+    writeFileSync(keyFile, JSON.stringify(privateJwk, null, 2) + "\n", { mode: 0o600 });
+  }
+  writeDevVars(privateJwk);
+  return privateJwk;
+}
+
+function writeDevVars(privateJwk) {
+  const { d: _private, ...publicJwk } = privateJwk;
+  const line = `AUTH_JWKS='${JSON.stringify({ keys: [publicJwk] })}'`; // single quotes: dotenv keeps it literal
+  const existing = existsSync(devVarsFile) ? readFileSync(devVarsFile, "utf8").split("\n") : [];
+  const kept = existing.filter((l) => l.trim() !== "" && !l.startsWith("AUTH_JWKS="));
+  const next = [...kept, line].join("\n") + "\n";
+  if (next !== existing.join("\n")) writeFileSync(devVarsFile, next);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await ensureDevKey();
+  console.error(`development issuer key: ${keyFile}`);
+}
