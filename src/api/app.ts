@@ -1,0 +1,83 @@
+// The HTTP API: routes, auth, the OpenAPI document and the one place failures become problem+json.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { BASE_PATH, type AppEnv } from "./context";
+import { docsPage } from "./docs-page";
+import { requireToken, traceAndNoStore } from "./middleware";
+import { ApiError, PROBLEM_CODES, problemBody, validationErrors } from "./problem";
+import { registerOrderRoutes } from "./routes/orders";
+import { registerShipmentRoutes } from "./routes/shipments";
+
+const OPENAPI_INFO = {
+  openapi: "3.1.0",
+  info: {
+    title: "Instant notifications API",
+    version: "1.0.0",
+    description:
+      "One SMS or one email to one recipient, now, exactly once; a drop-in for the Altinn Notifications instant endpoints. " +
+      "Problem codes: " +
+      Object.entries(PROBLEM_CODES)
+        .map(([code, text]) => `${code}: ${text}`)
+        .join(" "),
+  },
+};
+
+export function newApp() {
+  const app = new OpenAPIHono<AppEnv>({
+    // Schema failures become one 400 problem with `errors` keyed by JSON path.
+    defaultHook: (result) => {
+      if (!result.success) throw new ApiError(400, { detail: "Validation failed.", errors: validationErrors(result.error.issues) });
+    },
+  });
+
+  app.use("*", traceAndNoStore);
+  app.use(`${BASE_PATH}/*`, requireToken);
+
+  app.get("/health", (c) => c.json({ status: "ok" }));
+  registerOrderRoutes(app);
+  registerShipmentRoutes(app);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.doc31("/openapi.json", OPENAPI_INFO);
+  app.get("/docs", async (c) => {
+    const document = app.getOpenAPI31Document(OPENAPI_INFO);
+    return c.html(docsPage(document));
+  });
+
+  // Hono answers 404 for a known path with the wrong method; say 405 and which methods exist.
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0) throw new ApiError(405, { detail: `Use ${allowed.join(", ")}.`, headers: { Allow: allowed.join(", ") } });
+    throw new ApiError(404, { detail: "No such resource." });
+  });
+
+  app.onError((error, c) => {
+    const traceId = c.get("traceId") ?? crypto.randomUUID();
+    let status = 500;
+    let options: ApiError["options"] = {};
+    if (error instanceof ApiError) {
+      status = error.status;
+      options = error.options;
+    } else if (error instanceof HTTPException) {
+      status = error.status;
+    } else {
+      // The detail stays in the log (by trace id), never in the answer.
+      console.error(JSON.stringify({ event: "unhandled_error", traceId, error: String(error) }));
+    }
+    return new Response(JSON.stringify(problemBody(status, traceId, options)), {
+      status,
+      headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store", ...options.headers },
+    });
+  });
+  return app;
+}
+
+function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === "ALL") continue;
+    const pattern = new RegExp(`^${route.path.replace(/:[^/]+/g, "[^/]+").replace(/\*/g, ".*")}$`);
+    if (pattern.test(path)) methods.add(route.method);
+  }
+  return [...methods];
+}

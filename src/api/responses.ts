@@ -1,0 +1,23 @@
+// OpenAPI response entries shared by the routes, so every status and problem code is documented once.
+import { ProblemSchema } from "../orders/schemas";
+
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: ProblemSchema } },
+});
+
+export const problemResponses = {
+  400: problem("Validation failed; `errors` is keyed by the JSON path of each field. Nothing was stored."),
+  401: problem("No, malformed, expired or badly signed bearer token (with `WWW-Authenticate: Bearer`)."),
+  403: problem("The token lacks the scope `altinn:serviceowner/notifications.create` or the `urn:altinn:org` claim."),
+};
+
+export const orderProblemResponses = {
+  ...problemResponses,
+  413: problem("The body is larger than 256 KiB."),
+  415: problem("The body is not JSON (`Content-Type` must be `application/json`)."),
+  422: problem("Code `NOT-10001`: the idempotencyId was already used by this organisation for a different request."),
+  503: problem("Code `NOT-00004`: a dependency (database or queue) failed; nothing was registered; safe to retry."),
+};
+
+export const notFoundResponse = { 404: problem("Code `NOT-00003`: no such shipment for the caller's organisation.") };

@@ -1,0 +1,90 @@
+// POST /future/orders/instant/{sms,email} and the deprecated /future/orders/instant.
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { toEmailOrder, toSmsOrder, type Order, type OrderDefaults } from "../../orders/order";
+import { orderStub } from "../../orders/order-key";
+import { DeprecatedSmsOrderSchema, EmailOrderSchema, OrderResponseSchema, SmsOrderSchema } from "../../orders/schemas";
+import { BASE_PATH, type AppContext, type AppEnv } from "../context";
+import { jsonBody } from "../middleware";
+import { ApiError } from "../problem";
+import { orderProblemResponses } from "../responses";
+
+const SMS_PATH = `${BASE_PATH}/future/orders/instant/sms`;
+// RFC 9745: deprecated since 2026-01-01; RFC 8594's successor link.
+const DEPRECATION_HEADERS = { Deprecation: "@1767225600", Link: `<${SMS_PATH}>; rel="successor-version"` };
+
+const registered = {
+  201: {
+    description: "Registered and handed to delivery (not yet delivered). `Location` points at the shipment.",
+    headers: { Location: { schema: { type: "string" as const }, description: "The shipment's URL." } },
+    content: { "application/json": { schema: OrderResponseSchema } },
+  },
+  200: {
+    description: "The same request was already registered under this idempotencyId: the identical body.",
+    content: { "application/json": { schema: OrderResponseSchema } },
+  },
+};
+
+const orderRoute = <S extends typeof SmsOrderSchema | typeof EmailOrderSchema | typeof DeprecatedSmsOrderSchema>(
+  path: string,
+  schema: S,
+  summary: string,
+  deprecated = false,
+) =>
+  createRoute({
+    method: "post",
+    path,
+    summary,
+    deprecated,
+    tags: ["Orders"],
+    security: [{ Bearer: [] }],
+    middleware: jsonBody,
+    request: { body: { required: true, content: { "application/json": { schema } } } },
+    responses: { ...registered, ...orderProblemResponses },
+  });
+
+function defaults(c: AppContext): OrderDefaults {
+  return { smsSender: c.env.DEFAULT_SMS_SENDER, emailSender: c.env.DEFAULT_EMAIL_SENDER };
+}
+
+async function register(c: AppContext, order: Order, extraHeaders: Record<string, string> = {}) {
+  const org = c.get("org");
+  let outcome;
+  try {
+    outcome = await orderStub(c.env, org, order.idempotencyId).register(org, order);
+  } catch (error) {
+    console.error(JSON.stringify({ event: "register.order_object_failed", traceId: c.get("traceId"), error: String(error) }));
+    outcome = { kind: "unavailable" } as const;
+  }
+  switch (outcome.kind) {
+    case "created":
+      return c.json(outcome.response, 201, {
+        ...extraHeaders,
+        Location: `${BASE_PATH}/future/shipment/${outcome.response.notification.shipmentId}`,
+      });
+    case "replayed":
+      return c.json(outcome.response, 200, extraHeaders);
+    case "conflict":
+      throw new ApiError(422, {
+        code: "NOT-10001",
+        detail: "This idempotencyId was already used for a different request. Use a new idempotencyId for a new message.",
+      });
+    case "unavailable":
+      throw new ApiError(503, { code: "NOT-00004", detail: "A dependency failed; nothing was registered. Retry with the same idempotencyId." });
+  }
+}
+
+export function registerOrderRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(orderRoute(SMS_PATH, SmsOrderSchema, "Send one SMS to one recipient, now"), (c) =>
+    register(c, toSmsOrder(c.req.valid("json"), defaults(c))),
+  );
+  app.openapi(orderRoute(`${BASE_PATH}/future/orders/instant/email`, EmailOrderSchema, "Send one email to one recipient, now"), (c) =>
+    register(c, toEmailOrder(c.req.valid("json"), defaults(c))),
+  );
+  app.openapi(
+    orderRoute(`${BASE_PATH}/future/orders/instant`, DeprecatedSmsOrderSchema, "Deprecated: use /future/orders/instant/sms", true),
+    (c) => {
+      const { recipient, ...rest } = c.req.valid("json");
+      return register(c, toSmsOrder({ ...rest, recipientSms: recipient.recipientSms }, defaults(c)), DEPRECATION_HEADERS);
+    },
+  );
+}

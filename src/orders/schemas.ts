@@ -1,0 +1,148 @@
+// The request schemas, written once: they validate, type the handlers and describe the OpenAPI document.
+// Cross-field and library-backed rules (phone numbers, segments, addresses) are plain functions
+// beside this file; the schemas only call them.
+import { z } from "@hono/zod-openapi";
+import { isValidEmailAddress } from "./email-address";
+import { normalizePhoneNumber } from "./phone-number";
+import { countSmsSegments, MAX_SMS_SEGMENTS } from "./sms-segments";
+import { isValidSmsSender } from "./sms-sender";
+
+export const MIN_TTL_SECONDS = 60;
+export const MAX_TTL_SECONDS = 172_800;
+
+const notBlank = (max?: number) =>
+  (max === undefined ? z.string() : z.string().max(max, `At most ${max} characters.`)).refine(
+    (v) => v.trim().length > 0,
+    "Must not be blank.",
+  );
+
+const idempotencyId = notBlank(255).openapi({
+  description: "The caller's key for this order; with the caller's organisation it makes registration exactly-once.",
+  example: "94e9d0f6-5c5a-4a47-9a2f-0e4f2b1a7c11",
+});
+const sendersReference = z
+  .string()
+  .max(255, "At most 255 characters.")
+  .optional()
+  .openapi({ description: "The caller's own reference, echoed back.", example: "otp-login-1234" });
+
+export const RecipientSmsSchema = z
+  .object({
+    phoneNumber: z
+      .string()
+      .superRefine((value, ctx) => {
+        const result = normalizePhoneNumber(value);
+        if (!result.ok) ctx.addIssue({ code: "custom", message: result.message });
+      })
+      .openapi({ description: "International number starting with + or 00; stored and sent in E.164.", example: "+4799999999" }),
+    timeToLiveInSeconds: z
+      .number()
+      .int("Must be an integer.")
+      .min(MIN_TTL_SECONDS, `At least ${MIN_TTL_SECONDS}.`)
+      .max(MAX_TTL_SECONDS, `At most ${MAX_TTL_SECONDS}.`)
+      .openapi({ description: "Deadline for hand-over, counted from registration.", example: 120 }),
+    smsSettings: z.object({
+      sender: z
+        .string()
+        .refine(isValidSmsSender, "1 to 11 letters, digits or spaces with at least one letter, or a number of at most 15 digits.")
+        .optional()
+        .openapi({ description: "Sender id; the configured default when left out.", example: "Altinn" }),
+      body: notBlank()
+        .refine((v) => countSmsSegments(v).segments <= MAX_SMS_SEGMENTS, `At most ${MAX_SMS_SEGMENTS} SMS segments.`)
+        .openapi({ description: "The message text (GSM-7 or UCS-2), at most 16 segments.", example: "Your code is 428516" }),
+    }),
+  })
+  .openapi("RecipientSms");
+
+export const SmsOrderSchema = z
+  .object({ idempotencyId, sendersReference, recipientSms: RecipientSmsSchema })
+  .openapi("InstantSmsOrderRequest");
+
+export const DeprecatedSmsOrderSchema = z
+  .object({ idempotencyId, sendersReference, recipient: z.object({ recipientSms: RecipientSmsSchema }) })
+  .openapi("InstantNotificationOrderRequest");
+
+const emailAddress = (description: string) =>
+  z
+    .string()
+    .max(254, "At most 254 characters.")
+    .refine(isValidEmailAddress, "Not a valid email address.")
+    .openapi({ description, example: "user@example.com" });
+
+const CONTENT_TYPES = { plain: "Plain", html: "Html", "0": "Plain", "1": "Html" } as const;
+export type EmailContentType = "Plain" | "Html";
+
+export const RecipientEmailSchema = z
+  .object({
+    emailAddress: emailAddress("The recipient's address."),
+    emailSettings: z.object({
+      subject: notBlank(255)
+        .refine((v) => !/[\r\n]/.test(v), "Must not contain CR or LF.")
+        .openapi({ example: "One-time code" }),
+      body: notBlank().openapi({ example: "<p>Your code is 428516</p>" }),
+      senderEmailAddress: emailAddress("Sender address; the configured default when left out.").optional(),
+      contentType: z
+        .union([z.string(), z.number()])
+        .refine((v) => String(v).toLowerCase() in CONTENT_TYPES, "Must be Plain or Html (or 0 or 1).")
+        .optional()
+        .openapi({ description: "Plain (default) or Html, case-insensitive; 0 and 1 also accepted.", example: "Html" }),
+    }),
+  })
+  .openapi("RecipientEmail");
+
+export const EmailOrderSchema = z
+  .object({ idempotencyId, sendersReference, recipientEmail: RecipientEmailSchema })
+  .openapi("InstantEmailOrderRequest");
+
+export function contentTypeOf(value: string | number | undefined): EmailContentType {
+  return value === undefined ? "Plain" : (CONTENT_TYPES[String(value).toLowerCase() as keyof typeof CONTENT_TYPES] ?? "Plain");
+}
+
+export const OrderResponseSchema = z
+  .object({
+    notificationOrderId: z.uuid(),
+    notification: z.object({ shipmentId: z.uuid(), sendersReference: z.string().optional() }),
+  })
+  .openapi("InstantNotificationOrderResponse");
+
+const RecipientStatusSchema = z.object({
+  type: z.enum(["SMS", "Email"]),
+  destination: z.string(),
+  status: z.string().openapi({ example: "SMS_Delivered" }),
+  lastUpdate: z.string().openapi({ example: "2024-09-30T08:25:13Z" }),
+});
+
+export const ShipmentSchema = z
+  .object({
+    shipmentId: z.uuid(),
+    sendersReference: z.string().optional(),
+    type: z.literal("Instant"),
+    status: z.string().openapi({ example: "Order_Completed" }),
+    lastUpdate: z.string(),
+    recipients: z.array(RecipientStatusSchema),
+  })
+  .openapi("ShipmentDeliveryManifest");
+
+export const FeedEntrySchema = z
+  .object({
+    sequenceNumber: z.number().int(),
+    shipmentId: z.uuid(),
+    sendersReference: z.string().optional(),
+    shipmentType: z.literal("Instant"),
+    status: z.string(),
+    lastUpdate: z.string(),
+    recipients: z.array(RecipientStatusSchema.omit({ type: true })),
+  })
+  .openapi("ShipmentFeedEntry");
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().optional(),
+    detail: z.string().optional(),
+    traceId: z.string(),
+    errors: z.record(z.string(), z.array(z.string())).optional(),
+  })
+  .openapi("ProblemDetails");

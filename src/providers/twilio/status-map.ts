@@ -1,0 +1,96 @@
+// Twilio answers → contract statuses (PROVIDERS.md §1, "Mapping").
+
+import type { SMS_FINAL, SmsStatus } from "../../status/statuses";
+import { lookup, type ProviderOutcome } from "../outcome";
+
+type SmsFinal = (typeof SMS_FINAL)[number];
+export type SmsOutcome = ProviderOutcome<SmsStatus>;
+
+/** Error codes of a rejected create (HTTP 400) that say something about the recipient. */
+const SEND_ERROR_STATUS: Readonly<Record<string, SmsFinal>> = {
+  "21211": "SMS_Failed_InvalidRecipient", // invalid 'To'
+  "21614": "SMS_Failed_InvalidRecipient", // not a mobile number
+  "21635": "SMS_Failed_InvalidRecipient", // landline
+  "21610": "SMS_Failed_BarredReceiver", // recipient replied STOP
+  "21408": "SMS_Failed_Rejected", // region not enabled
+};
+
+/** `ErrorCode` of a failed/undelivered status callback. */
+const CALLBACK_ERROR_STATUS: Readonly<Record<string, SmsFinal>> = {
+  "30005": "SMS_Failed_InvalidRecipient", // unknown handset
+  "30006": "SMS_Failed_InvalidRecipient", // landline or unreachable carrier
+  "30004": "SMS_Failed_BarredReceiver", // message blocked
+  "30007": "SMS_Failed_Rejected", // carrier filtering
+  "30450": "SMS_Failed_Rejected", // SMS pumping protection
+  "30036": "SMS_Failed_TTL", // ValidityPeriod expired
+};
+
+/** A callback status either fixes the outcome or is a failure refined by its ErrorCode. */
+type CallbackRule = { outcome: SmsOutcome } | { failureOtherwise: SmsFinal };
+
+const IGNORE: SmsOutcome = { kind: "ignore" };
+
+const CALLBACK_RULES: Readonly<Record<string, CallbackRule>> = {
+  // Steps before or at hand-over: we already recorded SMS_Accepted from the create response.
+  queued: { outcome: IGNORE },
+  accepted: { outcome: IGNORE },
+  scheduled: { outcome: IGNORE },
+  sending: { outcome: IGNORE },
+  sent: { outcome: { kind: "progress", status: "SMS_Accepted" } },
+  delivered: { outcome: { kind: "final", status: "SMS_Delivered" } },
+  undelivered: { failureOtherwise: "SMS_Failed_Undelivered" },
+  failed: { failureOtherwise: "SMS_Failed" },
+  canceled: { outcome: { kind: "final", status: "SMS_Failed" } },
+};
+
+/** Maps the HTTP answer to `POST …/Messages.json`. */
+export function mapTwilioSendResponse(
+  httpStatus: number,
+  body: unknown,
+  headers?: { retryAfter?: string | null },
+): SmsOutcome {
+  if (httpStatus >= 200 && httpStatus < 300) {
+    // Twilio took the message. Without a sid we cannot correlate reports, but sending again could
+    // duplicate it; the deadline job settles it instead.
+    const sid = field(body, "sid");
+    return typeof sid === "string" && sid
+      ? { kind: "accepted", status: "SMS_Accepted", providerRef: sid }
+      : { kind: "accepted", status: "SMS_Accepted" };
+  }
+  // 408/429/5xx: the request was not processed, so retrying cannot duplicate. Anything else
+  // unexpected (1xx/3xx) is retried too, bounded by the deadline.
+  if (httpStatus === 408 || httpStatus === 429 || httpStatus >= 500 || httpStatus < 400) {
+    const retryAfterMs = parseRetryAfter(headers?.retryAfter);
+    const detail = `http ${httpStatus}`;
+    return retryAfterMs === undefined ? { kind: "transient", detail } : { kind: "transient", retryAfterMs, detail };
+  }
+  // Other 4xx: validation, or config errors (401/403/404) that retrying will not fix.
+  const code = field(body, "code");
+  const codeKey = typeof code === "number" || typeof code === "string" ? String(code) : undefined;
+  return {
+    kind: "final",
+    status: lookup(SEND_ERROR_STATUS, codeKey) ?? "SMS_Failed",
+    detail: codeKey ? `twilio ${codeKey}` : `http ${httpStatus}`,
+  };
+}
+
+/** Maps a status callback's `MessageStatus` and `ErrorCode`. Unknown statuses change nothing. */
+export function mapTwilioCallback(messageStatus: string, errorCode: string | undefined): SmsOutcome {
+  const rule = lookup(CALLBACK_RULES, messageStatus);
+  if (!rule) return { kind: "ignore" };
+  if ("outcome" in rule) return { ...rule.outcome }; // a copy: callers must not be able to edit the table
+  const code = errorCode?.trim() || undefined;
+  const status = lookup(CALLBACK_ERROR_STATUS, code) ?? rule.failureOtherwise;
+  return code ? { kind: "final", status, detail: `twilio ${code}` } : { kind: "final", status };
+}
+
+/** Retry-After in delta-seconds; HTTP-dates are ignored (Twilio sends seconds). */
+function parseRetryAfter(value: string | null | undefined): number | undefined {
+  const trimmed = value?.trim();
+  if (!trimmed || !/^\d+$/.test(trimmed)) return undefined;
+  return Number(trimmed) * 1000;
+}
+
+function field(body: unknown, name: string): unknown {
+  return typeof body === "object" && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+}

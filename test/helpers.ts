@@ -1,0 +1,91 @@
+// One integration harness: signed tokens from the test issuer and calls through the real Worker.
+import { expect } from "vitest";
+import { env, exports } from "cloudflare:workers";
+import { importJWK, SignJWT } from "jose";
+
+export const BASE = "http://localhost/notifications/api/v1";
+export const SCOPE = "altinn:serviceowner/notifications.create";
+
+export async function tokenFor(
+  org: string | null,
+  { scope = SCOPE, issuer = env.AUTH_ISSUER, expiresIn = "5m" as string | number, key = env.TEST_SIGNING_JWK } = {},
+): Promise<string> {
+  const jwk = JSON.parse(key) as { kid?: string };
+  const claims: Record<string, unknown> = { scope };
+  if (org !== null) claims["urn:altinn:org"] = org;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: "ES256", kid: jwk.kid ?? "test-key" })
+    .setIssuer(issuer)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(await importJWK(jwk, "ES256"));
+}
+
+export interface CallOptions {
+  org?: string;
+  token?: string | null;
+  headers?: Record<string, string>;
+  rawBody?: BodyInit;
+}
+
+/** Calls the Worker's own fetch handler, as a client would. */
+export async function call(method: string, path: string, body?: unknown, options: CallOptions = {}): Promise<Response> {
+  const token = options.token === undefined ? await tokenFor(options.org ?? "ttd") : options.token;
+  const headers: Record<string, string> = { ...(token ? { Authorization: `Bearer ${token}` } : {}) };
+  if (body !== undefined || options.rawBody !== undefined) headers["Content-Type"] = "application/json";
+  Object.assign(headers, options.headers);
+  const init: RequestInit = { method, headers };
+  if (options.rawBody !== undefined) init.body = options.rawBody;
+  else if (body !== undefined) init.body = JSON.stringify(body);
+  return exports.default.fetch(new Request(`${BASE}${path}`, init));
+}
+
+export const postSms = (body: unknown, options?: CallOptions) => call("POST", "/future/orders/instant/sms", body, options);
+export const postEmail = (body: unknown, options?: CallOptions) => call("POST", "/future/orders/instant/email", body, options);
+
+let counter = 0;
+export const uniqueKey = (prefix = "key") => `${prefix}-${Date.now()}-${++counter}-${crypto.randomUUID()}`;
+
+export function smsRequest(overrides: { phoneNumber?: string; body?: string; ttl?: number; key?: string } = {}) {
+  return {
+    idempotencyId: overrides.key ?? uniqueKey("sms"),
+    sendersReference: "otp-login-1234",
+    recipientSms: {
+      phoneNumber: overrides.phoneNumber ?? "+4799999999",
+      timeToLiveInSeconds: overrides.ttl ?? 120,
+      smsSettings: { sender: "Altinn", body: overrides.body ?? "Your code is 428516" },
+    },
+  };
+}
+
+export function emailRequest(overrides: { emailAddress?: string; body?: string; key?: string } = {}) {
+  return {
+    idempotencyId: overrides.key ?? uniqueKey("email"),
+    sendersReference: "otp-email-1234",
+    recipientEmail: {
+      emailAddress: overrides.emailAddress ?? "user@example.com",
+      emailSettings: {
+        subject: "One-time code",
+        body: overrides.body ?? "<p>Your code is 428516</p>",
+        senderEmailAddress: "noreply@example.com",
+        contentType: "Html",
+      },
+    },
+  };
+}
+
+export async function problemOf(response: Response) {
+  expect(response.headers.get("content-type")).toBe("application/problem+json");
+  return (await response.json()) as { status: number; code?: string; errors?: Record<string, string[]>; detail?: string; traceId: string };
+}
+
+/** Rows D1 holds for a key: registration must leave either one full set or nothing. */
+export async function rowsForKey(org: string, idempotencyId: string) {
+  const shipments = await env.DB.prepare("SELECT shipment_id FROM shipments WHERE org = ? AND idempotency_id = ?").bind(org, idempotencyId).all<{ shipment_id: string }>();
+  const ids = shipments.results.map((r) => r.shipment_id);
+  const count = async (table: string) =>
+    ids.length === 0
+      ? 0
+      : ((await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE shipment_id IN (${ids.map(() => "?").join(",")})`).bind(...ids).first<{ n: number }>())?.n ?? 0);
+  return { shipments: ids.length, recipients: await count("recipients"), events: await count("status_events") };
+}
