@@ -25,5 +25,7 @@ export default defineConfig({
   test: {
     setupFiles: ["./test/setup.ts"],
     testTimeout: 20_000,
+    // Logs of passing tests are noise; a failing test shows its own.
+    silent: "passed-only",
   },
 });

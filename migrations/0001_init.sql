@@ -12,6 +12,7 @@ CREATE TABLE shipments (
   created_at        TEXT NOT NULL,
   deadline          TEXT NOT NULL,
   last_update       TEXT NOT NULL,
+  version           INTEGER NOT NULL DEFAULT 0, -- the order's event sequence; an older update never overwrites a newer one
   UNIQUE (org, idempotency_id)              -- a second guard behind the Durable Object
 );
 -- GET /future/shipment/{id} reads by (shipment_id, org); the primary key serves it, this index serves per-org scans.
@@ -31,13 +32,14 @@ CREATE INDEX recipients_by_provider_ref ON recipients (provider_ref) WHERE provi
 CREATE TABLE status_events (
   event_id    INTEGER PRIMARY KEY AUTOINCREMENT,
   shipment_id TEXT NOT NULL REFERENCES shipments (shipment_id) ON DELETE CASCADE,
+  event_seq   INTEGER NOT NULL,             -- the order's own sequence: re-sending an event never duplicates it
   status      TEXT NOT NULL,
   applied     INTEGER NOT NULL CHECK (applied IN (0, 1)),
   source      TEXT NOT NULL,
   detail      TEXT,
   at          TEXT NOT NULL
 );
-CREATE INDEX status_events_by_shipment ON status_events (shipment_id, event_id);
+CREATE UNIQUE INDEX status_events_by_shipment ON status_events (shipment_id, event_seq);
 
 -- The status feed: one entry per shipment, written when it completes. AUTOINCREMENT never reuses a
 -- sequence number, and D1 commits one write at a time, so a reader that keeps its last seq never misses one.

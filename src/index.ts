@@ -1,5 +1,8 @@
-// The Worker: the HTTP API, and (from the delivery pipeline) the queue consumers.
+// The Worker: the HTTP API and the queue consumers. Everything that decides lives in the order's
+// Durable Object; these entry points only route.
 import { newApp } from "./api/app";
+import { handleDispatchBatch } from "./dispatch/consumer";
+import { handleEmailEventBatch } from "./dispatch/email-events";
 
 export { OrderObject } from "./orders/order-object";
 export { ProviderSimulator } from "./providers/simulator/provider-simulator";
@@ -8,4 +11,8 @@ const app = newApp();
 
 export default {
   fetch: app.fetch,
+  async queue(batch, env) {
+    if (batch.queue.startsWith("email-events")) return handleEmailEventBatch(batch, env);
+    return handleDispatchBatch(batch, env);
+  },
 } satisfies ExportedHandler<Env>;

@@ -7,6 +7,8 @@ import { requireToken, traceAndNoStore } from "./middleware";
 import { ApiError, PROBLEM_CODES, problemBody, validationErrors } from "./problem";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerShipmentRoutes } from "./routes/shipments";
+import { registerSimulatorRoutes } from "./routes/simulator";
+import { registerWebhookRoutes } from "./routes/webhooks";
 
 const OPENAPI_INFO = {
   openapi: "3.1.0",
@@ -36,6 +38,8 @@ export function newApp() {
   app.get("/health", (c) => c.json({ status: "ok" }));
   registerOrderRoutes(app);
   registerShipmentRoutes(app);
+  registerWebhookRoutes(app);
+  registerSimulatorRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", OPENAPI_INFO);

@@ -1,10 +1,15 @@
-// One Durable Object per (organisation, idempotencyId): it serialises everything that happens to one
-// order, so registration is exactly-once whatever the concurrency.
+// One Durable Object per (organisation, idempotencyId). It serialises everything that happens to one
+// order: registration (exactly once), dispatch claims (at most one hand-over), provider results and
+// reports (forward only), and the alarm that makes every shipment final.
 import { DurableObject } from "cloudflare:workers";
-import { deleteShipmentStatements, insertShipmentStatements } from "../store/shipments";
+import type { ProviderOutcome } from "../providers/outcome";
+import type { OutboundMessage } from "../providers/provider";
+import type { RecipientStatus } from "../status/statuses";
+import { isFinal, orderStatusOf, transition } from "../status/transitions";
+import { deleteShipmentStatements, insertShipmentStatements, statusUpdateStatements } from "../store/shipments";
+import { retryDelay } from "../dispatch/backoff";
 import { destinationOf, fingerprintOf, type Order } from "./order";
-
-export const EMAIL_LIFETIME_MS = 48 * 3600 * 1000;
+import { nextWake, timings, type LifecycleState } from "./lifecycle";
 
 export interface OrderResponse {
   notificationOrderId: string;
@@ -22,22 +27,67 @@ export interface DispatchMessage {
   shipmentId: string;
 }
 
-interface StoredOrder {
+export type ClaimResult =
+  | { kind: "send"; claimId: string; timeoutMs: number; message: OutboundMessage }
+  /** Nothing to do for this message: handed over already, final, or not this order's shipment. */
+  | { kind: "skip"; reason: string };
+
+export type ReportResult = { kind: "applied" | "recorded" | "duplicate" | "unknown" };
+
+interface Content {
+  body: string;
+  subject?: string;
+}
+
+interface Row extends LifecycleState {
+  org: string;
+  shipment_id: string;
+  channel: "sms" | "email";
+  destination: string;
+  sender: string;
+  content_type: string | null;
+  content: string | null;
   fingerprint: string;
   salt: string;
-  response: OrderResponse;
+  response: string;
+  created_at: number;
+  claim_id: string | null;
+  provider_ref: string | null;
 }
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS shipment (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  org TEXT NOT NULL, shipment_id TEXT NOT NULL, channel TEXT NOT NULL,
+  destination TEXT NOT NULL, sender TEXT NOT NULL, content_type TEXT,
+  content TEXT,                         -- body (and subject): erased once the hand-over is final
+  fingerprint TEXT NOT NULL, salt TEXT NOT NULL, response TEXT NOT NULL,
+  created_at INTEGER NOT NULL, deadline INTEGER NOT NULL,
+  status TEXT NOT NULL, last_update INTEGER NOT NULL,
+  handover TEXT NOT NULL,               -- waiting | claimed | in_doubt | accepted | done
+  dispatch_at INTEGER NOT NULL, enqueued INTEGER NOT NULL,
+  claim_id TEXT, claim_until INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
+  provider_ref TEXT
+);
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  status TEXT NOT NULL, applied INTEGER NOT NULL, source TEXT NOT NULL, detail TEXT,
+  at INTEGER NOT NULL, synced INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS seen_reports (key TEXT PRIMARY KEY);
+`;
 
 export class OrderObject extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
+  private syncing: Promise<void> | null = null;
+  private syncAgain = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS registration (
-      id INTEGER PRIMARY KEY CHECK (id = 1),
-      fingerprint TEXT NOT NULL, salt TEXT NOT NULL, response TEXT NOT NULL
-    )`);
+    this.sql.exec(SCHEMA);
   }
+
+  // ── Registration ────────────────────────────────────────────────────────────────────────────
 
   /**
    * Registers the order once. A repeat of the same request gets the stored answer; a different request
@@ -45,18 +95,18 @@ export class OrderObject extends DurableObject<Env> {
    * race never makes a second shipment and never fails.
    */
   async register(org: string, order: Order): Promise<RegisterOutcome> {
-    const stored = this.storedOrder();
+    const stored = this.row();
     if (stored) return this.compare(stored, order);
     return this.ctx.blockConcurrencyWhile(async () => {
-      const current = this.storedOrder(); // another call may have registered while this one waited
+      const current = this.row(); // another call may have registered while this one waited
       if (current) return this.compare(current, order);
       return this.registerNew(org, order);
     });
   }
 
-  private async compare(stored: StoredOrder, order: Order): Promise<RegisterOutcome> {
+  private async compare(stored: Row, order: Order): Promise<RegisterOutcome> {
     const same = (await fingerprintOf(order, stored.salt)) === stored.fingerprint;
-    return same ? { kind: "replayed", response: stored.response } : { kind: "conflict" };
+    return same ? { kind: "replayed", response: JSON.parse(stored.response) as OrderResponse } : { kind: "conflict" };
   }
 
   /** Stores in D1 and enqueues first, and only then remembers the key: a failed step leaves nothing. */
@@ -67,7 +117,8 @@ export class OrderObject extends DurableObject<Env> {
       notificationOrderId: crypto.randomUUID(),
       notification: { shipmentId, ...(order.sendersReference !== undefined ? { sendersReference: order.sendersReference } : {}) },
     };
-    const deadline = now + (order.channel === "sms" ? order.timeToLiveInSeconds * 1000 : EMAIL_LIFETIME_MS);
+    const deadline = now + (order.channel === "sms" ? order.timeToLiveInSeconds * 1000 : timings(this.env).emailLifetimeMs);
+    const status: RecipientStatus = order.channel === "sms" ? "SMS_New" : "Email_New";
     const db = this.env.DB;
 
     try {
@@ -81,39 +132,302 @@ export class OrderObject extends DurableObject<Env> {
           ...(order.sendersReference !== undefined ? { sendersReference: order.sendersReference } : {}),
           channel: order.channel,
           destination: destinationOf(order),
-          orderStatus: "Order_Registered",
-          recipientStatus: order.channel === "sms" ? "SMS_New" : "Email_New",
+          orderStatus: orderStatusOf(status),
+          recipientStatus: status,
           createdAt: new Date(now).toISOString(),
           deadline: new Date(deadline).toISOString(),
         }),
       );
     } catch (error) {
-      console.error(JSON.stringify({ event: "register.d1_failed", shipmentId, error: String(error) }));
+      this.log("register.d1_failed", { shipmentId, error: String(error) });
       return { kind: "unavailable" };
     }
 
     try {
-      const message: DispatchMessage = { orderRef: this.ctx.id.toString(), shipmentId };
-      await (order.channel === "sms" ? this.env.SMS_QUEUE : this.env.EMAIL_QUEUE).send(message, { contentType: "json" });
+      await this.enqueue(order.channel, shipmentId);
     } catch (error) {
-      console.error(JSON.stringify({ event: "register.enqueue_failed", shipmentId, error: String(error) }));
+      this.log("register.enqueue_failed", { shipmentId, error: String(error) });
       // Undo the D1 rows; if even that fails, the next attempt under this key removes them first.
       await db.batch(deleteShipmentStatements(db, org, order.idempotencyId)).catch(() => undefined);
       return { kind: "unavailable" };
     }
 
     const salt = crypto.randomUUID();
+    const content: Content = order.channel === "sms" ? { body: order.body } : { body: order.body, subject: order.subject };
     this.sql.exec(
-      "INSERT INTO registration (id, fingerprint, salt, response) VALUES (1, ?, ?, ?)",
+      `INSERT INTO shipment (id, org, shipment_id, channel, destination, sender, content_type, content, fingerprint, salt, response,
+         created_at, deadline, status, last_update, handover, dispatch_at, enqueued)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, 1)`,
+      org,
+      shipmentId,
+      order.channel,
+      destinationOf(order),
+      order.channel === "sms" ? order.sender : order.senderEmailAddress,
+      order.channel === "email" ? order.contentType : null,
+      JSON.stringify(content),
       await fingerprintOf(order, salt),
       salt,
       JSON.stringify(response),
+      now,
+      deadline,
+      status,
+      now,
+      now,
     );
+    await this.scheduleAlarm();
+    this.log("registered", { shipmentId, channel: order.channel });
     return { kind: "created", response };
   }
 
-  private storedOrder(): StoredOrder | null {
-    const row = this.sql.exec<{ fingerprint: string; salt: string; response: string }>("SELECT fingerprint, salt, response FROM registration").toArray()[0];
-    return row ? { fingerprint: row.fingerprint, salt: row.salt, response: JSON.parse(row.response) as OrderResponse } : null;
+  // ── Dispatch: claim, release, record ───────────────────────────────────────────────────────
+
+  /**
+   * Claims the one hand-over. Only a waiting shipment inside its deadline can be claimed; the claim
+   * holds a lease that covers the provider call. Redelivered or duplicate queue messages find it
+   * claimed or handed over and skip.
+   */
+  async claim(shipmentId: string): Promise<ClaimResult> {
+    const row = this.row();
+    if (!row || row.shipment_id !== shipmentId) return { kind: "skip", reason: "unknown shipment" };
+    const now = Date.now();
+    if (isFinal(row.status)) return { kind: "skip", reason: "final" };
+    if (row.handover !== "waiting") return { kind: "skip", reason: row.handover };
+    if (now >= row.deadline) {
+      this.finalizeTtl(row, "deadline passed before hand-over");
+      await this.afterChange();
+      return { kind: "skip", reason: "deadline passed" };
+    }
+    if (now < row.dispatch_at) return { kind: "skip", reason: "retry not due" };
+
+    const { providerTimeoutMs, leaseMarginMs } = timings(this.env);
+    const timeoutMs = Math.min(providerTimeoutMs, row.deadline - now);
+    const claimId = crypto.randomUUID();
+    this.sql.exec(
+      "UPDATE shipment SET handover = 'claimed', claim_id = ?, claim_until = ?, attempts = attempts + 1 WHERE id = 1",
+      claimId,
+      now + timeoutMs + leaseMarginMs,
+    );
+    this.apply(row.channel === "sms" ? "SMS_Sending" : "Email_Sending", "dispatch", `attempt ${row.attempts + 1}`);
+    await this.afterChange();
+
+    const content = JSON.parse(row.content ?? "{}") as Content;
+    return {
+      kind: "send",
+      claimId,
+      timeoutMs,
+      message: {
+        channel: row.channel,
+        shipmentId,
+        orderRef: this.ctx.id.toString(),
+        to: row.destination,
+        from: row.sender,
+        body: content.body,
+        ...(content.subject !== undefined ? { subject: content.subject } : {}),
+        ...(row.content_type ? { contentType: row.content_type as "Plain" | "Html" } : {}),
+        validitySeconds: Math.max(1, Math.floor((row.deadline - now) / 1000)),
+      },
+    };
+  }
+
+  /** The consumer failed before it called the provider: give the claim back so the alarm re-dispatches. */
+  async release(shipmentId: string, claimId: string): Promise<void> {
+    const row = this.row();
+    if (!row || row.shipment_id !== shipmentId || row.claim_id !== claimId || row.handover !== "claimed") return;
+    this.sql.exec("UPDATE shipment SET handover = 'waiting', enqueued = 0, dispatch_at = ? WHERE id = 1", Date.now());
+    await this.afterChange();
+  }
+
+  /** Records what the provider answered to the claimed hand-over. */
+  async record(shipmentId: string, claimId: string, outcome: ProviderOutcome): Promise<void> {
+    const row = this.row();
+    if (!row || row.shipment_id !== shipmentId || row.claim_id !== claimId) return;
+    if (row.handover !== "claimed" && row.handover !== "in_doubt") {
+      // A report overtook this answer and already settled the hand-over; keep the provider's id.
+      if (outcome.kind === "accepted" && outcome.providerRef && !row.provider_ref) this.setProviderRef(outcome.providerRef);
+      await this.afterChange();
+      return;
+    }
+    const now = Date.now();
+    switch (outcome.kind) {
+      case "accepted":
+        this.sql.exec("UPDATE shipment SET handover = 'accepted', content = NULL WHERE id = 1");
+        if (outcome.providerRef) this.setProviderRef(outcome.providerRef);
+        this.apply(outcome.status, "provider", outcome.providerRef ? `accepted as ${outcome.providerRef}` : "accepted");
+        break;
+      case "final":
+        this.sql.exec("UPDATE shipment SET handover = 'done', content = NULL WHERE id = 1");
+        this.apply(outcome.status, "provider", outcome.detail ?? "rejected at hand-over");
+        break;
+      case "transient": {
+        const delay = retryDelay(row.attempts, now, row.deadline, outcome.retryAfterMs);
+        // No retry can start before the deadline: wait there, and the alarm makes it final.
+        this.sql.exec("UPDATE shipment SET handover = 'waiting', enqueued = 0, dispatch_at = ? WHERE id = 1", delay === null ? row.deadline : now + delay);
+        this.addEvent(row.status, false, "provider", `transient: ${outcome.detail ?? "retrying"}`);
+        break;
+      }
+      case "progress":
+      case "ignore":
+        break;
+    }
+    await this.afterChange();
+  }
+
+  // ── Provider reports ───────────────────────────────────────────────────────────────────────
+
+  /**
+   * Applies a delivery report. `dedupeKey` identifies the report itself (an event id, or message id and
+   * status), so a repeated report is recognised; a late or backward report is recorded and changes nothing.
+   */
+  async report(shipmentId: string, outcome: ProviderOutcome, dedupeKey: string, source: string, providerRef?: string): Promise<ReportResult> {
+    const row = this.row();
+    if (!row || row.shipment_id !== shipmentId) return { kind: "unknown" };
+    if (providerRef && row.provider_ref && providerRef !== row.provider_ref) return { kind: "unknown" };
+    if (this.sql.exec("SELECT 1 FROM seen_reports WHERE key = ?", dedupeKey).toArray().length > 0) return { kind: "duplicate" };
+    this.sql.exec("INSERT INTO seen_reports (key) VALUES (?)", dedupeKey);
+
+    if (providerRef && !row.provider_ref) this.setProviderRef(providerRef);
+    let applied = false;
+    if (outcome.kind === "accepted" || outcome.kind === "progress" || outcome.kind === "final") {
+      applied = this.apply(outcome.status, source, outcome.kind === "final" ? outcome.detail : undefined);
+      // A report proves the hand-over happened, also when the consumer never came back to record it.
+      if (row.handover === "claimed" || row.handover === "in_doubt") this.sql.exec("UPDATE shipment SET handover = 'accepted', content = NULL WHERE id = 1");
+    } else {
+      this.addEvent(row.status, false, source, outcome.kind === "transient" ? outcome.detail ?? "transient" : "no status change");
+    }
+    await this.afterChange();
+    return { kind: applied ? "applied" : "recorded" };
+  }
+
+  // ── The alarm: the safety net that makes every shipment final ──────────────────────────────
+
+  override async alarm(): Promise<void> {
+    const row = this.row();
+    if (!row) return;
+    const now = Date.now();
+    const { reportGraceMs } = timings(this.env);
+    if (!isFinal(row.status)) {
+      if (row.handover === "claimed" && now >= row.claim_until) {
+        // The consumer vanished mid-call: the provider may have accepted, so never hand over again.
+        this.sql.exec("UPDATE shipment SET handover = 'in_doubt' WHERE id = 1");
+        this.addEvent(row.status, false, "alarm", "claim expired without an answer; waiting for a report");
+      }
+      const current = this.row()!;
+      const reportDeadline = current.channel === "sms" ? current.deadline + reportGraceMs : current.deadline;
+      if (current.handover === "waiting" && now >= current.deadline) {
+        this.finalizeTtl(current, "deadline passed before hand-over");
+      } else if (current.handover !== "waiting" && now >= reportDeadline) {
+        this.finalizeTtl(current, "no final report by the deadline");
+      } else if (current.handover === "waiting" && now >= current.dispatch_at) {
+        // A retry is due, or the queue message seems lost: put a new one on the queue.
+        await this.enqueue(current.channel, current.shipment_id);
+        this.sql.exec("UPDATE shipment SET enqueued = 1, dispatch_at = ? WHERE id = 1", now);
+        this.log("redispatched", { shipmentId: current.shipment_id, attempts: current.attempts });
+      }
+    }
+    await this.afterChange();
+    await this.syncToD1();
+  }
+
+  // ── State helpers ──────────────────────────────────────────────────────────────────────────
+
+  private row(): Row | null {
+    return (this.sql.exec("SELECT * FROM shipment WHERE id = 1").toArray()[0] as unknown as Row | undefined) ?? null;
+  }
+
+  /** Moves the recipient status if the transition table allows it; every proposal is kept as an event. */
+  private apply(proposed: RecipientStatus, source: string, detail?: string): boolean {
+    const row = this.row()!;
+    const result = transition(row.status, proposed);
+    if (result.applied) {
+      this.sql.exec("UPDATE shipment SET status = ?, last_update = ? WHERE id = 1", result.status, Date.now());
+      if (isFinal(result.status)) this.sql.exec("UPDATE shipment SET content = NULL WHERE id = 1");
+      this.log("status", { shipmentId: row.shipment_id, from: row.status, to: result.status, source });
+    }
+    this.addEvent(proposed, result.applied, source, detail);
+    return result.applied;
+  }
+
+  private finalizeTtl(row: Row, detail: string) {
+    this.sql.exec("UPDATE shipment SET handover = CASE WHEN handover = 'waiting' THEN 'done' ELSE handover END WHERE id = 1");
+    this.apply(row.channel === "sms" ? "SMS_Failed_TTL" : "Email_Failed_TTL", "alarm", detail);
+  }
+
+  private addEvent(status: RecipientStatus, applied: boolean, source: string, detail?: string) {
+    this.sql.exec("INSERT INTO events (status, applied, source, detail, at) VALUES (?, ?, ?, ?, ?)", status, applied ? 1 : 0, source, detail ?? null, Date.now());
+  }
+
+  private setProviderRef(ref: string) {
+    this.sql.exec("UPDATE shipment SET provider_ref = ? WHERE id = 1", ref);
+  }
+
+  private async enqueue(channel: "sms" | "email", shipmentId: string) {
+    const message: DispatchMessage = { orderRef: this.ctx.id.toString(), shipmentId };
+    await (channel === "sms" ? this.env.SMS_QUEUE : this.env.EMAIL_QUEUE).send(message, { contentType: "json" });
+  }
+
+  /** After every change: the alarm follows the new state, and D1 is brought up to date in the background. */
+  private async afterChange() {
+    await this.scheduleAlarm();
+    void this.syncToD1();
+  }
+
+  private async scheduleAlarm() {
+    const row = this.row();
+    if (!row) return;
+    const unsynced = this.sql.exec("SELECT 1 FROM events WHERE synced = 0 LIMIT 1").toArray().length > 0;
+    const wake = nextWake(row, timings(this.env), unsynced, Date.now());
+    if (wake === null) await this.ctx.storage.deleteAlarm();
+    else if ((await this.ctx.storage.getAlarm()) !== wake) await this.ctx.storage.setAlarm(wake);
+  }
+
+  /**
+   * Writes the current state and unsynced events to D1, one sync at a time. A failure leaves the events
+   * unsynced; the alarm tries again, so D1 always catches up with the Durable Object.
+   */
+  private syncToD1(): Promise<void> {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return this.syncing;
+    }
+    this.syncing = (async () => {
+      do {
+        this.syncAgain = false;
+        const row = this.row();
+        const events = this.sql.exec<{ seq: number; status: string; applied: number; source: string; detail: string | null; at: number }>(
+          "SELECT seq, status, applied, source, detail, at FROM events WHERE synced = 0 ORDER BY seq",
+        ).toArray();
+        if (!row || events.length === 0) break;
+        const lastSeq = events[events.length - 1]!.seq;
+        try {
+          await this.env.DB.batch(
+            statusUpdateStatements(this.env.DB, {
+              shipmentId: row.shipment_id,
+              org: row.org,
+              version: lastSeq,
+              orderStatus: orderStatusOf(row.status),
+              recipientStatus: row.status,
+              lastUpdate: new Date(row.last_update).toISOString(),
+              providerRef: row.provider_ref,
+              events: events.map((e) => ({ ...e, applied: e.applied === 1, at: new Date(e.at).toISOString() })),
+              completed: isFinal(row.status),
+            }),
+          );
+          this.sql.exec("UPDATE events SET synced = 1 WHERE seq <= ?", lastSeq);
+        } catch (error) {
+          this.log("sync.d1_failed", { shipmentId: row.shipment_id, error: String(error) });
+          break;
+        }
+      } while (this.syncAgain);
+      this.syncing = null;
+      await this.scheduleAlarm();
+    })();
+    return this.syncing;
+  }
+
+  /** Logs carry ids and statuses only: never a body, a subject or a full recipient. */
+  private log(event: string, fields: Record<string, unknown>) {
+    console.log(JSON.stringify({ event, ...fields }));
   }
 }
+
+

@@ -33,7 +33,7 @@ export interface OrderDefaults {
 }
 
 export function toSmsOrder(
-  request: { idempotencyId: string; sendersReference?: string; recipientSms: z.infer<typeof RecipientSmsSchema> },
+  request: { idempotencyId: string; sendersReference?: string | null; recipientSms: z.infer<typeof RecipientSmsSchema> },
   defaults: OrderDefaults,
 ): SmsOrder {
   const { phoneNumber, timeToLiveInSeconds, smsSettings } = request.recipientSms;
@@ -42,7 +42,7 @@ export function toSmsOrder(
   return {
     channel: "sms",
     idempotencyId: request.idempotencyId,
-    ...(request.sendersReference !== undefined ? { sendersReference: request.sendersReference } : {}),
+    ...(request.sendersReference != null ? { sendersReference: request.sendersReference } : {}),
     phoneNumber: phone.e164,
     timeToLiveInSeconds,
     sender: smsSettings.sender ?? defaults.smsSender,
@@ -55,7 +55,7 @@ export function toEmailOrder(request: z.infer<typeof EmailOrderSchema>, defaults
   return {
     channel: "email",
     idempotencyId: request.idempotencyId,
-    ...(request.sendersReference !== undefined ? { sendersReference: request.sendersReference } : {}),
+    ...(request.sendersReference != null ? { sendersReference: request.sendersReference } : {}),
     emailAddress,
     subject: emailSettings.subject,
     body: emailSettings.body,

@@ -1,4 +1,5 @@
 // The request schemas, written once: they validate, type the handlers and describe the OpenAPI document.
+// Optional fields also take null (as Altinn's .NET clients send it), meaning "left out".
 // Cross-field and library-backed rules (phone numbers, segments, addresses) are plain functions
 // beside this file; the schemas only call them.
 import { z } from "@hono/zod-openapi";
@@ -23,7 +24,7 @@ const idempotencyId = notBlank(255).openapi({
 const sendersReference = z
   .string()
   .max(255, "At most 255 characters.")
-  .optional()
+  .nullish()
   .openapi({ description: "The caller's own reference, echoed back.", example: "otp-login-1234" });
 
 export const RecipientSmsSchema = z
@@ -45,7 +46,7 @@ export const RecipientSmsSchema = z
       sender: z
         .string()
         .refine(isValidSmsSender, "1 to 11 letters, digits or spaces with at least one letter, or a number of at most 15 digits.")
-        .optional()
+        .nullish()
         .openapi({ description: "Sender id; the configured default when left out.", example: "Altinn" }),
       body: notBlank()
         .refine((v) => countSmsSegments(v).segments <= MAX_SMS_SEGMENTS, `At most ${MAX_SMS_SEGMENTS} SMS segments.`)
@@ -80,11 +81,11 @@ export const RecipientEmailSchema = z
         .refine((v) => !/[\r\n]/.test(v), "Must not contain CR or LF.")
         .openapi({ example: "One-time code" }),
       body: notBlank().openapi({ example: "<p>Your code is 428516</p>" }),
-      senderEmailAddress: emailAddress("Sender address; the configured default when left out.").optional(),
+      senderEmailAddress: emailAddress("Sender address; the configured default when left out.").nullish(),
       contentType: z
         .union([z.string(), z.number()])
-        .refine((v) => String(v).toLowerCase() in CONTENT_TYPES, "Must be Plain or Html (or 0 or 1).")
-        .optional()
+        .refine((v) => Object.hasOwn(CONTENT_TYPES, String(v).toLowerCase()), "Must be Plain or Html (or 0 or 1).")
+        .nullish()
         .openapi({ description: "Plain (default) or Html, case-insensitive; 0 and 1 also accepted.", example: "Html" }),
     }),
   })
@@ -94,8 +95,8 @@ export const EmailOrderSchema = z
   .object({ idempotencyId, sendersReference, recipientEmail: RecipientEmailSchema })
   .openapi("InstantEmailOrderRequest");
 
-export function contentTypeOf(value: string | number | undefined): EmailContentType {
-  return value === undefined ? "Plain" : (CONTENT_TYPES[String(value).toLowerCase() as keyof typeof CONTENT_TYPES] ?? "Plain");
+export function contentTypeOf(value: string | number | null | undefined): EmailContentType {
+  return value == null ? "Plain" : (CONTENT_TYPES[String(value).toLowerCase() as keyof typeof CONTENT_TYPES] ?? "Plain");
 }
 
 export const OrderResponseSchema = z

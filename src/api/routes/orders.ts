@@ -1,5 +1,6 @@
 // POST /future/orders/instant/{sms,email} and the deprecated /future/orders/instant.
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { toEmailOrder, toSmsOrder, type Order, type OrderDefaults } from "../../orders/order";
 import { orderStub } from "../../orders/order-key";
 import { DeprecatedSmsOrderSchema, EmailOrderSchema, OrderResponseSchema, SmsOrderSchema } from "../../orders/schemas";
@@ -37,16 +38,22 @@ const orderRoute = <S extends typeof SmsOrderSchema | typeof EmailOrderSchema | 
     deprecated,
     tags: ["Orders"],
     security: [{ Bearer: [] }],
-    middleware: jsonBody,
+    middleware: deprecated ? [deprecationHeaders, ...jsonBody] : jsonBody,
     request: { body: { required: true, content: { "application/json": { schema } } } },
     responses: { ...registered, ...orderProblemResponses },
   });
+
+/** Every answer of the deprecated endpoint says so, errors included. */
+const deprecationHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  for (const [name, value] of Object.entries(DEPRECATION_HEADERS)) c.res.headers.set(name, value);
+};
 
 function defaults(c: AppContext): OrderDefaults {
   return { smsSender: c.env.DEFAULT_SMS_SENDER, emailSender: c.env.DEFAULT_EMAIL_SENDER };
 }
 
-async function register(c: AppContext, order: Order, extraHeaders: Record<string, string> = {}) {
+async function register(c: AppContext, order: Order) {
   const org = c.get("org");
   let outcome;
   try {
@@ -58,11 +65,10 @@ async function register(c: AppContext, order: Order, extraHeaders: Record<string
   switch (outcome.kind) {
     case "created":
       return c.json(outcome.response, 201, {
-        ...extraHeaders,
         Location: `${BASE_PATH}/future/shipment/${outcome.response.notification.shipmentId}`,
       });
     case "replayed":
-      return c.json(outcome.response, 200, extraHeaders);
+      return c.json(outcome.response, 200);
     case "conflict":
       throw new ApiError(422, {
         code: "NOT-10001",
@@ -84,7 +90,7 @@ export function registerOrderRoutes(app: OpenAPIHono<AppEnv>) {
     orderRoute(`${BASE_PATH}/future/orders/instant`, DeprecatedSmsOrderSchema, "Deprecated: use /future/orders/instant/sms", true),
     (c) => {
       const { recipient, ...rest } = c.req.valid("json");
-      return register(c, toSmsOrder({ ...rest, recipientSms: recipient.recipientSms }, defaults(c)), DEPRECATION_HEADERS);
+      return register(c, toSmsOrder({ ...rest, recipientSms: recipient.recipientSms }, defaults(c)));
     },
   );
 }

@@ -1,7 +1,7 @@
 // GET /future/shipment/{shipmentId}: read from D1, scoped to the caller's organisation.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { ShipmentSchema } from "../../orders/schemas";
-import { readShipment } from "../../store/shipments";
+import { FeedEntrySchema, ShipmentSchema } from "../../orders/schemas";
+import { readFeed, readShipment } from "../../store/shipments";
 import { BASE_PATH, type AppEnv } from "../context";
 import { ApiError } from "../problem";
 import { notFoundResponse, problemResponses } from "../responses";
@@ -12,7 +12,51 @@ export function notFound(): never {
   throw new ApiError(404, { code: "NOT-00003", detail: "No such shipment for this organisation." });
 }
 
+export const MAX_FEED_PAGE = 500;
+
+const FeedQuerySchema = z.object({
+  seq: z.coerce
+    .number()
+    .int("Must be an integer.")
+    .min(0, "Must be 0 or more.")
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(0)
+    .openapi({ description: "Exclusive cursor: the last sequence number seen (0 to start).", example: 0 }),
+  pageSize: z.coerce
+    .number()
+    .int("Must be an integer.")
+    .default(MAX_FEED_PAGE)
+    .openapi({ description: "1 to 500; a value out of range is clamped.", example: 500 }),
+  orderBy: z
+    .string()
+    .refine((v) => /^(asc|desc)$/i.test(v), "Must be Asc or Desc.")
+    .default("Asc")
+    .openapi({ description: "Asc (default) or Desc; Desc with seq=0 starts from the newest.", example: "Asc" }),
+});
+
 export function registerShipmentRoutes(app: OpenAPIHono<AppEnv>) {
+  // Registered before /{shipmentId}, which would otherwise take "feed" as an id.
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: `${BASE_PATH}/future/shipment/feed`,
+      summary: "Status feed: the caller's completed shipments in sequence order",
+      tags: ["Shipments"],
+      security: [{ Bearer: [] }],
+      request: { query: FeedQuerySchema },
+      responses: {
+        200: { description: "One entry per completed shipment; sequence numbers only grow.", content: { "application/json": { schema: z.array(FeedEntrySchema) } } },
+        ...problemResponses,
+      },
+    }),
+    async (c) => {
+      const { seq, pageSize, orderBy } = c.req.valid("query");
+      const size = Math.min(MAX_FEED_PAGE, Math.max(1, pageSize));
+      const order = orderBy.toLowerCase() === "desc" ? "Desc" : "Asc";
+      return c.json(await readFeed(c.env.DB, c.get("org"), seq, size, order), 200);
+    },
+  );
+
   app.openapi(
     createRoute({
       method: "get",

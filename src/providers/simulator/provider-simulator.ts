@@ -1,4 +1,95 @@
+// The local provider: one Durable Object that plays SMS and email provider for the sandbox table.
+// It answers hand-overs like a provider, counts them (for tests, the benchmark and the soak), and sends
+// its delivery reports after a configurable delay through the same path real reports take.
 import { DurableObject } from "cloudflare:workers";
+import { deliverReport } from "../../dispatch/reports";
+import type { RecipientStatus } from "../../status/statuses";
+import type { ProviderOutcome } from "../outcome";
+import type { OutboundMessage } from "../provider";
+import { sandboxBehaviour } from "./sandbox";
 
-/** The local provider simulator (implemented with the delivery pipeline). */
-export class ProviderSimulator extends DurableObject<Env> {}
+export interface HandoverStats {
+  handovers: number;
+  shipments: number;
+  duplicateHandovers: number;
+  /** Hand-over times by shipment (ms since epoch), for dispatch latency. */
+  times: Record<string, number>;
+}
+
+export class ProviderSimulator extends DurableObject<Env> {
+  private readonly sql = this.ctx.storage.sql;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS attempts (shipment_id TEXT PRIMARY KEY, count INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS handovers (id INTEGER PRIMARY KEY AUTOINCREMENT, shipment_id TEXT NOT NULL, channel TEXT NOT NULL, at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS reports (id INTEGER PRIMARY KEY AUTOINCREMENT, due INTEGER NOT NULL, report TEXT NOT NULL);
+    `);
+  }
+
+  /** Receives a hand-over. The message body is read by nobody and kept nowhere. */
+  async send(message: Omit<OutboundMessage, "body" | "subject">): Promise<ProviderOutcome> {
+    const behaviour = sandboxBehaviour(message.channel, message.to);
+    const attempt = this.sql
+      .exec<{ count: number }>(
+        "INSERT INTO attempts (shipment_id, count) VALUES (?, 1) ON CONFLICT (shipment_id) DO UPDATE SET count = count + 1 RETURNING count",
+        message.shipmentId,
+      )
+      .one().count;
+    if (attempt <= behaviour.transientFailures) return { kind: "transient", detail: "simulated provider failure (503)" };
+    if (behaviour.rejectWith) return { kind: "final", status: behaviour.rejectWith, detail: "simulated rejection at hand-over" };
+
+    const now = Date.now();
+    const providerRef = `SIM${crypto.randomUUID().replaceAll("-", "")}`;
+    this.sql.exec("INSERT INTO handovers (shipment_id, channel, at) VALUES (?, ?, ?)", message.shipmentId, message.channel, now);
+    if (behaviour.report) {
+      const delay = Math.max(0, Number(this.env.SIMULATOR_REPORT_DELAY_MS) || 0);
+      const report = { orderRef: message.orderRef, shipmentId: message.shipmentId, providerRef, status: behaviour.report };
+      this.sql.exec("INSERT INTO reports (due, report) VALUES (?, ?)", now + delay, JSON.stringify(report));
+      const alarm = await this.ctx.storage.getAlarm();
+      if (alarm === null || alarm > now + delay) await this.ctx.storage.setAlarm(now + delay);
+    }
+    return { kind: "accepted", status: message.channel === "sms" ? "SMS_Accepted" : "Email_Succeeded", providerRef };
+  }
+
+  override async alarm(): Promise<void> {
+    const due = this.sql.exec<{ id: number; report: string }>("SELECT id, report FROM reports WHERE due <= ? ORDER BY id", Date.now()).toArray();
+    await Promise.all(
+      due.map(async ({ id, report }) => {
+        const r = JSON.parse(report) as { orderRef: string; shipmentId: string; providerRef: string; status: RecipientStatus };
+        try {
+          await deliverReport(this.env, {
+            orderRef: r.orderRef,
+            shipmentId: r.shipmentId,
+            providerRef: r.providerRef,
+            outcome: { kind: "final", status: r.status },
+            dedupeKey: `simulator:${r.providerRef}:${r.status}`,
+            source: "simulator report",
+          });
+          this.sql.exec("DELETE FROM reports WHERE id = ?", id);
+        } catch (error) {
+          console.error(JSON.stringify({ event: "simulator.report_failed", shipmentId: r.shipmentId, error: String(error) }));
+        }
+      }),
+    );
+    const next = this.sql.exec<{ due: number | null }>("SELECT MIN(due) AS due FROM reports").one().due;
+    if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 100));
+  }
+
+  async stats(): Promise<HandoverStats> {
+    const rows = this.sql.exec<{ shipment_id: string; n: number; first: number }>(
+      "SELECT shipment_id, COUNT(*) AS n, MIN(at) AS first FROM handovers GROUP BY shipment_id",
+    ).toArray();
+    return {
+      handovers: rows.reduce((sum, r) => sum + r.n, 0),
+      shipments: rows.length,
+      duplicateHandovers: rows.reduce((sum, r) => sum + (r.n - 1), 0),
+      times: Object.fromEntries(rows.map((r) => [r.shipment_id, r.first])),
+    };
+  }
+}
+
+export function simulatorStub(env: Env) {
+  return env.SIMULATOR.get(env.SIMULATOR.idFromName("simulator"));
+}

@@ -1,0 +1,42 @@
+// Cloudflare Email Service delivery events (from its event queue) into the orders.
+import { mapEmailEvent } from "../providers/cloudflare-email/status-map";
+import { findByProviderRef } from "../store/shipments";
+import { deliverReport } from "./reports";
+
+/** An event can overtake the recording of its message id; give it this many tries to find its order. */
+const MAX_LOOKUP_ATTEMPTS = 5;
+
+export async function handleEmailEventBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const event = mapEmailEvent(message.body);
+      if (!event) {
+        console.error(JSON.stringify({ event: "email_event.malformed", id: message.id }));
+        message.ack();
+        return;
+      }
+      try {
+        const target = await findByProviderRef(env.DB, event.messageId);
+        if (!target) {
+          if (message.attempts < MAX_LOOKUP_ATTEMPTS) message.retry({ delaySeconds: 2 ** message.attempts });
+          else {
+            console.error(JSON.stringify({ event: "email_event.unmatched", eventId: event.eventId, type: event.eventType }));
+            message.ack();
+          }
+          return;
+        }
+        await deliverReport(env, {
+          ...target,
+          outcome: event.outcome,
+          dedupeKey: `cf-email:${event.eventId}`,
+          source: `cloudflare ${event.eventType}`,
+          providerRef: event.messageId,
+        });
+        message.ack();
+      } catch (error) {
+        console.error(JSON.stringify({ event: "email_event.failed", eventId: event.eventId, error: String(error) }));
+        message.retry({ delaySeconds: 2 });
+      }
+    }),
+  );
+}

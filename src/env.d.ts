@@ -1,0 +1,12 @@
+// Bindings and secrets that only the production environment has (set with `wrangler secret put`);
+// `wrangler types` cannot see secrets, so they are declared here, optional.
+declare namespace Cloudflare {
+  interface Env {
+    TWILIO_ACCOUNT_SID?: string;
+    TWILIO_API_KEY_SID?: string;
+    TWILIO_API_KEY_SECRET?: string;
+    TWILIO_AUTH_TOKEN?: string;
+    TWILIO_MESSAGING_SERVICE_SID?: string;
+    TWILIO_API_BASE?: string;
+  }
+}

@@ -1,0 +1,66 @@
+// When an order's alarm must next fire, as a pure function of its state.
+import type { RecipientStatus } from "../status/statuses";
+import { isFinal } from "../status/transitions";
+
+export type Handover = "waiting" | "claimed" | "in_doubt" | "accepted" | "done";
+
+export interface LifecycleState {
+  channel: "sms" | "email";
+  status: RecipientStatus;
+  handover: Handover;
+  deadline: number;
+  dispatch_at: number;
+  enqueued: number;
+  claim_until: number;
+  attempts: number;
+  last_update: number;
+}
+
+export interface Timings {
+  /** SMS: how long after the deadline a final report may still come before SMS_Failed_TTL. */
+  reportGraceMs: number;
+  emailLifetimeMs: number;
+  /** Upper bound of one provider call (the remaining lifetime bounds it too). */
+  providerTimeoutMs: number;
+  /** A claim's lease is the call's timeout plus this margin. */
+  leaseMarginMs: number;
+  /** An enqueued dispatch not claimed by then is taken as lost and enqueued again. */
+  lostMessageAfterMs: number;
+  /** Retry of a D1 update that failed. */
+  syncRetryMs: number;
+}
+
+export function timings(env: Pick<Env, "SMS_REPORT_GRACE_SECONDS">): Timings {
+  const grace = Number(env.SMS_REPORT_GRACE_SECONDS);
+  return {
+    reportGraceMs: (Number.isFinite(grace) && grace >= 0 ? grace : 300) * 1000,
+    emailLifetimeMs: 48 * 3600 * 1000,
+    providerTimeoutMs: 10_000,
+    leaseMarginMs: 5_000,
+    lostMessageAfterMs: 5_000,
+    syncRetryMs: 2_000,
+  };
+}
+
+/** The next moment something can be due, or null when the order needs no more wake-ups. */
+export function nextWake(s: LifecycleState, t: Timings, unsynced: boolean, now: number): number | null {
+  const candidates: number[] = [];
+  if (unsynced) candidates.push(now + t.syncRetryMs);
+  if (!isFinal(s.status)) {
+    const reportDeadline = s.channel === "sms" ? s.deadline + t.reportGraceMs : s.deadline;
+    switch (s.handover) {
+      case "waiting":
+        candidates.push(s.deadline, s.enqueued ? s.dispatch_at + t.lostMessageAfterMs : s.dispatch_at);
+        break;
+      case "claimed":
+        candidates.push(s.claim_until, reportDeadline);
+        break;
+      case "in_doubt":
+      case "accepted":
+      case "done":
+        candidates.push(reportDeadline);
+        break;
+    }
+  }
+  return candidates.length === 0 ? null : Math.min(...candidates);
+}

@@ -1,0 +1,22 @@
+// Email through Cloudflare Email Service's send_email binding.
+import type { ProviderOutcome } from "../outcome";
+import type { OutboundMessage, Provider } from "../provider";
+import { mapEmailSendError } from "./status-map";
+
+export function cloudflareEmailProvider(binding: SendEmail): Provider {
+  return {
+    async send(message: OutboundMessage, signal: AbortSignal): Promise<ProviderOutcome> {
+      const content = message.contentType === "Html" ? { html: message.body } : { text: message.body };
+      const timeout = new Promise<never>((_, reject) => {
+        signal.addEventListener("abort", () => reject(Object.assign(new Error("timeout"), { code: undefined })), { once: true });
+      });
+      try {
+        const result = await Promise.race([binding.send({ from: message.from, to: message.to, subject: message.subject ?? "", ...content }), timeout]);
+        return { kind: "accepted", status: "Email_Succeeded", providerRef: result.messageId };
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        return mapEmailSendError(typeof code === "string" ? code : undefined);
+      }
+    },
+  };
+}

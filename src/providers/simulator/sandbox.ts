@@ -1,0 +1,34 @@
+// The sandbox recipients of CONTRACT.md: fixed outcomes so callers can test every path locally.
+import type { RecipientStatus } from "../../status/statuses";
+
+export interface SandboxBehaviour {
+  /** Transient failures before the hand-over succeeds; Infinity for "every time". */
+  transientFailures: number;
+  /** A final status given at hand-over (rejected), or null when the provider accepts. */
+  rejectWith: RecipientStatus | null;
+  /** The delivery report sent after acceptance, or null for "never reported". */
+  report: RecipientStatus | null;
+}
+
+const deliveredSms: SandboxBehaviour = { transientFailures: 0, rejectWith: null, report: "SMS_Delivered" };
+const deliveredEmail: SandboxBehaviour = { transientFailures: 0, rejectWith: null, report: "Email_Delivered" };
+
+const SANDBOX: Readonly<Record<string, SandboxBehaviour>> = {
+  "+4740000001": { transientFailures: 0, rejectWith: "SMS_Failed_InvalidRecipient", report: null },
+  "+4740000002": { transientFailures: 0, rejectWith: null, report: "SMS_Failed_Undelivered" },
+  "+4740000003": { transientFailures: 0, rejectWith: null, report: null },
+  "+4740000004": { transientFailures: 2, rejectWith: null, report: "SMS_Delivered" },
+  "+4740000005": { transientFailures: Infinity, rejectWith: null, report: null },
+  "+4740000006": { transientFailures: 0, rejectWith: null, report: "SMS_Failed_BarredReceiver" },
+  "bounce@sandbox.example": { transientFailures: 0, rejectWith: null, report: "Email_Failed_Bounced" },
+  "spam@sandbox.example": { transientFailures: 0, rejectWith: null, report: "Email_Failed_FilteredSpam" },
+  "quarantine@sandbox.example": { transientFailures: 0, rejectWith: null, report: "Email_Failed_Quarantined" },
+  "suppressed@sandbox.example": { transientFailures: 0, rejectWith: null, report: "Email_Failed_SuppressedRecipient" },
+  "invalid@sandbox.example": { transientFailures: 0, rejectWith: "Email_Failed_InvalidFormat", report: null },
+  "transient@sandbox.example": { transientFailures: 2, rejectWith: null, report: "Email_Delivered" },
+};
+
+export function sandboxBehaviour(channel: "sms" | "email", recipient: string): SandboxBehaviour {
+  const key = channel === "email" ? recipient.toLowerCase() : recipient;
+  return Object.hasOwn(SANDBOX, key) ? SANDBOX[key]! : channel === "sms" ? deliveredSms : deliveredEmail;
+}

@@ -1,0 +1,68 @@
+// SMS through Twilio's Messages API over fetch (form POST, HTTP Basic with an API key).
+import type { ProviderOutcome } from "../outcome";
+import type { OutboundMessage, Provider } from "../provider";
+import { mapTwilioSendResponse } from "./status-map";
+
+export const TWILIO_MAX_VALIDITY_SECONDS = 36_000;
+
+export interface TwilioConfig {
+  accountSid: string;
+  apiKeySid: string;
+  apiKeySecret: string;
+  messagingServiceSid?: string;
+  apiBase: string;
+  /** Public origin of this service; the status callback is registered per message under it. */
+  publicBaseUrl: string;
+}
+
+export function twilioConfig(env: Env): TwilioConfig {
+  const required = { accountSid: env.TWILIO_ACCOUNT_SID, apiKeySid: env.TWILIO_API_KEY_SID, apiKeySecret: env.TWILIO_API_KEY_SECRET, publicBaseUrl: env.PUBLIC_BASE_URL };
+  const missing = Object.entries(required).filter(([, v]) => !v).map(([k]) => k);
+  if (missing.length > 0) throw new Error(`Twilio is not configured: missing ${missing.join(", ")}`);
+  return {
+    accountSid: required.accountSid!,
+    apiKeySid: required.apiKeySid!,
+    apiKeySecret: required.apiKeySecret!,
+    publicBaseUrl: required.publicBaseUrl!.replace(/\/+$/, ""),
+    apiBase: (env.TWILIO_API_BASE || "https://api.twilio.com").replace(/\/+$/, ""),
+    ...(env.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID } : {}),
+  };
+}
+
+/** The status-callback URL for one message; it names the order, and Twilio signs it with every callback. */
+export function statusCallbackUrl(publicBaseUrl: string, orderRef: string, shipmentId: string): string {
+  return `${publicBaseUrl}/webhooks/twilio/status?ref=${encodeURIComponent(orderRef)}&shipment=${encodeURIComponent(shipmentId)}`;
+}
+
+export function twilioProvider(config: TwilioConfig): Provider {
+  return {
+    async send(message: OutboundMessage, signal: AbortSignal): Promise<ProviderOutcome> {
+      const form = new URLSearchParams({
+        To: message.to,
+        Body: message.body,
+        // Twilio's validity counts only its own queue time; our deadline alarm covers the rest.
+        ValidityPeriod: String(Math.min(message.validitySeconds, TWILIO_MAX_VALIDITY_SECONDS)),
+        StatusCallback: statusCallbackUrl(config.publicBaseUrl, message.orderRef, message.shipmentId),
+      });
+      if (config.messagingServiceSid) form.set("MessagingServiceSid", config.messagingServiceSid);
+      if (message.from) form.set("From", message.from);
+
+      let response: Response;
+      try {
+        response = await fetch(`${config.apiBase}/2010-04-01/Accounts/${encodeURIComponent(config.accountSid)}/Messages.json`, {
+          method: "POST",
+          headers: {
+            Authorization: `Basic ${btoa(`${config.apiKeySid}:${config.apiKeySecret}`)}`,
+            "Content-Type": "application/x-www-form-urlencoded",
+          },
+          body: form,
+          signal,
+        });
+      } catch (error) {
+        return { kind: "transient", detail: signal.aborted ? "timeout" : `network: ${(error as Error).name}` };
+      }
+      const body: unknown = await response.json().catch(() => null);
+      return mapTwilioSendResponse(response.status, body, { retryAfter: response.headers.get("retry-after") });
+    },
+  };
+}
