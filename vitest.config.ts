@@ -7,25 +7,50 @@ const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: 
 const kid = "test-key";
 const publicJwk = { ...(await exportJWK(publicKey)), alg: "ES256", use: "sig", kid };
 const privateJwk = { ...(await exportJWK(privateKey)), alg: "ES256", kid };
+const migrations = await readD1Migrations("./migrations");
+
+const workers = (bindings: Record<string, string>) =>
+  cloudflareTest({
+    wrangler: { configPath: "./wrangler.jsonc" },
+    miniflare: {
+      bindings: {
+        AUTH_JWKS: JSON.stringify({ keys: [publicJwk] }),
+        TEST_SIGNING_JWK: JSON.stringify(privateJwk),
+        TEST_MIGRATIONS: migrations,
+        SIMULATOR_REPORT_DELAY_MS: "0",
+        ...bindings,
+      },
+    },
+  });
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.jsonc" },
-      miniflare: {
-        bindings: {
-          AUTH_JWKS: JSON.stringify({ keys: [publicJwk] }),
-          TEST_SIGNING_JWK: JSON.stringify(privateJwk),
-          TEST_MIGRATIONS: await readD1Migrations("./migrations"),
-          SIMULATOR_REPORT_DELAY_MS: "0",
-        },
-      },
-    }),
-  ],
   test: {
     setupFiles: ["./test/setup.ts"],
     testTimeout: 20_000,
     // Logs of passing tests are noise; a failing test shows its own.
     silent: "passed-only",
+    projects: [
+      {
+        extends: true,
+        plugins: [workers({})],
+        test: { name: "simulator", include: ["test/**/*.test.ts"], exclude: ["test/twilio/**"] },
+      },
+      {
+        // SMS through Twilio: only Twilio's HTTP API is faked (tests stub fetch with its wire format).
+        extends: true,
+        plugins: [
+          workers({
+            SMS_PROVIDER: "twilio",
+            TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
+            TWILIO_API_KEY_SID: "SK00000000000000000000000000000000",
+            TWILIO_API_KEY_SECRET: "test-api-key-secret",
+            TWILIO_AUTH_TOKEN: "test-auth-token",
+            TWILIO_API_BASE: "https://api.twilio.test",
+            PUBLIC_BASE_URL: "https://notifications.test",
+          }),
+        ],
+        test: { name: "twilio", include: ["test/twilio/**/*.test.ts"] },
+      },
+    ],
   },
 });

@@ -89,3 +89,32 @@ export async function rowsForKey(org: string, idempotencyId: string) {
       : ((await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE shipment_id IN (${ids.map(() => "?").join(",")})`).bind(...ids).first<{ n: number }>())?.n ?? 0);
   return { shipments: ids.length, recipients: await count("recipients"), events: await count("status_events") };
 }
+
+export interface ShipmentBody {
+  shipmentId: string;
+  status: string;
+  lastUpdate: string;
+  recipients: { type: string; destination: string; status: string; lastUpdate: string }[];
+}
+
+export async function readShipmentAs(org: string, shipmentId: string): Promise<ShipmentBody> {
+  const response = await call("GET", `/future/shipment/${shipmentId}`, undefined, { org });
+  expect(response.status).toBe(200);
+  return (await response.json()) as ShipmentBody;
+}
+
+/** Polls the manifest until `done` holds (bounded): the pipeline runs in the background through real queues. */
+export async function waitForShipment(shipmentId: string, done: (s: ShipmentBody) => boolean, { org = "ttd", timeoutMs = 8000 } = {}): Promise<ShipmentBody> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const shipment = await readShipmentAs(org, shipmentId);
+    if (done(shipment)) return shipment;
+    if (Date.now() > until) throw new Error(`shipment ${shipmentId} still ${shipment.recipients[0]?.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export async function registeredShipmentId(response: Response): Promise<string> {
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { notification: { shipmentId: string } }).notification.shipmentId;
+}

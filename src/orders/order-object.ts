@@ -79,8 +79,6 @@ CREATE TABLE IF NOT EXISTS seen_reports (key TEXT PRIMARY KEY);
 
 export class OrderObject extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
-  private syncing: Promise<void> | null = null;
-  private syncAgain = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -208,7 +206,8 @@ export class OrderObject extends DurableObject<Env> {
       now + timeoutMs + leaseMarginMs,
     );
     this.apply(row.channel === "sms" ? "SMS_Sending" : "Email_Sending", "dispatch", `attempt ${row.attempts + 1}`);
-    await this.afterChange();
+    // D1 learns of "Sending" with the provider's answer (record syncs both): the hand-over waits for nothing.
+    await this.scheduleAlarm();
 
     const content = JSON.parse(row.content ?? "{}") as Content;
     return {
@@ -325,7 +324,6 @@ export class OrderObject extends DurableObject<Env> {
       }
     }
     await this.afterChange();
-    await this.syncToD1();
   }
 
   // ── State helpers ──────────────────────────────────────────────────────────────────────────
@@ -365,11 +363,12 @@ export class OrderObject extends DurableObject<Env> {
     await (channel === "sms" ? this.env.SMS_QUEUE : this.env.EMAIL_QUEUE).send(message, { contentType: "json" });
   }
 
-  /** After every change: the alarm follows the new state, and D1 is brought up to date in the background. */
+  /** After every change: D1 is brought up to date, and the alarm follows the new state. */
   private async afterChange() {
+    await this.syncToD1();
     await this.scheduleAlarm();
-    void this.syncToD1();
   }
+
 
   private async scheduleAlarm() {
     const row = this.row();
@@ -381,47 +380,37 @@ export class OrderObject extends DurableObject<Env> {
   }
 
   /**
-   * Writes the current state and unsynced events to D1, one sync at a time. A failure leaves the events
-   * unsynced; the alarm tries again, so D1 always catches up with the Durable Object.
+   * Writes the current state and the unsynced events to D1, within the calling request. Concurrent syncs
+   * are safe: `version` keeps an older state from overwriting a newer one and events are written once.
+   * A failure leaves the events unsynced and the alarm tries again, so D1 always catches up.
    */
-  private syncToD1(): Promise<void> {
-    if (this.syncing) {
-      this.syncAgain = true;
-      return this.syncing;
+  private async syncToD1(): Promise<void> {
+    const row = this.row();
+    const events = this.sql
+      .exec<{ seq: number; status: string; applied: number; source: string; detail: string | null; at: number }>(
+        "SELECT seq, status, applied, source, detail, at FROM events WHERE synced = 0 ORDER BY seq",
+      )
+      .toArray();
+    if (!row || events.length === 0) return;
+    const lastSeq = events[events.length - 1]!.seq;
+    try {
+      await this.env.DB.batch(
+        statusUpdateStatements(this.env.DB, {
+          shipmentId: row.shipment_id,
+          org: row.org,
+          version: lastSeq,
+          orderStatus: orderStatusOf(row.status),
+          recipientStatus: row.status,
+          lastUpdate: new Date(row.last_update).toISOString(),
+          providerRef: row.provider_ref,
+          events: events.map((e) => ({ ...e, applied: e.applied === 1, at: new Date(e.at).toISOString() })),
+          completed: isFinal(row.status),
+        }),
+      );
+      this.sql.exec("UPDATE events SET synced = 1 WHERE seq <= ?", lastSeq);
+    } catch (error) {
+      this.log("sync.d1_failed", { shipmentId: row.shipment_id, error: String(error) });
     }
-    this.syncing = (async () => {
-      do {
-        this.syncAgain = false;
-        const row = this.row();
-        const events = this.sql.exec<{ seq: number; status: string; applied: number; source: string; detail: string | null; at: number }>(
-          "SELECT seq, status, applied, source, detail, at FROM events WHERE synced = 0 ORDER BY seq",
-        ).toArray();
-        if (!row || events.length === 0) break;
-        const lastSeq = events[events.length - 1]!.seq;
-        try {
-          await this.env.DB.batch(
-            statusUpdateStatements(this.env.DB, {
-              shipmentId: row.shipment_id,
-              org: row.org,
-              version: lastSeq,
-              orderStatus: orderStatusOf(row.status),
-              recipientStatus: row.status,
-              lastUpdate: new Date(row.last_update).toISOString(),
-              providerRef: row.provider_ref,
-              events: events.map((e) => ({ ...e, applied: e.applied === 1, at: new Date(e.at).toISOString() })),
-              completed: isFinal(row.status),
-            }),
-          );
-          this.sql.exec("UPDATE events SET synced = 1 WHERE seq <= ?", lastSeq);
-        } catch (error) {
-          this.log("sync.d1_failed", { shipmentId: row.shipment_id, error: String(error) });
-          break;
-        }
-      } while (this.syncAgain);
-      this.syncing = null;
-      await this.scheduleAlarm();
-    })();
-    return this.syncing;
   }
 
   /** Logs carry ids and statuses only: never a body, a subject or a full recipient. */

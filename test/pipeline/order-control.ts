@@ -1,0 +1,42 @@
+// Reaching into one order's Durable Object, for the tests that must move time or see what it stores.
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+
+export async function orderRefOf(shipmentId: string): Promise<string> {
+  const row = await env.DB.prepare("SELECT order_ref FROM shipments WHERE shipment_id = ?").bind(shipmentId).first<{ order_ref: string }>();
+  if (!row) throw new Error(`no shipment ${shipmentId}`);
+  return row.order_ref;
+}
+
+export async function orderObjectOf(shipmentId: string) {
+  return env.ORDERS.get(env.ORDERS.idFromString(await orderRefOf(shipmentId)));
+}
+
+/** The order's own stored state (its SQLite row). */
+export async function storedOrder(shipmentId: string): Promise<Record<string, unknown>> {
+  const stub = await orderObjectOf(shipmentId);
+  return runInDurableObject(stub, (_instance, state) => state.storage.sql.exec("SELECT * FROM shipment").one() as Record<string, unknown>);
+}
+
+/** Moves the order's clock: shifts the named time columns by `ms` (negative = into the past). */
+export async function shiftOrderTimes(shipmentId: string, columns: ("deadline" | "dispatch_at" | "claim_until")[], ms: number) {
+  const stub = await orderObjectOf(shipmentId);
+  await runInDurableObject(stub, (_instance, state) => {
+    for (const column of columns) state.storage.sql.exec(`UPDATE shipment SET ${column} = ${column} + ?`, ms);
+  });
+}
+
+/** Runs the order's alarm now (if one is set) and reports whether it ran. */
+export async function fireAlarm(shipmentId: string): Promise<boolean> {
+  return runDurableObjectAlarm(await orderObjectOf(shipmentId));
+}
+
+export async function simulatorHandovers(shipmentId: string): Promise<number> {
+  const stub = env.SIMULATOR.get(env.SIMULATOR.idFromName("simulator"));
+  return runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM handovers WHERE shipment_id = ?", shipmentId).one().n);
+}
+
+export async function simulatorAttempts(shipmentId: string): Promise<number> {
+  const stub = env.SIMULATOR.get(env.SIMULATOR.idFromName("simulator"));
+  return runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ count: number }>("SELECT count FROM attempts WHERE shipment_id = ?", shipmentId).toArray()[0]?.count ?? 0);
+}

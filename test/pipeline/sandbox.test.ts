@@ -1,0 +1,119 @@
+// Every sandbox recipient of CONTRACT.md reaches its outcome through the real queues, Durable Objects and D1.
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { emailRequest, postEmail, postSms, registeredShipmentId, smsRequest, waitForShipment } from "../helpers";
+import { fireAlarm, orderObjectOf, shiftOrderTimes, simulatorAttempts, simulatorHandovers, storedOrder } from "./order-control";
+
+const final = (s: { status: string }) => s.status === "Order_Completed";
+const graceMs = Number(env.SMS_REPORT_GRACE_SECONDS) * 1000;
+
+describe("sandbox SMS recipients", () => {
+  it.each([
+    ["+4799999999", "SMS_Delivered", 1],
+    ["+4740000001", "SMS_Failed_InvalidRecipient", 0],
+    ["+4740000002", "SMS_Failed_Undelivered", 1],
+    ["+4740000004", "SMS_Delivered", 1],
+    ["+4740000006", "SMS_Failed_BarredReceiver", 1],
+  ])("%s ends %s with %i hand-over(s)", async (phoneNumber, status, handovers) => {
+    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber })));
+    const shipment = await waitForShipment(id, final);
+    expect(shipment.recipients[0]!.status).toBe(status);
+    expect(await simulatorHandovers(id)).toBe(handovers);
+  });
+
+  it("+4740000004 is retried after two transient failures", async () => {
+    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000004" })));
+    await waitForShipment(id, final);
+    expect(await simulatorAttempts(id)).toBe(3);
+  });
+
+  it("+4740000003 is accepted, never reported, and becomes SMS_Failed_TTL after deadline + grace", async () => {
+    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000003" })));
+    await waitForShipment(id, (s) => s.recipients[0]!.status === "SMS_Accepted");
+    await fireAlarm(id); // before the deadline: changes nothing
+    expect((await waitForShipment(id, () => true)).recipients[0]!.status).toBe("SMS_Accepted");
+
+    await shiftOrderTimes(id, ["deadline"], -(120_000 + graceMs - 500)); // just short of deadline + grace
+    await fireAlarm(id);
+    expect((await waitForShipment(id, () => true)).recipients[0]!.status).toBe("SMS_Accepted");
+
+    await shiftOrderTimes(id, ["deadline"], -1_000);
+    await fireAlarm(id);
+    const shipment = await waitForShipment(id, final);
+    expect(shipment.recipients[0]!.status).toBe("SMS_Failed_TTL");
+  });
+
+  it("+4740000005 fails transiently every time and becomes SMS_Failed_TTL at the deadline, with no attempt after it", async () => {
+    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000005" })));
+    const until = Date.now() + 5000;
+    while ((await simulatorAttempts(id)) < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+    expect(await simulatorAttempts(id)).toBeGreaterThanOrEqual(2);
+
+    await shiftOrderTimes(id, ["deadline"], -120_000);
+    await fireAlarm(id);
+    const shipment = await waitForShipment(id, final);
+    expect(shipment.recipients[0]!.status).toBe("SMS_Failed_TTL");
+    const attemptsAtDeadline = await simulatorAttempts(id);
+    await new Promise((r) => setTimeout(r, 600)); // longer than the next backoff step
+    expect(await simulatorAttempts(id)).toBe(attemptsAtDeadline);
+    expect(await simulatorHandovers(id)).toBe(0);
+  });
+});
+
+describe("sandbox email recipients", () => {
+  it.each([
+    ["user@example.com", "Email_Delivered"],
+    ["bounce@sandbox.example", "Email_Failed_Bounced"],
+    ["spam@sandbox.example", "Email_Failed_FilteredSpam"],
+    ["quarantine@sandbox.example", "Email_Failed_Quarantined"],
+    ["suppressed@sandbox.example", "Email_Failed_SuppressedRecipient"],
+    ["invalid@sandbox.example", "Email_Failed_InvalidFormat"],
+    ["transient@sandbox.example", "Email_Delivered"],
+  ])("%s ends %s", async (emailAddress, status) => {
+    const id = await registeredShipmentId(await postEmail(emailRequest({ emailAddress })));
+    const shipment = await waitForShipment(id, final);
+    expect(shipment.recipients[0]!.status).toBe(status);
+  });
+
+  it("an accepted email with no final report becomes Email_Failed_TTL 48 hours after registration", async () => {
+    // Hold the dispatch message back and play the consumer: the provider accepts, then never reports.
+    vi.spyOn(Object.getPrototypeOf(env.EMAIL_QUEUE) as Queue, "send").mockResolvedValueOnce(undefined as never);
+    const id = await registeredShipmentId(await postEmail(emailRequest()));
+    vi.restoreAllMocks();
+    const order = await orderObjectOf(id);
+    const claim = await order.claim(id);
+    if (claim.kind !== "send") throw new Error(`expected a claim, got ${claim.reason}`);
+    await order.record(id, claim.claimId, { kind: "accepted", status: "Email_Succeeded", providerRef: "cf-message-1" });
+    expect((await waitForShipment(id, () => true)).recipients[0]!.status).toBe("Email_Succeeded");
+
+    await shiftOrderTimes(id, ["deadline"], -(48 * 3600 * 1000) + 1000); // a second short of 48 hours
+    await fireAlarm(id);
+    expect((await waitForShipment(id, () => true)).recipients[0]!.status).toBe("Email_Succeeded");
+    await shiftOrderTimes(id, ["deadline"], -1000);
+    await fireAlarm(id);
+    expect((await waitForShipment(id, final)).recipients[0]!.status).toBe("Email_Failed_TTL");
+  });
+});
+
+describe("the message body", () => {
+  it("is held by the order until the hand-over is final, then erased; never in D1", async () => {
+    const code = `${Math.floor(100000 + Math.random() * 899999)}`;
+    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000003", body: `Your code is ${code}` })));
+    await waitForShipment(id, (s) => s.recipients[0]!.status === "SMS_Accepted");
+    expect((await storedOrder(id)).content).toBeNull();
+
+    for (const table of ["shipments", "recipients", "status_events", "feed"]) {
+      const { results } = await env.DB.prepare(`SELECT * FROM ${table}`).all();
+      expect(JSON.stringify(results)).not.toContain(code);
+    }
+  });
+
+  it("is erased when the shipment fails at the deadline without a hand-over", async () => {
+    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000005" })));
+    expect((await storedOrder(id)).content).not.toBeNull();
+    await shiftOrderTimes(id, ["deadline"], -120_000);
+    await fireAlarm(id);
+    await waitForShipment(id, final);
+    expect((await storedOrder(id)).content).toBeNull();
+  });
+});
