@@ -11,19 +11,29 @@ import { isValidSmsSender } from "./sms-sender";
 export const MIN_TTL_SECONDS = 60;
 export const MAX_TTL_SECONDS = 172_800;
 
-const notBlank = (max?: number) =>
-  (max === undefined ? z.string() : z.string().max(max, `At most ${max} characters.`)).refine(
-    (v) => v.trim().length > 0,
-    "Must not be blank.",
-  );
+// Text that reaches logs, D1 or a provider must be well-formed Unicode (no lone surrogates). Keys and
+// references take no control characters at all; a subject keeps tab (never CR or LF, which would split
+// a mail header); message bodies keep tab, CR and LF.
+const FORBIDDEN_CONTROLS = {
+  none: { pattern: /[\u0000-\u001f\u007f-\u009f]/, message: "Must not contain control characters." },
+  line: { pattern: /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/, message: "Must not contain CR, LF or other control characters." },
+  body: { pattern: /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/, message: "Must not contain control characters other than tab, CR and LF." },
+} as const;
 
-const idempotencyId = notBlank(255).openapi({
+const text = (options: { max?: number; blank?: "allowed" | "refused"; controls: keyof typeof FORBIDDEN_CONTROLS }) => {
+  let schema = z.string();
+  if (options.max !== undefined) schema = schema.max(options.max, `At most ${options.max} characters.`);
+  return schema
+    .refine((v) => options.blank === "allowed" || v.trim().length > 0, "Must not be blank.")
+    .refine((v) => v.isWellFormed(), "Must be well-formed Unicode text.")
+    .refine((v) => !FORBIDDEN_CONTROLS[options.controls].pattern.test(v), FORBIDDEN_CONTROLS[options.controls].message);
+};
+
+const idempotencyId = text({ max: 255, controls: "none" }).openapi({
   description: "The caller's key for this order; with the caller's organisation it makes registration exactly-once.",
   example: "94e9d0f6-5c5a-4a47-9a2f-0e4f2b1a7c11",
 });
-const sendersReference = z
-  .string()
-  .max(255, "At most 255 characters.")
+const sendersReference = text({ max: 255, blank: "allowed", controls: "none" })
   .nullish()
   .openapi({ description: "The caller's own reference, echoed back.", example: "otp-login-1234" });
 
@@ -48,7 +58,7 @@ export const RecipientSmsSchema = z
         .refine(isValidSmsSender, "1 to 11 letters, digits or spaces with at least one letter, or a number of at most 15 digits.")
         .nullish()
         .openapi({ description: "Sender id; the configured default when left out.", example: "Altinn" }),
-      body: notBlank()
+      body: text({ controls: "body" })
         .refine((v) => countSmsSegments(v).segments <= MAX_SMS_SEGMENTS, `At most ${MAX_SMS_SEGMENTS} SMS segments.`)
         .openapi({ description: "The message text (GSM-7 or UCS-2), at most 16 segments.", example: "Your code is 428516" }),
     }),
@@ -77,10 +87,9 @@ export const RecipientEmailSchema = z
   .object({
     emailAddress: emailAddress("The recipient's address."),
     emailSettings: z.object({
-      subject: notBlank(255)
-        .refine((v) => !/[\r\n]/.test(v), "Must not contain CR or LF.")
+      subject: text({ max: 255, controls: "line" })
         .openapi({ example: "One-time code" }),
-      body: notBlank().openapi({ example: "<p>Your code is 428516</p>" }),
+      body: text({ controls: "body" }).openapi({ example: "<p>Your code is 428516</p>" }),
       senderEmailAddress: emailAddress("Sender address; the configured default when left out.").nullish(),
       contentType: z
         .union([z.string(), z.number()])
