@@ -17,8 +17,9 @@ export function registerWebhookRoutes(app: Hono<AppEnv>) {
 
     const signature = c.req.header("x-twilio-signature");
     if (!signature) throw new ApiError(400, { detail: "X-Twilio-Signature is required." });
-    const raw = await c.req.text();
-    if (raw.length > MAX_CALLBACK_BYTES) throw new ApiError(413, { detail: "Callback too large." });
+    const bytes = await c.req.arrayBuffer();
+    if (bytes.byteLength > MAX_CALLBACK_BYTES) throw new ApiError(413, { detail: "Callback too large." });
+    const raw = new TextDecoder().decode(bytes);
     const params = [...new URLSearchParams(raw)];
     // Twilio signs the exact URL it called: the one registered under our public origin.
     const url = new URL(c.req.url);

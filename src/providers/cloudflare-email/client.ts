@@ -7,8 +7,11 @@ export function cloudflareEmailProvider(binding: SendEmail): Provider {
   return {
     async send(message: OutboundMessage, signal: AbortSignal): Promise<ProviderOutcome> {
       const content = message.contentType === "Html" ? { html: message.body } : { text: message.body };
+      // The binding takes no signal: race it, so a hung call ends when the remaining lifetime does.
       const timeout = new Promise<never>((_, reject) => {
-        signal.addEventListener("abort", () => reject(Object.assign(new Error("timeout"), { code: undefined })), { once: true });
+        const abort = () => reject(new Error("timeout"));
+        if (signal.aborted) abort();
+        else signal.addEventListener("abort", abort, { once: true });
       });
       try {
         const result = await Promise.race([binding.send({ from: message.from, to: message.to, subject: message.subject ?? "", ...content }), timeout]);

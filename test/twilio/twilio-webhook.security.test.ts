@@ -1,0 +1,149 @@
+// The Twilio status-callback endpoint: only a callback Twilio signed, for the message it names, is
+// applied, and only once. Every rejection is a problem+json and leaves the shipment as it was.
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { postSms, problemOf, smsRequest } from "../helpers";
+import { orderState, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
+import { callbackParams, fakeTwilio, postCallback, sendStatus, uniqueMobile, type FakeTwilio, type TwilioRequest } from "./fake-twilio";
+
+afterEach(() => vi.restoreAllMocks());
+
+/** Registers an SMS through the API and waits until (fake) Twilio has accepted it. */
+async function acceptedSms(twilio: FakeTwilio) {
+  const shipmentId = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: uniqueMobile() })));
+  await waitForRecipientStatus(shipmentId, "SMS_Accepted");
+  const handover = twilio.requestsFor(shipmentId)[0]!;
+  expect(handover.sid).toMatch(/^SM[0-9a-f]{32}$/);
+  return { shipmentId, handover };
+}
+
+/** Everything a callback could change: the API's view and the order object's state, events and seen reports. */
+async function snapshot(shipmentId: string) {
+  return { api: await shipmentState(shipmentId), order: await orderState(shipmentId) };
+}
+
+const withQuery = (url: string, name: string, value: string) => {
+  const u = new URL(url);
+  u.searchParams.set(name, value);
+  return u.toString();
+};
+
+describe("POST /webhooks/twilio/status", () => {
+  it("accepts a correctly signed callback with 200 and applies it", async () => {
+    const twilio = fakeTwilio();
+    const { shipmentId, handover } = await acceptedSms(twilio);
+    const response = await sendStatus(handover, "delivered");
+    expect(response.status).toBe(200);
+    expect((await orderState(shipmentId)).row.status).toBe("SMS_Delivered");
+    expect(await waitForRecipientStatus(shipmentId, "SMS_Delivered")).toEqual({ status: "Order_Completed", recipientStatus: "SMS_Delivered" });
+  });
+
+  it("accepts the signature Twilio computes over the URL with the default port spelled out", async () => {
+    const twilio = fakeTwilio();
+    const { shipmentId, handover } = await acceptedSms(twilio);
+    const url = handover.form.StatusCallback!;
+    const response = await postCallback(handover, callbackParams(handover, "delivered"), {
+      signedUrl: url.replace("https://notifications.test/", "https://notifications.test:443/"),
+    });
+    expect(response.status).toBe(200);
+    expect((await orderState(shipmentId)).row.status).toBe("SMS_Delivered");
+  });
+
+  type Attack = (ctx: { handover: TwilioRequest; other: TwilioRequest }) => Promise<Response>;
+  const delivered = (h: TwilioRequest) => callbackParams(h, "delivered");
+
+  const rejections: [name: string, status: number, attack: Attack][] = [
+    ["an unsigned callback", 400, ({ handover }) => postCallback(handover, delivered(handover), { signature: null })],
+    [
+      "a tampered parameter (signed as sent, posted as delivered)",
+      403,
+      ({ handover }) => postCallback(handover, delivered(handover), { signedParams: callbackParams(handover, "sent") }),
+    ],
+    [
+      "a parameter added after signing",
+      403,
+      ({ handover }) =>
+        postCallback(handover, { ...callbackParams(handover, "failed"), ErrorCode: "30004" }, { signedParams: callbackParams(handover, "failed") }),
+    ],
+    ["a signature made with the wrong auth token", 403, ({ handover }) => postCallback(handover, delivered(handover), { token: "not-the-auth-token" })],
+    ["a signature that is not Base64 HMAC at all", 403, ({ handover }) => postCallback(handover, delivered(handover), { signature: "c2lnbmF0dXJl" })],
+    [
+      "another shipment's genuine callback replayed against this shipment's URL",
+      403,
+      async ({ handover, other }) => postCallback(handover, delivered(handover), { signedUrl: other.form.StatusCallback! }),
+    ],
+    [
+      "a signed callback whose URL was re-pointed at this shipment",
+      403,
+      async ({ handover, other }) =>
+        postCallback(other, delivered(other), { url: withQuery(other.form.StatusCallback!, "shipment", handover.shipmentId!), signedUrl: other.form.StatusCallback! }),
+    ],
+    [
+      "a signature over another host's URL",
+      403,
+      ({ handover }) => postCallback(handover, delivered(handover), { signedUrl: handover.form.StatusCallback!.replace("notifications.test", "attacker.test") }),
+    ],
+  ];
+
+  it.each(rejections)("rejects %s with %i and changes nothing", async (_name, status, attack) => {
+    const twilio = fakeTwilio();
+    const { shipmentId, handover } = await acceptedSms(twilio);
+    const { handover: other } = await acceptedSms(twilio);
+    const before = await snapshot(shipmentId);
+
+    const response = await attack({ handover, other });
+    expect(response.status).toBe(status);
+    expect((await problemOf(response)).status).toBe(status);
+    expect(await snapshot(shipmentId)).toEqual(before);
+    expect(before.api.recipientStatus).toBe("SMS_Accepted");
+
+    // The rejected attempt spent nothing: Twilio's genuine callback still applies.
+    expect((await sendStatus(handover, "delivered")).status).toBe(200);
+    await waitForRecipientStatus(shipmentId, "SMS_Delivered");
+  });
+
+  it("rejects a replay of an already processed callback with 409 and changes nothing", async () => {
+    const twilio = fakeTwilio();
+    const { shipmentId, handover } = await acceptedSms(twilio);
+    const params = callbackParams(handover, "delivered");
+    expect((await postCallback(handover, params)).status).toBe(200);
+    await waitForRecipientStatus(shipmentId, "SMS_Delivered");
+    const before = await snapshot(shipmentId);
+
+    const replay = await postCallback(handover, params);
+    expect(replay.status).toBe(409);
+    expect((await problemOf(replay)).status).toBe(409);
+    expect(await snapshot(shipmentId)).toEqual(before);
+  });
+
+  it.each([
+    ["a shipment id this order does not have", async (h: TwilioRequest) => withQuery(h.form.StatusCallback!, "shipment", crypto.randomUUID())],
+    ["an order reference no order has", async (h: TwilioRequest) => withQuery(h.form.StatusCallback!, "ref", env.ORDERS.newUniqueId().toString())],
+    ["an order reference that is not an object id", async (h: TwilioRequest) => withQuery(h.form.StatusCallback!, "ref", "0123456789abcdef")],
+  ])("rejects a correctly signed callback for %s with 404 and changes nothing", async (_name, urlFor) => {
+    const twilio = fakeTwilio();
+    const { shipmentId, handover } = await acceptedSms(twilio);
+    const before = await snapshot(shipmentId);
+    const url = await urlFor(handover);
+
+    const response = await postCallback(handover, callbackParams(handover, "delivered"), { url }); // signed over `url` itself
+    expect(response.status).toBe(404);
+    expect((await problemOf(response)).status).toBe(404);
+    expect(await snapshot(shipmentId)).toEqual(before);
+  });
+
+  it("rejects a correctly signed callback naming another message of this shipment with 404 and changes nothing", async () => {
+    const twilio = fakeTwilio();
+    const { shipmentId, handover } = await acceptedSms(twilio);
+    const before = await snapshot(shipmentId);
+    const stranger = { ...handover, sid: `SM${crypto.randomUUID().replaceAll("-", "")}` };
+
+    const response = await postCallback(stranger, callbackParams(stranger, "delivered"));
+    expect(response.status).toBe(404);
+    expect((await problemOf(response)).status).toBe(404);
+    expect(await snapshot(shipmentId)).toEqual(before);
+
+    expect((await sendStatus(handover, "delivered")).status).toBe(200);
+    await waitForRecipientStatus(shipmentId, "SMS_Delivered");
+  });
+});
