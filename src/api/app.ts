@@ -9,6 +9,7 @@ import { registerOrderRoutes } from "./routes/orders";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerSimulatorRoutes } from "./routes/simulator";
 import { registerWebhookRoutes } from "./routes/webhooks";
+import { logError } from "../log";
 
 const OPENAPI_INFO = {
   openapi: "3.1.0",
@@ -66,7 +67,7 @@ export function newApp() {
       status = error.status;
     } else {
       // The detail stays in the log (by trace id), never in the answer.
-      console.error(JSON.stringify({ event: "unhandled_error", traceId, error: String(error) }));
+      logError("unhandled_error", error, { traceId });
     }
     return new Response(JSON.stringify(problemBody(status, traceId, options)), {
       status,

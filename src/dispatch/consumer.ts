@@ -4,6 +4,7 @@ import { orderStubByRef } from "../orders/order-key";
 import type { DispatchMessage } from "../orders/order-object";
 import type { ProviderOutcome } from "../providers/outcome";
 import { providerFor } from "../providers/choose";
+import { logError } from "../log";
 
 function isDispatchMessage(body: unknown): body is DispatchMessage {
   const b = body as Partial<DispatchMessage> | null;
@@ -16,7 +17,7 @@ export async function handleDispatchBatch(batch: MessageBatch<unknown>, env: Env
 
 async function dispatchOne(env: Env, message: Message<unknown>): Promise<void> {
   if (!isDispatchMessage(message.body)) {
-    console.error(JSON.stringify({ event: "dispatch.malformed_message", id: message.id }));
+    logError("dispatch.malformed_message", "not a dispatch message", { id: message.id });
     message.ack();
     return;
   }
@@ -38,7 +39,7 @@ async function dispatchOne(env: Env, message: Message<unknown>): Promise<void> {
     message.ack();
   } catch (error) {
     // Redelivery is safe: the claim makes a second hand-over impossible.
-    console.error(JSON.stringify({ event: "dispatch.failed", shipmentId, attempt: message.attempts, error: String(error) }));
+    logError("dispatch.failed", error, { shipmentId, attempt: message.attempts });
     message.retry({ delaySeconds: 1 });
   }
 }

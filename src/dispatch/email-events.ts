@@ -2,6 +2,7 @@
 import { mapEmailEvent } from "../providers/cloudflare-email/status-map";
 import { findByProviderRef } from "../store/shipments";
 import { deliverReport } from "./reports";
+import { logError } from "../log";
 
 /** An event can overtake the recording of its message id; give it this many tries to find its order. */
 const MAX_LOOKUP_ATTEMPTS = 5;
@@ -11,7 +12,7 @@ export async function handleEmailEventBatch(batch: MessageBatch<unknown>, env: E
     batch.messages.map(async (message) => {
       const event = mapEmailEvent(message.body);
       if (!event) {
-        console.error(JSON.stringify({ event: "email_event.malformed", id: message.id }));
+        logError("email_event.malformed", "not an email sending event", { id: message.id });
         message.ack();
         return;
       }
@@ -20,7 +21,7 @@ export async function handleEmailEventBatch(batch: MessageBatch<unknown>, env: E
         if (!target) {
           if (message.attempts < MAX_LOOKUP_ATTEMPTS) message.retry({ delaySeconds: 2 ** message.attempts });
           else {
-            console.error(JSON.stringify({ event: "email_event.unmatched", eventId: event.eventId, type: event.eventType }));
+            logError("email_event.unmatched", "no shipment has this message id", { eventId: event.eventId, type: event.eventType });
             message.ack();
           }
           return;
@@ -34,7 +35,7 @@ export async function handleEmailEventBatch(batch: MessageBatch<unknown>, env: E
         });
         message.ack();
       } catch (error) {
-        console.error(JSON.stringify({ event: "email_event.failed", eventId: event.eventId, error: String(error) }));
+        logError("email_event.failed", error, { eventId: event.eventId });
         message.retry({ delaySeconds: 2 });
       }
     }),

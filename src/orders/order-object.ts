@@ -10,6 +10,7 @@ import { deleteShipmentStatements, insertShipmentStatements, statusUpdateStateme
 import { retryDelay } from "../dispatch/backoff";
 import { destinationOf, fingerprintOf, type Order } from "./order";
 import { nextWake, timings, type LifecycleState } from "./lifecycle";
+import { log, logError } from "../log";
 
 export interface OrderResponse {
   notificationOrderId: string;
@@ -137,14 +138,14 @@ export class OrderObject extends DurableObject<Env> {
         }),
       );
     } catch (error) {
-      this.log("register.d1_failed", { shipmentId, error: String(error) });
+      logError("register.d1_failed", error, { shipmentId });
       return { kind: "unavailable" };
     }
 
     try {
       await this.enqueue(order.channel, shipmentId);
     } catch (error) {
-      this.log("register.enqueue_failed", { shipmentId, error: String(error) });
+      logError("register.enqueue_failed", error, { shipmentId });
       // Undo the D1 rows; if even that fails, the next attempt under this key removes them first.
       await db.batch(deleteShipmentStatements(db, org, order.idempotencyId)).catch(() => undefined);
       return { kind: "unavailable" };
@@ -173,7 +174,7 @@ export class OrderObject extends DurableObject<Env> {
       now,
     );
     await this.scheduleAlarm();
-    this.log("registered", { shipmentId, channel: order.channel });
+    log("registered", { shipmentId, channel: order.channel });
     return { kind: "created", response };
   }
 
@@ -320,7 +321,7 @@ export class OrderObject extends DurableObject<Env> {
         // A retry is due, or the queue message seems lost: put a new one on the queue.
         await this.enqueue(current.channel, current.shipment_id);
         this.sql.exec("UPDATE shipment SET enqueued = 1, dispatch_at = ? WHERE id = 1", now);
-        this.log("redispatched", { shipmentId: current.shipment_id, attempts: current.attempts });
+        log("redispatched", { shipmentId: current.shipment_id, attempts: current.attempts });
       }
     }
     await this.afterChange();
@@ -339,7 +340,7 @@ export class OrderObject extends DurableObject<Env> {
     if (result.applied) {
       this.sql.exec("UPDATE shipment SET status = ?, last_update = ? WHERE id = 1", result.status, Date.now());
       if (isFinal(result.status)) this.sql.exec("UPDATE shipment SET content = NULL WHERE id = 1");
-      this.log("status", { shipmentId: row.shipment_id, from: row.status, to: result.status, source });
+      log("status", { shipmentId: row.shipment_id, from: row.status, to: result.status, source });
     }
     this.addEvent(proposed, result.applied, source, detail);
     return result.applied;
@@ -409,13 +410,8 @@ export class OrderObject extends DurableObject<Env> {
       );
       this.sql.exec("UPDATE events SET synced = 1 WHERE seq <= ?", lastSeq);
     } catch (error) {
-      this.log("sync.d1_failed", { shipmentId: row.shipment_id, error: String(error) });
+      logError("sync.d1_failed", error, { shipmentId: row.shipment_id });
     }
-  }
-
-  /** Logs carry ids and statuses only: never a body, a subject or a full recipient. */
-  private log(event: string, fields: Record<string, unknown>) {
-    console.log(JSON.stringify({ event, ...fields }));
   }
 }
 

@@ -8,6 +8,7 @@ import { BASE_PATH, type AppContext, type AppEnv } from "../context";
 import { jsonBody } from "../middleware";
 import { ApiError } from "../problem";
 import { orderProblemResponses } from "../responses";
+import { logError } from "../../log";
 
 const SMS_PATH = `${BASE_PATH}/future/orders/instant/sms`;
 // RFC 9745: deprecated since 2026-01-01; RFC 8594's successor link.
@@ -59,7 +60,7 @@ async function register(c: AppContext, order: Order) {
   try {
     outcome = await orderStub(c.env, org, order.idempotencyId).register(org, order);
   } catch (error) {
-    console.error(JSON.stringify({ event: "register.order_object_failed", traceId: c.get("traceId"), error: String(error) }));
+    logError("register.order_object_failed", error, { traceId: c.get("traceId") });
     outcome = { kind: "unavailable" } as const;
   }
   switch (outcome.kind) {

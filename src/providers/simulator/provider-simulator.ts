@@ -7,6 +7,7 @@ import type { RecipientStatus } from "../../status/statuses";
 import type { ProviderOutcome } from "../outcome";
 import type { OutboundMessage } from "../provider";
 import { sandboxBehaviour } from "./sandbox";
+import { logError } from "../../log";
 
 export interface HandoverStats {
   handovers: number;
@@ -69,7 +70,7 @@ export class ProviderSimulator extends DurableObject<Env> {
           });
           this.sql.exec("DELETE FROM reports WHERE id = ?", id);
         } catch (error) {
-          console.error(JSON.stringify({ event: "simulator.report_failed", shipmentId: r.shipmentId, error: String(error) }));
+          logError("simulator.report_failed", error, { shipmentId: r.shipmentId });
         }
       }),
     );
