@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { verifyBearerToken } from "../auth/verify-token";
+import { IssuerUnavailable, verifyBearerToken } from "../auth/verify-token";
+import { logError } from "../log";
 import type { AppEnv } from "./context";
 import { ApiError } from "./problem";
 
@@ -15,11 +16,18 @@ export const traceAndNoStore: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 export const requireToken: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const result = await verifyBearerToken(c.req.header("authorization"), {
-    issuer: c.env.AUTH_ISSUER,
-    jwks: c.env.AUTH_JWKS || undefined,
-    jwksUrl: c.env.AUTH_JWKS_URL || undefined,
-  });
+  let result;
+  try {
+    result = await verifyBearerToken(c.req.header("authorization"), {
+      issuer: c.env.AUTH_ISSUER,
+      jwks: c.env.AUTH_JWKS || undefined,
+      jwksUrl: c.env.AUTH_JWKS_URL || undefined,
+    });
+  } catch (error) {
+    if (!(error instanceof IssuerUnavailable)) throw error;
+    logError("auth.issuer_unavailable", error);
+    throw new ApiError(503, { code: "NOT-00004", detail: "The token issuer's keys could not be fetched. Retry shortly." });
+  }
   if (!result.ok) {
     const headers = result.status === 401 ? { "WWW-Authenticate": 'Bearer error="invalid_token"' } : undefined;
     throw new ApiError(result.status, { detail: result.detail, ...(headers ? { headers } : {}) });

@@ -10,6 +10,7 @@ export const problemResponses = {
   400: problem("Validation failed; `errors` is keyed by the JSON path of each field. Nothing was stored."),
   401: problem("No, malformed, expired or badly signed bearer token (with `WWW-Authenticate: Bearer`)."),
   403: problem("The token lacks the scope `altinn:serviceowner/notifications.create` or the `urn:altinn:org` claim."),
+  503: problem("Code `NOT-00004`: a dependency (database, queue, the token issuer's keys) failed; nothing was registered; safe to retry."),
 };
 
 export const orderProblemResponses = {
@@ -17,7 +18,6 @@ export const orderProblemResponses = {
   413: problem("The body is larger than 256 KiB."),
   415: problem("The body is not JSON (`Content-Type` must be `application/json`)."),
   422: problem("Code `NOT-10001`: the idempotencyId was already used by this organisation for a different request."),
-  503: problem("Code `NOT-00004`: a dependency (database or queue) failed; nothing was registered; safe to retry."),
 };
 
 export const notFoundResponse = { 404: problem("Code `NOT-00003`: no such shipment for the caller's organisation.") };

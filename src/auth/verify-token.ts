@@ -16,6 +16,11 @@ export interface AuthConfig {
   jwksUrl?: string;
 }
 
+/** The trusted issuer's keys could not be fetched: not the caller's fault, and never a pass. */
+export class IssuerUnavailable extends Error {
+  override readonly name = "IssuerUnavailable";
+}
+
 export type AuthResult =
   | { ok: true; org: string }
   | { ok: false; status: 401 | 403; detail: string };
@@ -25,6 +30,19 @@ export type AuthResult =
 const keySets = new Map<string, JWTVerifyGetKey>();
 
 function keySetFor(config: AuthConfig): JWTVerifyGetKey {
+  const keySet = cachedKeySet(config);
+  return async (header, token) => {
+    try {
+      return await keySet(header, token);
+    } catch (error) {
+      // The token names no key we trust: the caller's problem. Anything else is the issuer's.
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+      throw new IssuerUnavailable(error instanceof Error ? error.message : String(error));
+    }
+  };
+}
+
+function cachedKeySet(config: AuthConfig): JWTVerifyGetKey {
   const cacheKey = config.jwks ? `inline:${config.jwks}` : `url:${config.jwksUrl}`;
   let keySet = keySets.get(cacheKey);
   if (!keySet) {
@@ -49,10 +67,8 @@ export async function verifyBearerToken(authorization: string | undefined, confi
       requiredClaims: ["exp"],
     }));
   } catch (error) {
-    if (error instanceof errors.JOSEError && !(error instanceof errors.JWKSTimeout)) {
-      return { ok: false, status: 401, detail: tokenErrorDetail(error) };
-    }
-    throw error; // the issuer's JWKS could not be fetched: not the caller's fault
+    if (error instanceof errors.JOSEError) return { ok: false, status: 401, detail: tokenErrorDetail(error) };
+    throw error; // IssuerUnavailable, or a fault of ours
   }
 
   const scopes = typeof payload.scope === "string" ? payload.scope.split(" ") : [];

@@ -14,6 +14,7 @@ export interface LifecycleState {
   claim_until: number;
   attempts: number;
   last_update: number;
+  created_at: number;
 }
 
 export interface Timings {
@@ -28,10 +29,13 @@ export interface Timings {
   lostMessageAfterMs: number;
   /** Retry of a D1 update that failed. */
   syncRetryMs: number;
+  /** How long a final shipment (and so its idempotency key) is kept. */
+  retentionMs: number;
 }
 
-export function timings(env: Pick<Env, "SMS_REPORT_GRACE_SECONDS">): Timings {
+export function timings(env: Pick<Env, "SMS_REPORT_GRACE_SECONDS" | "RETENTION_DAYS">): Timings {
   const grace = Number(env.SMS_REPORT_GRACE_SECONDS);
+  const retentionDays = Number(env.RETENTION_DAYS);
   return {
     reportGraceMs: (Number.isFinite(grace) && grace >= 0 ? grace : 300) * 1000,
     emailLifetimeMs: 48 * 3600 * 1000,
@@ -39,6 +43,7 @@ export function timings(env: Pick<Env, "SMS_REPORT_GRACE_SECONDS">): Timings {
     leaseMarginMs: 5_000,
     lostMessageAfterMs: 5_000,
     syncRetryMs: 2_000,
+    retentionMs: (Number.isFinite(retentionDays) && retentionDays > 0 ? retentionDays : 90) * 24 * 3600 * 1000,
   };
 }
 
@@ -46,7 +51,8 @@ export function timings(env: Pick<Env, "SMS_REPORT_GRACE_SECONDS">): Timings {
 export function nextWake(s: LifecycleState, t: Timings, unsynced: boolean, now: number): number | null {
   const candidates: number[] = [];
   if (unsynced) candidates.push(now + t.syncRetryMs);
-  if (!isFinal(s.status)) {
+  if (isFinal(s.status)) candidates.push(s.created_at + t.retentionMs);
+  else {
     const reportDeadline = s.channel === "sms" ? s.deadline + t.reportGraceMs : s.deadline;
     switch (s.handover) {
       case "waiting":

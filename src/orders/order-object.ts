@@ -6,7 +6,7 @@ import type { ProviderOutcome } from "../providers/outcome";
 import type { OutboundMessage } from "../providers/provider";
 import type { RecipientStatus } from "../status/statuses";
 import { isFinal, orderStatusOf, transition } from "../status/transitions";
-import { deleteShipmentStatements, insertShipmentStatements, statusUpdateStatements } from "../store/shipments";
+import { deleteShipmentByIdStatements, deleteShipmentStatements, insertShipmentStatements, statusUpdateStatements } from "../store/shipments";
 import { retryDelay } from "../dispatch/backoff";
 import { destinationOf, fingerprintOf, type Order } from "./order";
 import { nextWake, timings, type LifecycleState } from "./lifecycle";
@@ -304,7 +304,8 @@ export class OrderObject extends DurableObject<Env> {
     const row = this.row();
     if (!row) return;
     const now = Date.now();
-    const { reportGraceMs } = timings(this.env);
+    const { reportGraceMs, retentionMs } = timings(this.env);
+    if (isFinal(row.status) && now >= row.created_at + retentionMs) return this.forget(row);
     if (!isFinal(row.status)) {
       if (row.handover === "claimed" && now >= row.claim_until) {
         // The consumer vanished mid-call: the provider may have accepted, so never hand over again.
@@ -325,6 +326,15 @@ export class OrderObject extends DurableObject<Env> {
       }
     }
     await this.afterChange();
+  }
+
+  /** The retention period is over: the shipment and its key are deleted, and the key may be used anew. */
+  private async forget(row: Row) {
+    await this.env.DB.batch(deleteShipmentByIdStatements(this.env.DB, row.shipment_id));
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.sql.exec(SCHEMA); // this instance may live on and take the key anew
+    log("retention.deleted", { shipmentId: row.shipment_id });
   }
 
   // ── State helpers ──────────────────────────────────────────────────────────────────────────

@@ -51,6 +51,10 @@ export function deleteShipmentStatements(db: D1Database, org: string, idempotenc
   ];
 }
 
+export function deleteShipmentByIdStatements(db: D1Database, shipmentId: string): D1PreparedStatement[] {
+  return ["status_events", "recipients", "feed", "shipments"].map((table) => db.prepare(`DELETE FROM ${table} WHERE shipment_id = ?1`).bind(shipmentId));
+}
+
 export interface RecipientView {
   type: "SMS" | "Email";
   destination: string;

@@ -19,7 +19,7 @@ export async function storedOrder(shipmentId: string): Promise<Record<string, un
 }
 
 /** Moves the order's clock: shifts the named time columns by `ms` (negative = into the past). */
-export async function shiftOrderTimes(shipmentId: string, columns: ("deadline" | "dispatch_at" | "claim_until")[], ms: number) {
+export async function shiftOrderTimes(shipmentId: string, columns: ("deadline" | "dispatch_at" | "claim_until" | "created_at")[], ms: number) {
   const stub = await orderObjectOf(shipmentId);
   await runInDurableObject(stub, (_instance, state) => {
     for (const column of columns) state.storage.sql.exec(`UPDATE shipment SET ${column} = ${column} + ?`, ms);

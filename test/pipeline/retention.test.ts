@@ -1,0 +1,27 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, postSms, registeredShipmentId, rowsForKey, smsRequest, waitForShipment } from "../helpers";
+import { fireAlarm, shiftOrderTimes } from "./order-control";
+
+const retentionMs = Number(env.RETENTION_DAYS) * 24 * 3600 * 1000;
+
+describe("retention", () => {
+  it("keeps a final shipment and its key for the retention period, then deletes both", async () => {
+    const request = smsRequest();
+    const id = await registeredShipmentId(await postSms(request));
+    await waitForShipment(id, (s) => s.status === "Order_Completed");
+
+    await shiftOrderTimes(id, ["created_at"], -(retentionMs - 60_000)); // a minute to go
+    await fireAlarm(id);
+    expect((await postSms(request)).status).toBe(200);
+
+    await shiftOrderTimes(id, ["created_at"], -60_001);
+    expect(await fireAlarm(id)).toBe(true);
+    expect((await call("GET", `/future/shipment/${id}`)).status).toBe(404);
+    expect(await rowsForKey("ttd", request.idempotencyId)).toEqual({ shipments: 0, recipients: 0, events: 0 });
+
+    // The key is free again: a new registration, a new shipment.
+    const again = await registeredShipmentId(await postSms(request));
+    expect(again).not.toBe(id);
+  });
+});
