@@ -2,7 +2,7 @@
 
 export type ProblemCode = "NOT-00003" | "NOT-00004" | "NOT-10001";
 
-/** Codes beyond Altinn's (NOT-00003, NOT-00004) are ours; each is listed in the README and OpenAPI. */
+/** NOT-00003 and NOT-00004 are Altinn's; NOT-10001 is ours. Each is listed in the README and OpenAPI. */
 export const PROBLEM_CODES: Record<ProblemCode, string> = {
   "NOT-00003": "Shipment not found.",
   "NOT-00004": "A dependency (database, queue or the token issuer's keys) failed; nothing was registered. Safe to retry.",

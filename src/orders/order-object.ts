@@ -289,8 +289,11 @@ export class OrderObject extends DurableObject<Env> {
     let applied = false;
     if (outcome.kind === "accepted" || outcome.kind === "progress" || outcome.kind === "final") {
       applied = this.apply(outcome.status, source, outcome.kind === "final" ? outcome.detail : undefined);
-      // A report proves the hand-over happened, also when the consumer never came back to record it.
-      if (row.handover === "claimed" || row.handover === "in_doubt") this.sql.exec("UPDATE shipment SET handover = 'accepted', content = NULL WHERE id = 1");
+      // A report proves the hand-over happened, also when the consumer never came back to record it, or
+      // took a lost answer for a failure: nothing may be handed over again.
+      if (row.handover === "waiting" || row.handover === "claimed" || row.handover === "in_doubt") {
+        this.sql.exec("UPDATE shipment SET handover = 'accepted', content = NULL WHERE id = 1");
+      }
     } else {
       this.addEvent(row.status, false, source, outcome.kind === "transient" ? outcome.detail ?? "transient" : "no status change");
     }

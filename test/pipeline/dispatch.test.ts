@@ -173,6 +173,18 @@ describe("delivery reports", () => {
     expect(results).toContainEqual({ status: "SMS_Failed_Undelivered", applied: 0 });
   });
 
+  it("a report after an answer taken for a failure proves the hand-over: nothing is sent again", async () => {
+    const { id } = await registerWithLostMessage();
+    const order = await orderObjectOf(id);
+    const claim = await order.claim(id);
+    if (claim.kind !== "send") throw new Error(claim.reason);
+    await order.record(id, claim.claimId, { kind: "transient", detail: "timeout" }); // the answer was lost
+    await order.report(id, { kind: "progress", status: "SMS_Accepted" }, "test:sent", "test", "SMlost");
+    await shiftOrderTimes(id, ["dispatch_at"], -60_000);
+    expect(await order.claim(id)).toMatchObject({ kind: "skip" });
+    expect((await storedOrder(id)).content).toBeNull();
+  });
+
   it("a report naming another provider message is refused", async () => {
     const id = await registeredShipmentId(await postSms(smsRequest()));
     await waitForShipment(id, final);
