@@ -88,6 +88,13 @@ describe("POST /future/orders/instant/sms — registration", () => {
     expect(email.status).toBe(422);
   });
 
+  it("marks every answer of the deprecated endpoint as deprecated, errors included", async () => {
+    const response = await call("POST", "/future/orders/instant", { idempotencyId: uniqueKey(), recipient: { recipientSms: {} } });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("deprecation")).toBe("@1767225600");
+    expect(response.headers.get("link")).toBe('</notifications/api/v1/future/orders/instant/sms>; rel="successor-version"');
+  });
+
   it("makes exactly one shipment and one queue message from 50 concurrent requests with one key", async () => {
     const send = spyOnQueue(env.SMS_QUEUE);
     const request = smsRequest();
