@@ -1,0 +1,104 @@
+// The benchmark build: the service exactly as src/index.ts builds it, plus routes and a Durable Object
+// that exist only here (never in production, never in wrangler.jsonc). Used by `npm run bench` and
+// `npm run soak` through a configuration generated at run time (scripts/lib/local-service.mjs).
+//
+//   GET /bench/bare       answers at once: what a request through workerd costs.
+//   GET /bench/primitive  one new Durable Object call that does one D1 insert and one queue send:
+//                         what the platform alone costs for the parts a registration is made of.
+//   GET /bench/floor-queue  how long the primitive's queue messages took from send to consumer
+//                         (p50/p99/max ms since the last ?reset=1): the platform's own queue delay.
+//   GET /bench/shipments  shipment_id, status, last_update (and the recipient's status) from D1,
+//                         optionally ?org=<org>, for dispatch latency and the soak's final check.
+import { DurableObject } from "cloudflare:workers";
+import service from "../src/index";
+
+export * from "../src/index";
+
+interface BenchEnv extends Env {
+  FLOOR: DurableObjectNamespace<FloorObject>;
+  FLOOR_QUEUE: Queue;
+}
+
+const FLOOR_QUEUE_NAME = "bench-floor"; // the generated config names the same queue
+
+// Created lazily, once per isolate. A flag, not a shared promise: workerd refuses I/O objects
+// shared across requests. Concurrent first calls each run the idempotent CREATE, which is harmless.
+let floorTableReady = false;
+
+// Send-to-consumer delays of the primitive's queue messages, in this isolate's memory (bench only).
+let floorQueueDelays: number[] = [];
+
+export class FloorObject extends DurableObject<BenchEnv> {
+  /** One D1 insert and one queue send, nothing else. */
+  async touch(): Promise<string> {
+    const db = this.env.DB;
+    if (!floorTableReady) {
+      await db.prepare("CREATE TABLE IF NOT EXISTS bench_floor (id TEXT PRIMARY KEY, at INTEGER NOT NULL)").run();
+      floorTableReady = true;
+    }
+    const id = crypto.randomUUID();
+    await db.prepare("INSERT INTO bench_floor (id, at) VALUES (?1, ?2)").bind(id, Date.now()).run();
+    await this.env.FLOOR_QUEUE.send({ id, sentAt: Date.now() }, { contentType: "json" });
+    return id;
+  }
+}
+
+interface ShipmentRow {
+  shipment_id: string;
+  org: string;
+  status: string;
+  recipient_status: string;
+  created_at: string;
+  last_update: string;
+}
+
+async function benchRoute(request: Request, env: BenchEnv, path: string): Promise<Response | null> {
+  switch (path) {
+    case "/bench/bare":
+      return new Response("ok");
+    case "/bench/primitive": {
+      const id = await env.FLOOR.get(env.FLOOR.idFromName(crypto.randomUUID())).touch();
+      return Response.json({ id });
+    }
+    case "/bench/floor-queue": {
+      const sorted = [...floorQueueDelays].sort((a, b) => a - b);
+      const at = (p: number) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
+      const answer = { count: sorted.length, p50: at(50), p99: at(99), max: sorted.at(-1) ?? null };
+      if (new URL(request.url).searchParams.get("reset") === "1") floorQueueDelays = [];
+      return Response.json(answer);
+    }
+    case "/bench/shipments": {
+      const org = new URL(request.url).searchParams.get("org");
+      const sql = `SELECT s.shipment_id, s.org, s.status, r.status AS recipient_status, s.created_at, s.last_update
+                   FROM shipments s JOIN recipients r ON r.shipment_id = s.shipment_id`;
+      const query = org === null ? env.DB.prepare(sql) : env.DB.prepare(`${sql} WHERE s.org = ?1`).bind(org);
+      const { results } = await query.all<ShipmentRow>();
+      return Response.json(results);
+    }
+    default:
+      return null;
+  }
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const path = new URL(request.url).pathname;
+    if (path.startsWith("/bench/") && request.method === "GET" && env.ENVIRONMENT !== "production") {
+      const response = await benchRoute(request, env, path);
+      if (response) return response;
+    }
+    return service.fetch(request, env, ctx);
+  },
+  async queue(batch, env) {
+    if (batch.queue === FLOOR_QUEUE_NAME) {
+      const now = Date.now();
+      for (const message of batch.messages) {
+        const sentAt = (message.body as { sentAt?: unknown } | null)?.sentAt;
+        if (typeof sentAt === "number" && floorQueueDelays.length < 1_000_000) floorQueueDelays.push(now - sentAt);
+      }
+      batch.ackAll();
+      return;
+    }
+    return service.queue(batch, env);
+  },
+} satisfies ExportedHandler<BenchEnv>;

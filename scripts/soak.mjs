@@ -1,0 +1,487 @@
+// npm run soak [-- --seconds 30 --rate 20 --concurrency 8 --keep]
+//
+// Runs the service locally from the bench build (simulator; short report delay; SMS report grace 2 s) and
+// sends a bounded, mixed stream for N seconds: every sandbox recipient on both channels, normal
+// recipients, the deprecated SMS endpoint, replays of used keys (200, identical body) and concurrent
+// duplicates (the same new request 5× at once: one 201, four 200, one shipment). Then it waits, bounded,
+// until every shipment is final, and checks: every shipment final with the sandbox's outcome, hand-overs
+// = the shipments that reach the provider, no duplicate hand-over, no 5xx, and none of the one-time codes
+// in D1's files or in the service's logs. The last line is one JSON object; exit 1 when a check fails.
+import { join } from "node:path";
+import {
+  API,
+  makeToken,
+  markdownTable,
+  note,
+  parseFlags,
+  readFilesUnder,
+  sleep,
+  startRssSampler,
+  startService,
+  stopAllGroups,
+} from "./lib/local-service.mjs";
+
+const flags = parseFlags(process.argv.slice(2), { seconds: 30, rate: 20, concurrency: 8, keep: false });
+const SECONDS = flags.seconds;
+const RATE = flags.rate; // requests per second, at most
+const CONCURRENCY = Math.max(5, Math.round(flags.concurrency)); // a duplicate burst needs 5 at once
+const ORG = "soak";
+const SMS_TTL_SHORT = 60; // the minimum: +4740000003 and +4740000005 become final at the deadline (+ grace)
+const SMS_TTL_NORMAL = 120;
+const GRACE_SECONDS = 2;
+const MARGIN_SECONDS = 30;
+const REPORT_DELAY_MS = 20;
+
+// The sandbox table of src/providers/simulator/sandbox.ts: final status, and whether the simulator
+// accepts a hand-over (rejected at hand-over and always-transient never count as hand-overs).
+const SMS_SANDBOX = {
+  "+4740000001": { status: "SMS_Failed_InvalidRecipient", handover: false },
+  "+4740000002": { status: "SMS_Failed_Undelivered", handover: true },
+  "+4740000003": { status: "SMS_Failed_TTL", handover: true, ttl: SMS_TTL_SHORT },
+  "+4740000004": { status: "SMS_Delivered", handover: true },
+  "+4740000005": { status: "SMS_Failed_TTL", handover: false, ttl: SMS_TTL_SHORT },
+  "+4740000006": { status: "SMS_Failed_BarredReceiver", handover: true },
+};
+const EMAIL_SANDBOX = {
+  "bounce@sandbox.example": { status: "Email_Failed_Bounced", handover: true },
+  "spam@sandbox.example": { status: "Email_Failed_FilteredSpam", handover: true },
+  "quarantine@sandbox.example": { status: "Email_Failed_Quarantined", handover: true },
+  "suppressed@sandbox.example": { status: "Email_Failed_SuppressedRecipient", handover: true },
+  "invalid@sandbox.example": { status: "Email_Failed_InvalidFormat", handover: false },
+  "transient@sandbox.example": { status: "Email_Delivered", handover: true },
+};
+const NORMAL_SMS = ["+4799999999", "+4791234567", "004798765432"];
+const NORMAL_EMAIL = ["user@example.com", "someone.else@example.org", "Mixed.Case@Example.com"];
+
+// ── Requests ──────────────────────────────────────────────────────────────────────────────────
+
+const usedCodes = new Set();
+const canaries = new Set(); // put where the scan must find them: proves it can see D1's rows and the logs
+function newCode(into = usedCodes) {
+  for (;;) {
+    const code = String(10_000_000 + Math.floor(Math.random() * 90_000_000)); // 8 digits
+    if (!usedCodes.has(code) && !canaries.has(code)) {
+      into.add(code);
+      return code;
+    }
+  }
+}
+
+let sequence = 0;
+/** A new order of the given kind: its request and what should become of it. */
+function newOrder(kind) {
+  const n = ++sequence;
+  const code = newCode();
+  const idempotencyId = `soak-${crypto.randomUUID()}`;
+  const sendersReference = `soak-${n}`;
+  let channel, recipient, expected, path, body;
+  if (kind === "sandbox-sms" || kind === "normal-sms" || kind === "deprecated-sms") {
+    channel = "sms";
+    const sandbox = Object.keys(SMS_SANDBOX);
+    recipient = kind === "sandbox-sms" ? sandbox[sequenceOf(kind) % sandbox.length] : NORMAL_SMS[sequenceOf(kind) % NORMAL_SMS.length];
+    expected = SMS_SANDBOX[recipient] ?? { status: "SMS_Delivered", handover: true };
+    const recipientSms = {
+      phoneNumber: recipient,
+      timeToLiveInSeconds: expected.ttl ?? SMS_TTL_NORMAL,
+      smsSettings: { sender: n % 2 ? "Altinn" : null, body: `Your one-time code is ${code}. Do not share it.` },
+    };
+    if (kind === "deprecated-sms") {
+      path = `${API}/future/orders/instant`;
+      body = { idempotencyId, sendersReference, recipient: { recipientSms } };
+    } else {
+      path = `${API}/future/orders/instant/sms`;
+      body = { idempotencyId, sendersReference, recipientSms };
+    }
+  } else {
+    channel = "email";
+    const sandbox = Object.keys(EMAIL_SANDBOX);
+    recipient = kind === "sandbox-email" ? sandbox[sequenceOf(kind) % sandbox.length] : NORMAL_EMAIL[sequenceOf(kind) % NORMAL_EMAIL.length];
+    expected = EMAIL_SANDBOX[recipient] ?? { status: "Email_Delivered", handover: true };
+    const html = n % 2 === 0;
+    path = `${API}/future/orders/instant/email`;
+    body = {
+      idempotencyId,
+      sendersReference,
+      recipientEmail: {
+        emailAddress: recipient,
+        emailSettings: {
+          subject: "Your one-time code",
+          body: html ? `<p>Your one-time code is <b>${code}</b>.</p>` : `Your one-time code is ${code}.`,
+          senderEmailAddress: "noreply@example.com",
+          contentType: html ? "Html" : "Plain",
+        },
+      },
+    };
+  }
+  return { kind, channel, recipient, code, path, body: JSON.stringify(body), expected, deprecated: kind === "deprecated-sms" };
+}
+
+const kindCounters = {};
+function sequenceOf(kind) {
+  kindCounters[kind] = (kindCounters[kind] ?? 0) + 1;
+  return kindCounters[kind] - 1;
+}
+
+const stats = {
+  requests: 0,
+  byStatus: {},
+  errors5xx: 0,
+  requestErrors: 0,
+  unexpected: [], // responses that were not what the scenario requires
+  replays: 0,
+  replayMismatches: 0,
+  duplicateBursts: 0,
+  duplicateMismatches: 0,
+};
+const orders = new Map(); // shipmentId → order (with response text)
+const registered = []; // orders answered 201, for replays
+let lastRegistrationAt = Date.now();
+
+async function post(base, token, path, body) {
+  stats.requests++;
+  try {
+    const res = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    stats.byStatus[res.status] = (stats.byStatus[res.status] ?? 0) + 1;
+    if (res.status >= 500) stats.errors5xx++;
+    return { status: res.status, text, headers: res.headers };
+  } catch (error) {
+    stats.requestErrors++;
+    return { status: 0, text: String(error), headers: new Headers() };
+  }
+}
+
+function unexpected(what, response) {
+  stats.unexpected.push(`${what}: ${response.status} ${response.text.slice(0, 200)}`);
+}
+
+function remember(order, response) {
+  const shipmentId = JSON.parse(response.text).notification.shipmentId;
+  lastRegistrationAt = Date.now();
+  const entry = { ...order, shipmentId, response: response.text };
+  orders.set(shipmentId, entry);
+  registered.push(entry);
+  return entry;
+}
+
+async function registerOne(base, token, kind) {
+  const order = newOrder(kind);
+  const response = await post(base, token, order.path, order.body);
+  if (response.status !== 201) return unexpected(`register ${kind} ${order.recipient}`, response);
+  if (order.deprecated && !response.headers.get("deprecation")) unexpected("deprecated endpoint without Deprecation header", response);
+  remember(order, response);
+}
+
+async function replayOne(base, token) {
+  if (registered.length === 0) return registerOne(base, token, "normal-sms");
+  const order = registered[Math.floor(Math.random() * registered.length)];
+  stats.replays++;
+  const response = await post(base, token, order.path, order.body);
+  if (response.status !== 200 || response.text !== order.response) {
+    stats.replayMismatches++;
+    unexpected(`replay of ${order.shipmentId}`, response);
+  }
+}
+
+async function duplicateBurst(base, token, channel) {
+  const order = newOrder(channel === "sms" ? "normal-sms" : "normal-email");
+  stats.duplicateBursts++;
+  const responses = await Promise.all(Array.from({ length: 5 }, () => post(base, token, order.path, order.body)));
+  const created = responses.filter((r) => r.status === 201);
+  const replayed = responses.filter((r) => r.status === 200);
+  const bodies = new Set(responses.filter((r) => r.status === 200 || r.status === 201).map((r) => r.text));
+  if (created.length !== 1 || replayed.length !== 4 || bodies.size !== 1) {
+    stats.duplicateMismatches++;
+    unexpected(`5× duplicate: ${responses.map((r) => r.status).join(",")}, ${bodies.size} distinct bodies`, responses.find((r) => r.status !== 200) ?? responses[0]);
+  }
+  if (created[0]) remember(order, created[0]);
+}
+
+function countBy(values) {
+  const counts = new Map();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts.entries()].map(([v, n]) => `${v} ×${n}`).join(", ");
+}
+
+class Limiter {
+  constructor(size) {
+    this.free = size;
+    this.waiters = [];
+  }
+  async acquire(n) {
+    while (this.free < n) await new Promise((r) => this.waiters.push(r));
+    this.free -= n;
+  }
+  release(n) {
+    this.free += n;
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+}
+
+// One cycle of the stream; a duplicate burst costs 5 requests.
+const PATTERN = [
+  "sandbox-sms", "sandbox-email", "normal-sms", "normal-email", "replay",
+  "sandbox-sms", "sandbox-email", "deprecated-sms", "normal-email", "duplicate-sms",
+  "sandbox-sms", "sandbox-email", "normal-sms", "normal-email", "replay", "duplicate-email",
+];
+
+async function drive(base, token) {
+  const limiter = new Limiter(CONCURRENCY);
+  const inflight = new Set();
+  const endAt = Date.now() + SECONDS * 1000;
+  let nextAt = Date.now();
+  for (let i = 0; Date.now() < endAt; i++) {
+    const kind = PATTERN[i % PATTERN.length];
+    const cost = kind.startsWith("duplicate") ? 5 : 1;
+    await limiter.acquire(cost);
+    const task =
+      kind === "replay" ? replayOne(base, token)
+      : kind === "duplicate-sms" ? duplicateBurst(base, token, "sms")
+      : kind === "duplicate-email" ? duplicateBurst(base, token, "email")
+      : registerOne(base, token, kind);
+    const tracked = task
+      .catch((error) => stats.unexpected.push(`${kind}: ${error?.stack ?? error}`))
+      .finally(() => {
+        limiter.release(cost);
+        inflight.delete(tracked);
+      });
+    inflight.add(tracked);
+    nextAt += (1000 / RATE) * cost;
+    const wait = nextAt - Date.now();
+    if (wait > 0) await sleep(wait);
+  }
+  await Promise.all(inflight);
+}
+
+// ── Checks ────────────────────────────────────────────────────────────────────────────────────
+
+async function getJson(url, token) {
+  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+
+async function waitFinal(base) {
+  const deadline = lastRegistrationAt + (SMS_TTL_SHORT + GRACE_SECONDS + MARGIN_SECONDS) * 1000;
+  note(`soak: waiting until every shipment is final (at most ${Math.round((deadline - Date.now()) / 1000)} s; SMS TTL ${SMS_TTL_SHORT} s + grace ${GRACE_SECONDS} s)…`);
+  let lastNote = 0;
+  for (;;) {
+    const rows = await getJson(`${base}/bench/shipments?org=${ORG}`);
+    const open = rows.filter((r) => r.status !== "Order_Completed");
+    if (open.length === 0 || Date.now() > deadline) return rows;
+    if (Date.now() - lastNote > 10_000) {
+      lastNote = Date.now();
+      note(`soak: ${open.length} of ${rows.length} not final yet (${[...new Set(open.map((r) => orders.get(r.shipment_id)?.recipient ?? "?"))].join(", ")})`);
+    }
+    await sleep(1000);
+  }
+}
+
+/** Reads the API's own view of every shipment (8 at a time); counts disagreements with D1's view. */
+async function readAll(base, token, rowsById) {
+  let mismatches = 0;
+  const ids = [...orders.keys()];
+  for (let i = 0; i < ids.length; i += CONCURRENCY) {
+    await Promise.all(
+      ids.slice(i, i + CONCURRENCY).map(async (id) => {
+        const res = await fetch(`${base}${API}/future/shipment/${id}`, { headers: { authorization: `Bearer ${token}` } });
+        if (res.status >= 500) stats.errors5xx++;
+        const view = res.ok ? await res.json() : null;
+        if (!view || view.status !== rowsById.get(id)?.status || view.recipients?.[0]?.status !== rowsById.get(id)?.recipient_status) mismatches++;
+      }),
+    );
+  }
+  return mismatches;
+}
+
+/** Which of the codes occur in the given files as a digit run of their own (not inside hex or longer numbers). */
+function codesIn(files, codes = usedCodes) {
+  const found = new Map(); // code → first file
+  for (const { path, bytes } of files) {
+    const text = bytes.toString("latin1");
+    for (const m of text.matchAll(/(?<![0-9A-Fa-f])[0-9]{8}(?![0-9A-Fa-f])/g)) {
+      if (codes.has(m[0]) && !found.has(m[0])) found.set(m[0], path);
+    }
+  }
+  return found;
+}
+
+/**
+ * Canaries: a code in a sendersReference (which D1 stores) and one in a request path (which the log
+ * shows). The scan must find both, or it is blind and its "no leak" means nothing.
+ */
+async function plantCanaries(base, token) {
+  const d1Canary = newCode(canaries);
+  const order = newOrder("normal-sms");
+  const body = JSON.parse(order.body);
+  body.sendersReference = `canary-${d1Canary}-x`;
+  order.body = JSON.stringify(body);
+  const response = await post(base, token, order.path, order.body);
+  if (response.status !== 201) unexpected("canary registration", response);
+  else remember(order, response);
+  const logCanary = newCode(canaries);
+  await fetch(`${base}/soak-canary/${logCanary}/x`).then((r) => r.arrayBuffer());
+  return { d1Canary, logCanary };
+}
+
+async function main() {
+  note(`soak: starting the service (bench build, simulator report delay ${REPORT_DELAY_MS} ms, SMS grace ${GRACE_SECONDS} s)…`);
+  const service = await startService({
+    vars: { SIMULATOR_REPORT_DELAY_MS: String(REPORT_DELAY_MS), SMS_REPORT_GRACE_SECONDS: String(GRACE_SECONDS) },
+    label: "soak",
+    keep: flags.keep,
+  });
+  const rss = startRssSampler(() => service.pgids);
+  const base = service.baseUrl;
+  let halted = false;
+  try {
+    const token = await makeToken(ORG);
+    note(`soak: ${SECONDS} s of mixed traffic at ≤ ${RATE} requests/s, ≤ ${CONCURRENCY} in flight, against ${base}…`);
+    const started = Date.now();
+    const { d1Canary, logCanary } = await plantCanaries(base, token);
+    await drive(base, token);
+    note(`soak: sent ${stats.requests} requests in ${((Date.now() - started) / 1000).toFixed(1)} s; ${orders.size} shipments registered`);
+
+    const rows = await waitFinal(base);
+    const rowsById = new Map(rows.map((r) => [r.shipment_id, r]));
+    const handovers = await getJson(`${base}/simulator/handovers`);
+    const readMismatches = await readAll(base, token, rowsById);
+
+    const notFinal = rows.filter((r) => r.status !== "Order_Completed");
+    const expectedHandover = new Set([...orders.values()].filter((o) => o.expected.handover).map((o) => o.shipmentId));
+    const handedOver = new Set(Object.keys(handovers.times));
+    const handoverSetMismatch =
+      [...expectedHandover].filter((id) => !handedOver.has(id)).length + [...handedOver].filter((id) => !expectedHandover.has(id)).length;
+    const wrongStatus = [...orders.values()].filter((o) => {
+      const row = rowsById.get(o.shipmentId);
+      return row && row.status === "Order_Completed" && row.recipient_status !== o.expected.status;
+    });
+    const missingInD1 = [...orders.keys()].filter((id) => !rowsById.has(id)).length;
+    const unknownInD1 = rows.filter((r) => !orders.has(r.shipment_id)).length;
+
+    // By recipient: what was sent and what became of it.
+    const byRecipient = new Map();
+    for (const o of orders.values()) {
+      const row = rowsById.get(o.shipmentId);
+      const key = o.recipient;
+      const entry = byRecipient.get(key) ?? { channel: o.channel, expected: o.expected.status, n: 0, final: 0, statuses: new Map() };
+      entry.n++;
+      if (row?.status === "Order_Completed") entry.final++;
+      const s = row?.recipient_status ?? "missing";
+      entry.statuses.set(s, (entry.statuses.get(s) ?? 0) + 1);
+      byRecipient.set(key, entry);
+    }
+
+    // Stop the service (its logs are complete and its files closed), then look for the codes.
+    const peak = rss.stop();
+    await service.halt();
+    halted = true;
+    const d1Files = readFilesUnder(join(service.persistDir, "v3", "d1"));
+    const logFiles = [
+      ...readFilesUnder(service.workDir).filter((f) => f.path.endsWith(".log") || f.path.includes("wrangler-logs")),
+    ];
+    const doFiles = readFilesUnder(join(service.persistDir, "v3", "do"));
+    const leakedD1 = codesIn(d1Files);
+    const leakedLogs = codesIn(logFiles);
+    const leaked = new Set([...leakedD1.keys(), ...leakedLogs.keys()]);
+    const leakedDo = codesIn(doFiles); // informational: the order object holds the body until the hand-over is final
+    const canariesFound = (codesIn(d1Files, new Set([d1Canary])).size) + (codesIn(logFiles, new Set([logCanary])).size);
+
+    const result = {
+      shipments: rows.length,
+      final: rows.length - notFinal.length,
+      handovers: handovers.handovers,
+      duplicate_handovers: handovers.duplicateHandovers,
+      not_final: notFinal.length,
+      errors_5xx: stats.errors5xx,
+      body_leaks: leaked.size,
+      expected_handovers: expectedHandover.size,
+      handover_set_mismatches: handoverSetMismatch,
+      unexpected_status: wrongStatus.length,
+      unexpected_responses: stats.unexpected.length,
+      request_errors: stats.requestErrors,
+      replays: stats.replays,
+      replay_mismatches: stats.replayMismatches,
+      duplicate_bursts: stats.duplicateBursts,
+      duplicate_mismatches: stats.duplicateMismatches,
+      read_mismatches: readMismatches,
+      missing_in_d1: missingInD1,
+      unknown_in_d1: unknownInD1,
+      requests: stats.requests,
+      codes: usedCodes.size,
+      scan_canaries_found: canariesFound,
+      do_storage_codes: leakedDo.size,
+      peak_rss_mb: Number(peak.peakMb.toFixed(1)),
+      seconds: SECONDS,
+    };
+    const failures = [
+      result.not_final > 0 && `${result.not_final} shipments not final`,
+      result.duplicate_handovers > 0 && `${result.duplicate_handovers} duplicate hand-overs`,
+      result.errors_5xx > 0 && `${result.errors_5xx} 5xx answers`,
+      result.body_leaks > 0 && `${result.body_leaks} codes found (D1: ${leakedD1.size}, logs: ${leakedLogs.size}; e.g. in ${[...leakedD1.values(), ...leakedLogs.values()][0]})`,
+      result.handovers !== result.expected_handovers && `${result.handovers} hand-overs, expected ${result.expected_handovers}`,
+      result.handover_set_mismatches > 0 && `${result.handover_set_mismatches} shipments handed over that should not be, or not handed over that should`,
+      result.unexpected_status > 0 && `${result.unexpected_status} shipments with another final status than the sandbox table's`,
+      result.unexpected_responses > 0 && `${result.unexpected_responses} unexpected answers`,
+      result.request_errors > 0 && `${result.request_errors} requests failed (network/timeout)`,
+      result.read_mismatches > 0 && `${result.read_mismatches} shipments where GET …/shipment/{id} disagrees with D1`,
+      canariesFound !== 2 && `the leak scan found ${canariesFound} of its 2 canaries: it cannot see what it scans`,
+      result.missing_in_d1 + result.unknown_in_d1 > 0 && `${result.missing_in_d1} answered shipments missing in D1, ${result.unknown_in_d1} unknown shipments in D1`,
+    ].filter(Boolean);
+
+    const table = markdownTable(
+      ["Recipient", "Channel", "Sent", "Final", "Expected status", "Got"],
+      [...byRecipient.entries()].map(([recipient, e]) => [
+        recipient,
+        e.channel,
+        e.n,
+        e.final,
+        e.expected,
+        [...e.statuses.entries()].map(([s, n]) => (s === e.expected ? `${n} ✓` : `${n} ${s} ✗`)).join(", "),
+      ]),
+    );
+    const lines = [
+      `## npm run soak -- --seconds ${SECONDS}`,
+      ``,
+      `${stats.requests} requests (${Object.entries(stats.byStatus).map(([s, n]) => `${n}× ${s}`).join(", ")}) at ≤ ${RATE}/s, ≤ ${CONCURRENCY} in flight; ` +
+        `${orders.size} shipments, ${stats.replays} replays, ${stats.duplicateBursts} bursts of 5 duplicates.`,
+      ``,
+      table,
+      ``,
+      `Hand-overs ${result.handovers} (expected ${result.expected_handovers}), duplicate hand-overs ${result.duplicate_handovers}; ` +
+        `final ${result.final} of ${result.shipments}; 5xx ${result.errors_5xx}; codes found in D1 files or logs: ${result.body_leaks} of ${usedCodes.size} ` +
+        `(the scan found ${canariesFound} of 2 canaries planted in D1 and the log). ` +
+        `Peak workerd RSS ${result.peak_rss_mb} MB.`,
+      `(Informational, not a check: ${leakedDo.size} of the codes are still readable in the order Durable Objects' SQLite files` +
+        (leakedDo.size > 0 ? `, sent to ${countBy([...orders.values()].filter((o) => leakedDo.has(o.code)).map((o) => o.recipient))}` : "") + `.)`,
+      ...stats.unexpected.slice(0, 10).map((u) => `  unexpected: ${u}`),
+      ...wrongStatus.slice(0, 10).map((o) => `  wrong status: ${o.recipient} ${o.shipmentId}: ${rowsById.get(o.shipmentId)?.recipient_status}, expected ${o.expected.status}`),
+      ...notFinal.slice(0, 10).map((r) => `  not final: ${orders.get(r.shipment_id)?.recipient ?? "?"} ${r.shipment_id}: ${r.status}/${r.recipient_status}`),
+      failures.length === 0 ? `PASS: every check holds.` : `FAIL: ${failures.join("; ")}.`,
+    ];
+    process.stdout.write(`${lines.join("\n")}\n${JSON.stringify(result)}\n`);
+    if (failures.length > 0) process.exitCode = 1;
+  } catch (error) {
+    note(`soak: failed: ${error?.stack ?? error}${error?.cause ? `\ncause: ${error.cause}` : ""}\n--- service log (tail) ---\n${service.tail()}`);
+    process.exitCode = 1;
+  } finally {
+    rss.stop();
+    if (!halted) await service.halt();
+    await service.stop();
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  note(`soak: failed: ${error?.stack ?? error}${error?.cause ? `\ncause: ${error.cause}` : ""}`);
+  process.exitCode = 1;
+} finally {
+  await stopAllGroups();
+}
