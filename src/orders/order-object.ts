@@ -35,11 +35,6 @@ export type ClaimResult =
 
 export type ReportResult = { kind: "applied" | "recorded" | "duplicate" | "unknown" };
 
-interface Content {
-  body: string;
-  subject?: string;
-}
-
 interface Row extends LifecycleState {
   org: string;
   shipment_id: string;
@@ -47,7 +42,6 @@ interface Row extends LifecycleState {
   destination: string;
   sender: string;
   content_type: string | null;
-  content: string | null;
   fingerprint: string;
   salt: string;
   response: string;
@@ -61,7 +55,6 @@ CREATE TABLE IF NOT EXISTS shipment (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   org TEXT NOT NULL, shipment_id TEXT NOT NULL, channel TEXT NOT NULL,
   destination TEXT NOT NULL, sender TEXT NOT NULL, content_type TEXT,
-  content TEXT,                         -- body (and subject): erased once the hand-over is final
   fingerprint TEXT NOT NULL, salt TEXT NOT NULL, response TEXT NOT NULL,
   created_at INTEGER NOT NULL, deadline INTEGER NOT NULL,
   status TEXT NOT NULL, last_update INTEGER NOT NULL,
@@ -76,6 +69,8 @@ CREATE TABLE IF NOT EXISTS events (
   at INTEGER NOT NULL, synced INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS seen_reports (key TEXT PRIMARY KEY);
+-- The body (and subject), apart from the state that changes, so it is written once and erased once.
+CREATE TABLE IF NOT EXISTS content (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL, subject TEXT);
 `;
 
 export class OrderObject extends DurableObject<Env> {
@@ -152,18 +147,16 @@ export class OrderObject extends DurableObject<Env> {
     }
 
     const salt = crypto.randomUUID();
-    const content: Content = order.channel === "sms" ? { body: order.body } : { body: order.body, subject: order.subject };
     this.sql.exec(
-      `INSERT INTO shipment (id, org, shipment_id, channel, destination, sender, content_type, content, fingerprint, salt, response,
+      `INSERT INTO shipment (id, org, shipment_id, channel, destination, sender, content_type, fingerprint, salt, response,
          created_at, deadline, status, last_update, handover, dispatch_at, enqueued)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, 1)`,
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, 1)`,
       org,
       shipmentId,
       order.channel,
       destinationOf(order),
       order.channel === "sms" ? order.sender : order.senderEmailAddress,
       order.channel === "email" ? order.contentType : null,
-      JSON.stringify(content),
       await fingerprintOf(order, salt),
       salt,
       JSON.stringify(response),
@@ -173,6 +166,7 @@ export class OrderObject extends DurableObject<Env> {
       now,
       now,
     );
+    this.sql.exec("INSERT INTO content (id, body, subject) VALUES (1, ?, ?)", order.body, order.channel === "email" ? order.subject : null);
     await this.scheduleAlarm();
     log("registered", { shipmentId, channel: order.channel });
     return { kind: "created", response };
@@ -210,7 +204,8 @@ export class OrderObject extends DurableObject<Env> {
     // D1 learns of "Sending" with the provider's answer (record syncs both): the hand-over waits for nothing.
     await this.scheduleAlarm();
 
-    const content = JSON.parse(row.content ?? "{}") as Content;
+    const content = this.sql.exec<{ body: string; subject: string | null }>("SELECT body, subject FROM content").toArray()[0];
+    if (!content) throw new Error("a waiting shipment without its content"); // erased only when handed over or final
     return {
       kind: "send",
       claimId,
@@ -222,7 +217,7 @@ export class OrderObject extends DurableObject<Env> {
         to: row.destination,
         from: row.sender,
         body: content.body,
-        ...(content.subject !== undefined ? { subject: content.subject } : {}),
+        ...(content.subject !== null ? { subject: content.subject } : {}),
         ...(row.content_type ? { contentType: row.content_type as "Plain" | "Html" } : {}),
         validitySeconds: Math.max(1, Math.floor((row.deadline - now) / 1000)),
       },
@@ -250,12 +245,14 @@ export class OrderObject extends DurableObject<Env> {
     const now = Date.now();
     switch (outcome.kind) {
       case "accepted":
-        this.sql.exec("UPDATE shipment SET handover = 'accepted', content = NULL WHERE id = 1");
+        this.sql.exec("UPDATE shipment SET handover = 'accepted' WHERE id = 1");
+        this.eraseContent();
         if (outcome.providerRef) this.setProviderRef(outcome.providerRef);
         this.apply(outcome.status, "provider", outcome.providerRef ? `accepted as ${outcome.providerRef}` : "accepted");
         break;
       case "final":
-        this.sql.exec("UPDATE shipment SET handover = 'done', content = NULL WHERE id = 1");
+        this.sql.exec("UPDATE shipment SET handover = 'done' WHERE id = 1");
+        this.eraseContent();
         this.apply(outcome.status, "provider", outcome.detail ?? "rejected at hand-over");
         break;
       case "transient": {
@@ -292,7 +289,8 @@ export class OrderObject extends DurableObject<Env> {
       // A report proves the hand-over happened, also when the consumer never came back to record it, or
       // took a lost answer for a failure: nothing may be handed over again.
       if (row.handover === "waiting" || row.handover === "claimed" || row.handover === "in_doubt") {
-        this.sql.exec("UPDATE shipment SET handover = 'accepted', content = NULL WHERE id = 1");
+        this.sql.exec("UPDATE shipment SET handover = 'accepted' WHERE id = 1");
+        this.eraseContent();
       }
     } else {
       this.addEvent(row.status, false, source, outcome.kind === "transient" ? outcome.detail ?? "transient" : "no status change");
@@ -352,7 +350,7 @@ export class OrderObject extends DurableObject<Env> {
     const result = transition(row.status, proposed);
     if (result.applied) {
       this.sql.exec("UPDATE shipment SET status = ?, last_update = ? WHERE id = 1", result.status, Date.now());
-      if (isFinal(result.status)) this.sql.exec("UPDATE shipment SET content = NULL WHERE id = 1");
+      if (isFinal(result.status)) this.eraseContent();
       log("status", { shipmentId: row.shipment_id, from: row.status, to: result.status, source });
     }
     this.addEvent(proposed, result.applied, source, detail);
@@ -362,6 +360,15 @@ export class OrderObject extends DurableObject<Env> {
   private finalizeTtl(row: Row, detail: string) {
     this.sql.exec("UPDATE shipment SET handover = CASE WHEN handover = 'waiting' THEN 'done' ELSE handover END WHERE id = 1");
     this.apply(row.channel === "sms" ? "SMS_Failed_TTL" : "Email_Failed_TTL", "alarm", detail);
+  }
+
+  /**
+   * Erases the body once the hand-over is final. The bytes are overwritten before the row goes, since
+   * Durable Object SQLite refuses `PRAGMA secure_delete` and a deleted row's bytes would linger in the page.
+   */
+  private eraseContent() {
+    this.sql.exec("UPDATE content SET body = substr(replace(hex(zeroblob(length(body))), '0', 'x'), 1, length(body)), subject = NULL");
+    this.sql.exec("DELETE FROM content");
   }
 
   private addEvent(status: RecipientStatus, applied: boolean, source: string, detail?: string) {

@@ -15,7 +15,10 @@ export async function orderObjectOf(shipmentId: string) {
 /** The order's own stored state (its SQLite row). */
 export async function storedOrder(shipmentId: string): Promise<Record<string, unknown>> {
   const stub = await orderObjectOf(shipmentId);
-  return runInDurableObject(stub, (_instance, state) => state.storage.sql.exec("SELECT * FROM shipment").one() as Record<string, unknown>);
+  return runInDurableObject(
+    stub,
+    (_instance, state) => state.storage.sql.exec("SELECT s.*, c.body AS content FROM shipment s LEFT JOIN content c ON c.id = s.id").one() as Record<string, unknown>,
+  );
 }
 
 /** Moves the order's clock: shifts the named time columns by `ms` (negative = into the past). */
