@@ -1,10 +1,8 @@
-// The dispatch queue consumer: claim the hand-over from the order, call the provider under the
-// deadline, record the answer. The order's Durable Object decides; this stays thin.
-import { orderStubByRef } from "../orders/order-key";
-import type { DispatchMessage } from "../orders/order-object";
-import type { ProviderOutcome } from "../providers/outcome";
-import { providerFor } from "../providers/choose";
+// The dispatch queue consumer: one dispatch attempt per message. The order's Durable Object decides
+// whether there is anything to hand over; redelivery is always safe.
 import { logError } from "../log";
+import type { DispatchMessage } from "../orders/order-object";
+import { dispatchShipment } from "./dispatch";
 
 function isDispatchMessage(body: unknown): body is DispatchMessage {
   const b = body as Partial<DispatchMessage> | null;
@@ -12,46 +10,21 @@ function isDispatchMessage(body: unknown): body is DispatchMessage {
 }
 
 export async function handleDispatchBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  await Promise.all(batch.messages.map((message) => dispatchOne(env, message)));
-}
-
-async function dispatchOne(env: Env, message: Message<unknown>): Promise<void> {
-  if (!isDispatchMessage(message.body)) {
-    logError("dispatch.malformed_message", "not a dispatch message", { id: message.id });
-    message.ack();
-    return;
-  }
-  const { orderRef, shipmentId } = message.body;
-  try {
-    const order = orderStubByRef(env, orderRef);
-    const claim = await order.claim(shipmentId);
-    if (claim.kind === "send") {
-      let provider;
-      try {
-        provider = providerFor(env, claim.message.channel);
-      } catch (error) {
-        await order.release(shipmentId, claim.claimId); // nothing was handed over
-        throw error;
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      if (!isDispatchMessage(message.body)) {
+        logError("dispatch.malformed_message", "not a dispatch message", { id: message.id });
+        message.ack();
+        return;
       }
-      const outcome = await provider.send(claim.message, AbortSignal.timeout(claim.timeoutMs));
-      await recordWithRetry(order, shipmentId, claim.claimId, outcome);
-    }
-    message.ack();
-  } catch (error) {
-    // Redelivery is safe: the claim makes a second hand-over impossible.
-    logError("dispatch.failed", error, { shipmentId, attempt: message.attempts });
-    message.retry({ delaySeconds: 1 });
-  }
-}
-
-/** The provider has answered: losing that answer would leave the order in doubt, so try a little harder. */
-async function recordWithRetry(order: ReturnType<typeof orderStubByRef>, shipmentId: string, claimId: string, outcome: ProviderOutcome) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await order.record(shipmentId, claimId, outcome);
-    } catch (error) {
-      if (attempt >= 3) throw error;
-      await scheduler.wait(50 * attempt);
-    }
-  }
+      try {
+        await dispatchShipment(env, message.body);
+        message.ack();
+      } catch (error) {
+        // Redelivery is safe: the claim makes a second hand-over impossible.
+        logError("dispatch.failed", error, { shipmentId: message.body.shipmentId, attempt: message.attempts });
+        message.retry({ delaySeconds: 1 });
+      }
+    }),
+  );
 }

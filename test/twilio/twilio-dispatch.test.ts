@@ -262,3 +262,19 @@ describe("transient failures are retried until the deadline", () => {
     expect(twilio.requestsFor(shipmentId)).toHaveLength(requestsAtMove);
   });
 });
+
+describe("dispatch right after registration", () => {
+  it("hands over without the queue, and the queue message that follows changes nothing", async () => {
+    const twilio = fakeTwilio();
+    const send = vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send").mockResolvedValueOnce(undefined as never); // the queue message is lost
+    const shipmentId = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: uniqueMobile() })));
+    const [message] = send.mock.calls[0]! as [{ orderRef: string; shipmentId: string }];
+    send.mockRestore();
+    await handovers(twilio, shipmentId, 1);
+    await waitForRecipientStatus(shipmentId, "SMS_Accepted");
+
+    await env.SMS_QUEUE.send(message); // the same message, delivered after all
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(twilio.requestsFor(shipmentId)).toHaveLength(1);
+  });
+});

@@ -8,6 +8,7 @@ import { BASE_PATH, type AppContext, type AppEnv } from "../context";
 import { jsonBody } from "../middleware";
 import { ApiError } from "../problem";
 import { orderProblemResponses } from "../responses";
+import { dispatchRightAway } from "../../dispatch/dispatch";
 import { logError } from "../../log";
 
 const SMS_PATH = `${BASE_PATH}/future/orders/instant/sms`;
@@ -56,15 +57,19 @@ function defaults(c: AppContext): OrderDefaults {
 
 async function register(c: AppContext, order: Order) {
   const org = c.get("org");
+  const stub = orderStub(c.env, org, order.idempotencyId);
   let outcome;
   try {
-    outcome = await orderStub(c.env, org, order.idempotencyId).register(org, order);
+    outcome = await stub.register(org, order);
   } catch (error) {
     logError("register.order_object_failed", error, { traceId: c.get("traceId") });
     outcome = { kind: "unavailable" } as const;
   }
   switch (outcome.kind) {
     case "created":
+      if (c.env.DISPATCH_ON_REGISTRATION !== "queue") {
+        c.executionCtx.waitUntil(dispatchRightAway(c.env, { orderRef: stub.id.toString(), shipmentId: outcome.response.notification.shipmentId }));
+      }
       return c.json(outcome.response, 201, {
         Location: `${BASE_PATH}/future/shipment/${outcome.response.notification.shipmentId}`,
       });
