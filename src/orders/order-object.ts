@@ -6,7 +6,13 @@ import type { ProviderOutcome } from "../providers/outcome";
 import type { OutboundMessage } from "../providers/provider";
 import type { RecipientStatus } from "../status/statuses";
 import { isFinal, orderStatusOf, transition } from "../status/transitions";
-import { deleteShipmentByIdStatements, deleteShipmentStatements, insertShipmentStatements, statusUpdateStatements } from "../store/shipments";
+import {
+  deleteShipmentByIdStatements,
+  deleteShipmentStatements,
+  insertShipmentStatements,
+  statusUpdateStatements,
+  type NewShipment,
+} from "../store/shipments";
 import { retryDelay } from "../dispatch/backoff";
 import { destinationOf, fingerprintOf, type Order } from "./order";
 import { nextWake, timings, type LifecycleState } from "./lifecycle";
@@ -115,34 +121,27 @@ export class OrderObject extends DurableObject<Env> {
     const status: RecipientStatus = order.channel === "sms" ? "SMS_New" : "Email_New";
     const db = this.env.DB;
 
-    try {
-      await db.batch(
-        insertShipmentStatements(db, {
-          shipmentId,
-          orderId: response.notificationOrderId,
-          org,
-          idempotencyId: order.idempotencyId,
-          orderRef: this.ctx.id.toString(),
-          ...(order.sendersReference !== undefined ? { sendersReference: order.sendersReference } : {}),
-          channel: order.channel,
-          destination: destinationOf(order),
-          orderStatus: orderStatusOf(status),
-          recipientStatus: status,
-          createdAt: new Date(now).toISOString(),
-          deadline: new Date(deadline).toISOString(),
-        }),
-      );
-    } catch (error) {
-      logError("register.d1_failed", error, { shipmentId });
-      return { kind: "unavailable" };
-    }
-
-    try {
-      await this.enqueue(order.channel, shipmentId);
-    } catch (error) {
-      logError("register.enqueue_failed", error, { shipmentId });
+    const rows: NewShipment = {
+      shipmentId,
+      orderId: response.notificationOrderId,
+      org,
+      idempotencyId: order.idempotencyId,
+      orderRef: this.ctx.id.toString(),
+      ...(order.sendersReference !== undefined ? { sendersReference: order.sendersReference } : {}),
+      channel: order.channel,
+      destination: destinationOf(order),
+      orderStatus: orderStatusOf(status),
+      recipientStatus: status,
+      createdAt: new Date(now).toISOString(),
+      deadline: new Date(deadline).toISOString(),
+    };
+    // D1 and the queue at once. A queue message whose registration then fails finds no shipment and is skipped.
+    const [stored, enqueued] = await Promise.allSettled([this.storeInD1(rows), this.enqueue(order.channel, shipmentId)]);
+    if (stored.status === "rejected" || enqueued.status === "rejected") {
+      if (stored.status === "rejected") logError("register.d1_failed", stored.reason, { shipmentId });
+      if (enqueued.status === "rejected") logError("register.enqueue_failed", enqueued.reason, { shipmentId });
       // Undo the D1 rows; if even that fails, the next attempt under this key removes them first.
-      await db.batch(deleteShipmentStatements(db, org, order.idempotencyId)).catch(() => undefined);
+      if (stored.status === "fulfilled") await db.batch(deleteShipmentStatements(db, org, order.idempotencyId)).catch(() => undefined);
       return { kind: "unavailable" };
     }
 
@@ -170,6 +169,17 @@ export class OrderObject extends DurableObject<Env> {
     await this.scheduleAlarm();
     log("registered", { shipmentId, channel: order.channel });
     return { kind: "created", response };
+  }
+
+  /** Inserts the shipment; rows an earlier, failed attempt under this key left behind (no 201 was answered for them) are cleared first. */
+  private async storeInD1(rows: NewShipment) {
+    const db = this.env.DB;
+    try {
+      await db.batch(insertShipmentStatements(db, rows));
+    } catch (error) {
+      if (!String(error).includes("UNIQUE constraint failed")) throw error;
+      await db.batch([...deleteShipmentStatements(db, rows.org, rows.idempotencyId), ...insertShipmentStatements(db, rows)]);
+    }
   }
 
   // ── Dispatch: claim, release, record ───────────────────────────────────────────────────────

@@ -16,16 +16,9 @@ export interface NewShipment {
   deadline: string;
 }
 
-/**
- * One transaction that writes a new shipment. It first removes whatever an earlier, failed attempt under
- * the same key may have left (no 201 was ever answered for it), so a retry never leaves a duplicate.
- */
+/** One transaction that writes a new shipment, its recipient and its first event. */
 export function insertShipmentStatements(db: D1Database, s: NewShipment): D1PreparedStatement[] {
-  const staleIds = "SELECT shipment_id FROM shipments WHERE org = ?1 AND idempotency_id = ?2";
   return [
-    db.prepare(`DELETE FROM status_events WHERE shipment_id IN (${staleIds})`).bind(s.org, s.idempotencyId),
-    db.prepare(`DELETE FROM recipients WHERE shipment_id IN (${staleIds})`).bind(s.org, s.idempotencyId),
-    db.prepare("DELETE FROM shipments WHERE org = ?1 AND idempotency_id = ?2").bind(s.org, s.idempotencyId),
     db
       .prepare(
         `INSERT INTO shipments (shipment_id, order_id, org, idempotency_id, order_ref, senders_reference, channel, status, created_at, deadline, last_update)

@@ -152,6 +152,21 @@ describe("registration when a dependency fails", () => {
     expect(await rowsForKey("ttd", request.idempotencyId)).toEqual({ shipments: 1, recipients: 1, events: 1 });
   });
 
+  it("clears rows a failed earlier attempt left in D1 under the key, and registers once", async () => {
+    const request = smsRequest();
+    const stale = crypto.randomUUID();
+    await env.DB.batch([
+      env.DB.prepare(
+        "INSERT INTO shipments (shipment_id, order_id, org, idempotency_id, order_ref, channel, status, created_at, deadline, last_update) VALUES (?1, ?2, 'ttd', ?3, 'x', 'sms', 'Order_Registered', 'then', 'then', 'then')",
+      ).bind(stale, crypto.randomUUID(), request.idempotencyId),
+      env.DB.prepare("INSERT INTO recipients (shipment_id, type, destination, status, last_update) VALUES (?1, 'SMS', '+4799999999', 'SMS_New', 'then')").bind(stale),
+    ]);
+    const response = await postSms(request);
+    expect(response.status).toBe(201);
+    expect(await rowsForKey("ttd", request.idempotencyId)).toEqual({ shipments: 1, recipients: 1, events: 1 });
+    expect((await call("GET", `/future/shipment/${stale}`)).status).toBe(404);
+  });
+
   it("answers 503 NOT-00004 when the queue send fails, removes the D1 rows, and a retry succeeds once", async () => {
     const request = smsRequest();
     const send = spyOnQueue(env.SMS_QUEUE).mockRejectedValueOnce(new Error("queue unavailable"));
