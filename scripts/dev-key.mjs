@@ -2,6 +2,7 @@
 // and writes its public JWKS into .dev.vars, where `wrangler dev` reads it as AUTH_JWKS.
 // Imported by scripts/token.mjs, so `npm start` and `npm run token` work in either order.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exportJWK, generateKeyPair } from "jose";
@@ -31,6 +32,8 @@ function writeDevVars(privateJwk) {
   const line = `AUTH_JWKS='${JSON.stringify({ keys: [publicJwk] })}'`; // single quotes: dotenv keeps it literal
   const existing = existsSync(devVarsFile) ? readFileSync(devVarsFile, "utf8").split("\n") : [];
   const kept = existing.filter((l) => l.trim() !== "" && !l.startsWith("AUTH_JWKS="));
+  // The key that seals message bodies in the order objects: made once, kept with the local state.
+  if (!kept.some((l) => l.startsWith("CONTENT_KEY="))) kept.push(`CONTENT_KEY=${randomBytes(32).toString("base64")}`);
   const next = [...kept, line].join("\n") + "\n";
   if (next !== existing.join("\n")) writeFileSync(devVarsFile, next);
 }

@@ -2,6 +2,8 @@
 // `wrangler types` cannot see secrets, so they are declared here, optional.
 declare namespace Cloudflare {
   interface Env {
+    /** 32 random bytes, base64: seals message bodies in the order objects (see content-cipher.ts). */
+    CONTENT_KEY?: string;
     TWILIO_ACCOUNT_SID?: string;
     TWILIO_API_KEY_SID?: string;
     TWILIO_API_KEY_SECRET?: string;

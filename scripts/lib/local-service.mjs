@@ -3,6 +3,7 @@
 // a fresh temporary directory, with its own --persist-to state, so the developer's .wrangler is untouched.
 // Every process started here runs in its own process group, which is killed as a whole on stop, on error,
 // on Ctrl-C and at exit.
+import { randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -223,7 +224,7 @@ export async function benchConfig(vars = {}) {
     ...top,
     name: `${top.name}-bench`,
     main: BENCH_WORKER,
-    vars: { ...top.vars, AUTH_JWKS: await publicJwks(), ...vars },
+    vars: { ...top.vars, AUTH_JWKS: await publicJwks(), CONTENT_KEY: randomBytes(32).toString("base64"), ...vars },
     durable_objects: {
       ...top.durable_objects,
       bindings: [...(top.durable_objects?.bindings ?? []), { name: "FLOOR", class_name: "FloorObject" }],

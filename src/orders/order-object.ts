@@ -14,6 +14,7 @@ import {
   type NewShipment,
 } from "../store/shipments";
 import { retryDelay } from "../dispatch/backoff";
+import { openContent, sealContent } from "./content-cipher";
 import { destinationOf, fingerprintOf, type Order } from "./order";
 import { nextWake, timings, type LifecycleState } from "./lifecycle";
 import { log, logError } from "../log";
@@ -165,7 +166,11 @@ export class OrderObject extends DurableObject<Env> {
       now,
       now,
     );
-    this.sql.exec("INSERT INTO content (id, body, subject) VALUES (1, ?, ?)", order.body, order.channel === "email" ? order.subject : null);
+    this.sql.exec(
+      "INSERT INTO content (id, body, subject) VALUES (1, ?, ?)",
+      await sealContent(this.env.CONTENT_KEY, shipmentId, order.body),
+      order.channel === "email" ? await sealContent(this.env.CONTENT_KEY, shipmentId, order.subject) : null,
+    );
     await this.scheduleAlarm();
     log("registered", { shipmentId, channel: order.channel });
     return { kind: "created", response };
@@ -214,8 +219,12 @@ export class OrderObject extends DurableObject<Env> {
     // D1 learns of "Sending" with the provider's answer (record syncs both): the hand-over waits for nothing.
     await this.scheduleAlarm();
 
-    const content = this.sql.exec<{ body: string; subject: string | null }>("SELECT body, subject FROM content").toArray()[0];
-    if (!content) throw new Error("a waiting shipment without its content"); // erased only when handed over or final
+    const sealed = this.sql.exec<{ body: string; subject: string | null }>("SELECT body, subject FROM content").toArray()[0];
+    if (!sealed) throw new Error("a waiting shipment without its content"); // erased only when handed over or final
+    const content = {
+      body: await openContent(this.env.CONTENT_KEY, shipmentId, sealed.body),
+      subject: sealed.subject === null ? null : await openContent(this.env.CONTENT_KEY, shipmentId, sealed.subject),
+    };
     return {
       kind: "send",
       claimId,
@@ -372,12 +381,8 @@ export class OrderObject extends DurableObject<Env> {
     this.apply(row.channel === "sms" ? "SMS_Failed_TTL" : "Email_Failed_TTL", "alarm", detail);
   }
 
-  /**
-   * Erases the body once the hand-over is final. The bytes are overwritten before the row goes, since
-   * Durable Object SQLite refuses `PRAGMA secure_delete` and a deleted row's bytes would linger in the page.
-   */
+  /** Erases the (sealed) body once the hand-over is final. */
   private eraseContent() {
-    this.sql.exec("UPDATE content SET body = substr(replace(hex(zeroblob(length(body))), '0', 'x'), 1, length(body)), subject = NULL");
     this.sql.exec("DELETE FROM content");
   }
 

@@ -108,9 +108,11 @@ describe("the message body", () => {
     }
   });
 
-  it("is erased when the shipment fails at the deadline without a hand-over", async () => {
-    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000005" })));
-    expect((await storedOrder(id)).content).not.toBeNull();
+  it("is sealed while held, and erased when the shipment fails at the deadline without a hand-over", async () => {
+    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000005", body: "Your code is 55667788" })));
+    const held = (await storedOrder(id)).content as string;
+    expect(held).not.toBeNull();
+    expect(held).not.toContain("55667788");
     await shiftOrderTimes(id, ["deadline"], -120_000);
     await fireAlarm(id);
     await waitForShipment(id, final);
