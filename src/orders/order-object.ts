@@ -122,6 +122,16 @@ export class OrderObject extends DurableObject<Env> {
     const status: RecipientStatus = order.channel === "sms" ? "SMS_New" : "Email_New";
     const db = this.env.DB;
 
+    // Sealed first: a missing CONTENT_KEY must fail before anything is written.
+    let sealedBody: string, sealedSubject: string | null;
+    try {
+      sealedBody = await sealContent(this.env.CONTENT_KEY, shipmentId, order.body);
+      sealedSubject = order.channel === "email" ? await sealContent(this.env.CONTENT_KEY, shipmentId, order.subject) : null;
+    } catch (error) {
+      logError("register.seal_failed", error, { shipmentId });
+      return { kind: "unavailable" };
+    }
+
     const rows: NewShipment = {
       shipmentId,
       orderId: response.notificationOrderId,
@@ -166,11 +176,7 @@ export class OrderObject extends DurableObject<Env> {
       now,
       now,
     );
-    this.sql.exec(
-      "INSERT INTO content (id, body, subject) VALUES (1, ?, ?)",
-      await sealContent(this.env.CONTENT_KEY, shipmentId, order.body),
-      order.channel === "email" ? await sealContent(this.env.CONTENT_KEY, shipmentId, order.subject) : null,
-    );
+    this.sql.exec("INSERT INTO content (id, body, subject) VALUES (1, ?, ?)", sealedBody, sealedSubject);
     await this.scheduleAlarm();
     log("registered", { shipmentId, channel: order.channel });
     return { kind: "created", response };
