@@ -52,7 +52,6 @@ interface Row extends LifecycleState {
   fingerprint: string;
   salt: string;
   response: string;
-  created_at: number;
   claim_id: string | null;
   provider_ref: string | null;
 }
@@ -76,7 +75,7 @@ CREATE TABLE IF NOT EXISTS events (
   at INTEGER NOT NULL, synced INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS seen_reports (key TEXT PRIMARY KEY);
--- The body (and subject), apart from the state that changes, so it is written once and erased once.
+-- The body (and subject), sealed (content-cipher.ts), apart from the state that changes: written once, erased once.
 CREATE TABLE IF NOT EXISTS content (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL, subject TEXT);
 `;
 
