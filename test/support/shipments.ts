@@ -2,6 +2,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { call } from "../helpers";
+import { orderObjectOf } from "../pipeline/order-control";
 
 /**
  * Polls `probe` until `done` holds, every `intervalMs`, for at most `timeoutMs`; fails with the last
@@ -47,16 +48,7 @@ export async function shipmentIdOf(response: Response): Promise<string> {
   return ((await response.json()) as { notification: { shipmentId: string } }).notification.shipmentId;
 }
 
-/** The order's Durable Object id, as registration stored it in D1. */
-export async function orderRefOf(shipmentId: string): Promise<string> {
-  const row = await env.DB.prepare("SELECT order_ref FROM shipments WHERE shipment_id = ?").bind(shipmentId).first<{ order_ref: string }>();
-  if (!row) throw new Error(`no shipment ${shipmentId} in D1`);
-  return row.order_ref;
-}
-
-export async function orderStubOf(shipmentId: string) {
-  return env.ORDERS.get(env.ORDERS.idFromString(await orderRefOf(shipmentId)));
-}
+export { orderObjectOf as orderStubOf, orderRefOf } from "../pipeline/order-control";
 
 export interface OrderRow {
   status: string;
@@ -76,7 +68,7 @@ export interface OrderEvent {
 
 /** The order object's own view (authoritative and immediate, unlike D1 which it syncs in the background). */
 export async function orderState(shipmentId: string): Promise<{ row: OrderRow; events: OrderEvent[]; seenReports: number }> {
-  return runInDurableObject(await orderStubOf(shipmentId), (_instance, state) => {
+  return runInDurableObject(await orderObjectOf(shipmentId), (_instance, state) => {
     const sql = state.storage.sql;
     return {
       row: sql.exec("SELECT status, handover, attempts, deadline, provider_ref FROM shipment WHERE id = 1").one() as unknown as OrderRow,
