@@ -53,6 +53,7 @@ export default defineConfig({
             TWILIO_AUTH_TOKEN: "test-auth-token",
             TWILIO_API_BASE: "https://api.twilio.test",
             PUBLIC_BASE_URL: "https://notifications.test",
+            PROVIDER_TIMEOUT_MS: "500", // so a hanging provider times out within a test
           }),
         ],
         test: { name: "twilio", include: ["test/twilio/**/*.test.ts"] },

@@ -10,5 +10,7 @@ declare namespace Cloudflare {
     TWILIO_AUTH_TOKEN?: string;
     TWILIO_MESSAGING_SERVICE_SID?: string;
     TWILIO_API_BASE?: string;
+    /** Upper bound of one provider call in ms (default 10000); the remaining lifetime bounds it too. */
+    PROVIDER_TIMEOUT_MS?: string;
   }
 }

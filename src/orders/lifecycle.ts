@@ -33,18 +33,23 @@ export interface Timings {
   retentionMs: number;
 }
 
-export function timings(env: Pick<Env, "SMS_REPORT_GRACE_SECONDS" | "RETENTION_DAYS">): Timings {
+export function timings(env: Pick<Env, "SMS_REPORT_GRACE_SECONDS" | "RETENTION_DAYS" | "PROVIDER_TIMEOUT_MS">): Timings {
   const grace = Number(env.SMS_REPORT_GRACE_SECONDS);
   const retentionDays = Number(env.RETENTION_DAYS);
   return {
     reportGraceMs: (Number.isFinite(grace) && grace >= 0 ? grace : 300) * 1000,
     emailLifetimeMs: 48 * 3600 * 1000,
-    providerTimeoutMs: 10_000,
+    providerTimeoutMs: positive(env.PROVIDER_TIMEOUT_MS) ?? 10_000,
     leaseMarginMs: 5_000,
     lostMessageAfterMs: 5_000,
     syncRetryMs: 2_000,
     retentionMs: (Number.isFinite(retentionDays) && retentionDays > 0 ? retentionDays : 90) * 24 * 3600 * 1000,
   };
+}
+
+function positive(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return value && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 /** The next moment something can be due, or null when the order needs no more wake-ups. */

@@ -41,6 +41,8 @@ export const reply = {
 export interface TwilioRequest {
   /** Order of arrival across all recipients. */
   n: number;
+  /** When it arrived (ms since epoch). */
+  at: number;
   method: string;
   url: string;
   authorization: string | null;
@@ -103,6 +105,7 @@ export function fakeTwilio(): FakeTwilio {
     }
     const record: TwilioRequest = {
       n: requests.length + 1,
+      at: Date.now(),
       method: request.method,
       url,
       authorization: request.headers.get("authorization"),

@@ -194,6 +194,19 @@ describe("transient failures are retried until the deadline", () => {
     expect((await orderState(shipmentId)).row).toMatchObject({ attempts: 3, provider_ref: requests[2]!.sid });
   });
 
+  it("times out a provider call that never answers, then retries and is accepted", async () => {
+    const twilio = fakeTwilio();
+    const to = uniqueMobile();
+    twilio.script(to, [reply.hang(), reply.created()]);
+    const started = Date.now();
+    const shipmentId = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: to })));
+    const requests = await handovers(twilio, shipmentId, 2);
+    await waitForRecipientStatus(shipmentId, "SMS_Accepted");
+    expect(requests.map((r) => r.answered)).toEqual(["hang", "created"]);
+    expect(requests[1]!.at - started).toBeGreaterThanOrEqual(500); // the first call was given its timeout
+    expect(twilio.requestsFor(shipmentId)).toHaveLength(2);
+  });
+
   it("retries a network failure and a 500", async () => {
     const twilio = fakeTwilio();
     const to = uniqueMobile();
