@@ -34,22 +34,21 @@ export interface Timings {
 }
 
 export function timings(env: Pick<Env, "SMS_REPORT_GRACE_SECONDS" | "RETENTION_DAYS" | "PROVIDER_TIMEOUT_MS">): Timings {
-  const grace = Number(env.SMS_REPORT_GRACE_SECONDS);
-  const retentionDays = Number(env.RETENTION_DAYS);
   return {
-    reportGraceMs: (Number.isFinite(grace) && grace >= 0 ? grace : 300) * 1000,
+    reportGraceMs: setting(env.SMS_REPORT_GRACE_SECONDS, 300, 0) * 1000,
     emailLifetimeMs: 48 * 3600 * 1000,
-    providerTimeoutMs: positive(env.PROVIDER_TIMEOUT_MS) ?? 10_000,
+    providerTimeoutMs: setting(env.PROVIDER_TIMEOUT_MS, 10_000, 1),
     leaseMarginMs: 5_000,
     lostMessageAfterMs: 5_000,
     syncRetryMs: 2_000,
-    retentionMs: (Number.isFinite(retentionDays) && retentionDays > 0 ? retentionDays : 90) * 24 * 3600 * 1000,
+    retentionMs: setting(env.RETENTION_DAYS, 90, 1) * 24 * 3600 * 1000,
   };
 }
 
-function positive(value: string | undefined): number | undefined {
+/** A numeric setting from a variable, or its default when unset or out of range. */
+function setting(value: string | undefined, fallback: number, min: number): number {
   const n = Number(value);
-  return value && Number.isFinite(n) && n > 0 ? n : undefined;
+  return value !== undefined && value !== "" && Number.isFinite(n) && n >= min ? n : fallback;
 }
 
 /** The next moment something can be due, or null when the order needs no more wake-ups. */
