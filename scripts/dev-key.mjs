@@ -5,12 +5,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { exportJWK, generateKeyPair } from "jose";
+import { exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const keyFile = resolve(root, ".dev/issuer-key.json");
 const devVarsFile = resolve(root, ".dev.vars");
 export const DEV_ISSUER = "urn:instant-notifications:dev-issuer";
+export const REQUIRED_SCOPE = "altinn:serviceowner/notifications.create";
 
 /** Returns the private JWK of the development issuer, creating it (and .dev.vars) when missing. */
 export async function ensureDevKey() {
@@ -25,6 +26,17 @@ export async function ensureDevKey() {
   }
   writeDevVars(privateJwk);
   return privateJwk;
+}
+
+/** A bearer token from the development issuer (used by `npm run token`, the bench and the soak). */
+export async function signDevToken({ org, scope = REQUIRED_SCOPE, ttlSeconds = 3600 }) {
+  const jwk = await ensureDevKey();
+  return new SignJWT({ scope, "urn:altinn:org": org })
+    .setProtectedHeader({ alg: "ES256", kid: jwk.kid, typ: "JWT" })
+    .setIssuer(DEV_ISSUER)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(await importJWK(jwk, "ES256"));
 }
 
 function writeDevVars(privateJwk) {

@@ -10,13 +10,13 @@ import { createServer } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { importJWK, SignJWT } from "jose";
-import { DEV_ISSUER, ensureDevKey } from "../dev-key.mjs";
+import { experimental_readRawConfig } from "wrangler";
+import { ensureDevKey, REQUIRED_SCOPE, signDevToken } from "../dev-key.mjs";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const WRANGLER_BIN = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 export const BENCH_WORKER = join(ROOT, "bench/worker.ts");
-export const REQUIRED_SCOPE = "altinn:serviceowner/notifications.create";
+export { REQUIRED_SCOPE };
 export const API = "/notifications/api/v1";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -155,60 +155,15 @@ function spawnGroup(args, { cwd, env, logFile }) {
 
 // ── Configuration ─────────────────────────────────────────────────────────────────────────────
 
-/** JSONC → JSON: drops comments and trailing commas, leaves strings alone. */
-export function parseJsonc(text) {
-  let out = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
-      out += text.slice(i, j + 1);
-      i = j;
-    } else if (c === "/" && text[i + 1] === "/") {
-      while (i < text.length && text[i] !== "\n") i++;
-      out += "\n";
-    } else if (c === "/" && text[i + 1] === "*") {
-      i = text.indexOf("*/", i + 2) + 1;
-      if (i === 0) throw new Error("unterminated comment in JSONC");
-    } else {
-      out += c;
-    }
-  }
-  // Trailing commas (comments are gone, so only strings can still hide a ",}"-lookalike).
-  let json = "";
-  for (let i = 0; i < out.length; i++) {
-    const c = out[i];
-    if (c === '"') {
-      let j = i + 1;
-      while (j < out.length && out[j] !== '"') j += out[j] === "\\" ? 2 : 1;
-      json += out.slice(i, j + 1);
-      i = j;
-    } else if (c === "," && /^\s*[}\]]/.test(out.slice(i + 1, i + 200))) {
-      // skip it
-    } else {
-      json += c;
-    }
-  }
-  return JSON.parse(json);
-}
-
 /** The development issuer's public JWKS (what `npm start` puts in .dev.vars as AUTH_JWKS). */
 export async function publicJwks() {
   const { d: _private, ...publicJwk } = await ensureDevKey();
   return JSON.stringify({ keys: [publicJwk] });
 }
 
-/** A bearer token from the development issuer, signed exactly as scripts/token.mjs does. */
-export async function makeToken(org, { ttlSeconds = 4 * 3600, scope = REQUIRED_SCOPE } = {}) {
-  const jwk = await ensureDevKey();
-  const key = await importJWK(jwk, "ES256");
-  return new SignJWT({ scope, "urn:altinn:org": org })
-    .setProtectedHeader({ alg: "ES256", kid: jwk.kid, typ: "JWT" })
-    .setIssuer(DEV_ISSUER)
-    .setIssuedAt()
-    .setExpirationTime(`${ttlSeconds}s`)
-    .sign(key);
+/** A bearer token from the development issuer, as `npm run token` makes it. */
+export function makeToken(org, { ttlSeconds = 4 * 3600, scope = REQUIRED_SCOPE } = {}) {
+  return signDevToken({ org, scope, ttlSeconds });
 }
 
 /**
@@ -216,7 +171,8 @@ export async function makeToken(org, { ttlSeconds = 4 * 3600, scope = REQUIRED_S
  * worker, the given vars, absolute migrations, and the floor's Durable Object and queue.
  */
 export async function benchConfig(vars = {}) {
-  const base = parseJsonc(readFileSync(join(ROOT, "wrangler.jsonc"), "utf8"));
+  // wrangler's own reader, so the bench sees wrangler.jsonc exactly as `wrangler dev` does.
+  const { rawConfig: base } = await experimental_readRawConfig({ config: join(ROOT, "wrangler.jsonc") });
   const { $schema: _schema, env: _environments, ...top } = base;
   // The floor's queue is consumed with the dispatch queue's batching, so its delay is comparable.
   const dispatch = (top.queues?.consumers ?? []).find((c) => c.queue === "sms-dispatch") ?? {};
