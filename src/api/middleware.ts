@@ -29,7 +29,9 @@ export const requireToken: MiddlewareHandler<AppEnv> = async (c, next) => {
     throw new ApiError(503, { code: "NOT-00004", detail: "The token issuer's keys could not be fetched. Retry shortly." });
   }
   if (!result.ok) {
-    const headers = result.status === 401 ? { "WWW-Authenticate": 'Bearer error="invalid_token"' } : undefined;
+    // RFC 6750: no error code when no usable token was sent at all.
+    const challenge = result.noToken ? "Bearer" : 'Bearer error="invalid_token"';
+    const headers = result.status === 401 ? { "WWW-Authenticate": challenge } : undefined;
     throw new ApiError(result.status, { detail: result.detail, ...(headers ? { headers } : {}) });
   }
   c.set("org", result.org);

@@ -23,7 +23,7 @@ export class IssuerUnavailable extends Error {
 
 export type AuthResult =
   | { ok: true; org: string }
-  | { ok: false; status: 401 | 403; detail: string };
+  | { ok: false; status: 401 | 403; detail: string; noToken?: boolean };
 
 // Key sets live for the isolate's lifetime: jose caches a remote JWKS (10 min) and refetches it
 // when a token names an unknown kid (key rotation), at most every 30 s.
@@ -56,7 +56,7 @@ function cachedKeySet(config: AuthConfig): JWTVerifyGetKey {
 
 export async function verifyBearerToken(authorization: string | undefined, config: AuthConfig): Promise<AuthResult> {
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(authorization?.trim() ?? "");
-  if (!match?.[1]) return { ok: false, status: 401, detail: "A bearer token is required." };
+  if (!match?.[1]) return { ok: false, status: 401, detail: "A bearer token is required.", noToken: true };
 
   let payload;
   try {

@@ -27,8 +27,15 @@ describe("authorization", () => {
     expect((await postSms(smsRequest(), { token: await tokenFor("ttd") })).status).toBe(201);
   });
 
-  it("rejects a request without a token with 401", async () => {
+  it("rejects a request without a token with 401 and a bare Bearer challenge", async () => {
     await expectRejected(null, 401);
+    const response = await postSms(smsRequest(), { token: null });
+    expect(response.headers.get("www-authenticate")).toBe("Bearer");
+  });
+
+  it("answers a bad token with an invalid_token challenge", async () => {
+    const response = await postSms(smsRequest(), { token: await tokenFor("ttd", { issuer: "https://evil.example/" }) });
+    expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
   });
 
   it("rejects a non-Bearer authorization header with 401", async () => {

@@ -1,5 +1,6 @@
 // Provider delivery reports over HTTP. Twilio's status callback is authenticated by X-Twilio-Signature.
 import type { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { deliverReport } from "../../dispatch/reports";
 import { verifyTwilioSignature } from "../../providers/twilio/signature";
 import { mapTwilioCallback } from "../../providers/twilio/status-map";
@@ -10,16 +11,20 @@ export const TWILIO_STATUS_PATH = "/webhooks/twilio/status";
 const MAX_CALLBACK_BYTES = 16 * 1024;
 
 export function registerWebhookRoutes(app: Hono<AppEnv>) {
-  app.post(TWILIO_STATUS_PATH, async (c) => {
+  const limit = bodyLimit({
+    maxSize: MAX_CALLBACK_BYTES,
+    onError: () => {
+      throw new ApiError(413, { detail: "Callback too large." });
+    },
+  });
+  app.post(TWILIO_STATUS_PATH, limit, async (c) => {
     const authToken = c.env.TWILIO_AUTH_TOKEN;
     const publicBaseUrl = c.env.PUBLIC_BASE_URL?.replace(/\/+$/, "");
     if (c.env.SMS_PROVIDER !== "twilio" || !authToken || !publicBaseUrl) throw new ApiError(404, { detail: "No such resource." });
 
     const signature = c.req.header("x-twilio-signature");
     if (!signature) throw new ApiError(400, { detail: "X-Twilio-Signature is required." });
-    const bytes = await c.req.arrayBuffer();
-    if (bytes.byteLength > MAX_CALLBACK_BYTES) throw new ApiError(413, { detail: "Callback too large." });
-    const raw = new TextDecoder().decode(bytes);
+    const raw = new TextDecoder().decode(await c.req.arrayBuffer());
     const params = [...new URLSearchParams(raw)];
     // Twilio signs the exact URL it called: the one registered under our public origin.
     const url = new URL(c.req.url);
