@@ -11,7 +11,7 @@ const migrations = await readD1Migrations("./migrations");
 
 const workers = (bindings: Record<string, string>) =>
   cloudflareTest({
-    wrangler: { configPath: "./wrangler.jsonc" },
+    wrangler: { configPath: "./wrangler.toml" },
     miniflare: {
       bindings: {
         AUTH_JWKS: JSON.stringify({ keys: [publicJwk] }),

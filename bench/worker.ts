@@ -1,5 +1,5 @@
 // The benchmark build: the service exactly as src/index.ts builds it, plus routes and a Durable Object
-// that exist only here (never in production, never in wrangler.jsonc). Used by `npm run bench` and
+// that exist only here (never in production, never in wrangler.toml). Used by `npm run bench` and
 // `npm run soak` through a configuration generated at run time (scripts/lib/local-service.mjs).
 //
 //   GET /bench/bare       answers at once: what a request through workerd costs.

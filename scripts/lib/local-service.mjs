@@ -167,13 +167,13 @@ export function makeToken(org, { ttlSeconds = 4 * 3600, scope = REQUIRED_SCOPE }
 }
 
 /**
- * The bench configuration: wrangler.jsonc's top level (the local configuration) with main = the bench
+ * The bench configuration: wrangler.toml's top level (the local configuration) with main = the bench
  * worker, the given vars, absolute migrations, and the floor's Durable Object and queue.
  */
 export async function benchConfig(vars = {}) {
-  // wrangler's own reader, so the bench sees wrangler.jsonc exactly as `wrangler dev` does.
-  const { rawConfig: base } = await experimental_readRawConfig({ config: join(ROOT, "wrangler.jsonc") });
-  const { $schema: _schema, env: _environments, ...top } = base;
+  // wrangler's own reader, so the bench sees wrangler.toml exactly as `wrangler dev` does.
+  const { rawConfig: base } = await experimental_readRawConfig({ config: join(ROOT, "wrangler.toml") });
+  const { env: _environments, ...top } = base;
   // The floor's queue is consumed with the dispatch queue's batching, so its delay is comparable.
   const dispatch = (top.queues?.consumers ?? []).find((c) => c.queue === "sms-dispatch") ?? {};
   return {
