@@ -1,11 +1,12 @@
 // The one path every delivery report takes into an order, once its sender is authenticated:
 // Twilio's signed callbacks, Cloudflare's email events and the simulator's reports alike.
-import { orderStubByRef } from "../orders/order-key";
+import { orderStubByRef, orderStubForShipment } from "../orders/order-key";
 import type { ReportResult } from "../orders/order-object";
 import type { ProviderOutcome } from "../providers/outcome";
 
 export interface DeliveryReport {
-  orderRef: string;
+  /** The order's Durable Object id, where the report carries it; else the shipment id finds the order. */
+  orderRef?: string;
   shipmentId: string;
   outcome: ProviderOutcome;
   /** Identifies the report itself, so a repeated one is recognised. */
@@ -17,7 +18,7 @@ export interface DeliveryReport {
 export async function deliverReport(env: Env, report: DeliveryReport): Promise<ReportResult> {
   let stub;
   try {
-    stub = orderStubByRef(env, report.orderRef);
+    stub = report.orderRef ? orderStubByRef(env, report.orderRef) : orderStubForShipment(env, report.shipmentId);
   } catch {
     return { kind: "unknown" }; // not a Durable Object id of ours
   }

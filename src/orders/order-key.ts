@@ -1,9 +1,34 @@
-/** The order's Durable Object: one per (organisation, idempotencyId), so another organisation's key never collides. */
-export function orderStub(env: Env, org: string, idempotencyId: string) {
-  return env.ORDERS.get(env.ORDERS.idFromName(JSON.stringify([org, idempotencyId])));
+// How an order is found. The shipment id is derived from (organisation, idempotencyId), and the order's
+// Durable Object is named by the shipment id, so both the registration (by key) and every later step
+// that knows only the shipment id (a read, a queue message, a provider report) reach the same object
+// without asking D1 (DESIGN.md, invariant 6).
+
+/**
+ * The shipment id of (org, idempotencyId): a UUID (version 4 layout) from SHA-256 of the pair. It is
+ * stable by design: the key must lead to the same object for as long as the order is kept, whatever
+ * secret is rotated. After the retention period a reused key therefore gets the same id again.
+ */
+export async function shipmentIdFor(org: string, idempotencyId: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(["shipment", org, idempotencyId]))));
+  const bytes = digest.slice(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40; // version 4 layout
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 9562 variant
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The same object by the reference a queue message or a provider callback carries. */
+/** The order's Durable Object by the shipment id (lower-case UUID). */
+export function orderStubForShipment(env: Env, shipmentId: string) {
+  return env.ORDERS.get(env.ORDERS.idFromName(`shipment:${shipmentId.toLowerCase()}`));
+}
+
+/** The order's Durable Object by its key: one per (organisation, idempotencyId). */
+export async function orderStub(env: Env, org: string, idempotencyId: string) {
+  const shipmentId = await shipmentIdFor(org, idempotencyId);
+  return { shipmentId, stub: orderStubForShipment(env, shipmentId) };
+}
+
+/** The same object by the reference a queue message carries (its Durable Object id). */
 export function orderStubByRef(env: Env, orderRef: string) {
   return env.ORDERS.get(env.ORDERS.idFromString(orderRef));
 }

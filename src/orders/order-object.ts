@@ -16,6 +16,7 @@ import {
 import { retryDelay } from "../dispatch/backoff";
 import { openContent, sealContent } from "./content-cipher";
 import { destinationOf, fingerprintOf, type Order } from "./order";
+import { shipmentIdFor } from "./order-key";
 import { nextWake, timings, type LifecycleState } from "./lifecycle";
 import { log, logError } from "../log";
 
@@ -39,6 +40,14 @@ export type ClaimResult =
   | { kind: "send"; claimId: string; timeoutMs: number; message: OutboundMessage }
   /** Nothing to do for this message: handed over already, final, or not this order's shipment. */
   | { kind: "skip"; reason: string };
+
+export interface HistoryEntry {
+  status: RecipientStatus;
+  applied: boolean;
+  source: string;
+  detail?: string;
+  at: string;
+}
 
 export type ReportResult = { kind: "applied" | "recorded" | "duplicate" | "unknown" };
 
@@ -112,7 +121,7 @@ export class OrderObject extends DurableObject<Env> {
   /** Stores in D1 and enqueues first, and only then remembers the key: a failed step leaves nothing. */
   private async registerNew(org: string, order: Order): Promise<RegisterOutcome> {
     const now = Date.now();
-    const shipmentId = crypto.randomUUID();
+    const shipmentId = await shipmentIdFor(org, order.idempotencyId);
     const response: OrderResponse = {
       notificationOrderId: crypto.randomUUID(),
       notification: { shipmentId, ...(order.sendersReference !== undefined ? { sendersReference: order.sendersReference } : {}) },
@@ -256,8 +265,8 @@ export class OrderObject extends DurableObject<Env> {
     await this.afterChange();
   }
 
-  /** Records what the provider answered to the claimed hand-over. */
-  async record(shipmentId: string, claimId: string, outcome: ProviderOutcome): Promise<void> {
+  /** Records what the provider answered to the claimed hand-over; `provider` names it in the status history. */
+  async record(shipmentId: string, claimId: string, outcome: ProviderOutcome, provider?: string): Promise<void> {
     const row = this.row();
     if (!row || row.shipment_id !== shipmentId || row.claim_id !== claimId) return;
     if (row.handover !== "claimed" && row.handover !== "in_doubt") {
@@ -267,23 +276,24 @@ export class OrderObject extends DurableObject<Env> {
       return;
     }
     const now = Date.now();
+    const source = provider ? `provider ${provider}` : "provider";
     switch (outcome.kind) {
       case "accepted":
         this.sql.exec("UPDATE shipment SET handover = 'accepted' WHERE id = 1");
         this.eraseContent();
         if (outcome.providerRef) this.setProviderRef(outcome.providerRef);
-        this.apply(outcome.status, "provider", outcome.providerRef ? `accepted as ${outcome.providerRef}` : "accepted");
+        this.apply(outcome.status, source, outcome.providerRef ? `accepted as ${outcome.providerRef}` : "accepted");
         break;
       case "final":
         this.sql.exec("UPDATE shipment SET handover = 'done' WHERE id = 1");
         this.eraseContent();
-        this.apply(outcome.status, "provider", outcome.detail ?? "rejected at hand-over");
+        this.apply(outcome.status, source, outcome.detail ?? "rejected at hand-over");
         break;
       case "transient": {
         const delay = retryDelay(row.attempts, now, row.deadline, outcome.retryAfterMs);
         // No retry can start before the deadline: wait there, and the alarm makes it final.
         this.sql.exec("UPDATE shipment SET handover = 'waiting', enqueued = 0, dispatch_at = ? WHERE id = 1", delay === null ? row.deadline : now + delay);
-        this.addEvent(row.status, false, "provider", `transient: ${outcome.detail ?? "retrying"}`);
+        this.addEvent(row.status, false, source, `transient: ${outcome.detail ?? "retrying"}`);
         break;
       }
       case "progress":
@@ -321,6 +331,20 @@ export class OrderObject extends DurableObject<Env> {
     }
     await this.afterChange();
     return { kind: applied ? "applied" : "recorded" };
+  }
+
+  // ── Reads ──────────────────────────────────────────────────────────────────────────────────
+
+  /** The status history (every proposal, applied or not), oldest first; empty for an unknown shipment. */
+  async history(shipmentId: string): Promise<HistoryEntry[]> {
+    const row = this.row();
+    if (!row || row.shipment_id !== shipmentId) return [];
+    return this.sql
+      .exec<{ status: RecipientStatus; applied: number; source: string; detail: string | null; at: number }>(
+        "SELECT status, applied, source, detail, at FROM events ORDER BY seq",
+      )
+      .toArray()
+      .map((e) => ({ status: e.status, applied: e.applied === 1, source: e.source, ...(e.detail !== null ? { detail: e.detail } : {}), at: new Date(e.at).toISOString() }));
   }
 
   // ── The alarm: the safety net that makes every shipment final ──────────────────────────────

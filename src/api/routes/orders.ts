@@ -57,7 +57,7 @@ function defaults(c: AppContext): OrderDefaults {
 
 async function register(c: AppContext, order: Order) {
   const org = c.get("org");
-  const stub = orderStub(c.env, org, order.idempotencyId);
+  const { stub } = await orderStub(c.env, org, order.idempotencyId);
   let outcome;
   try {
     outcome = await stub.register(org, order);
