@@ -2,6 +2,7 @@
 // that lives outside it (the CONTENT_KEY secret). Erased rows can linger in SQLite's free pages and WAL
 // (Durable Object SQLite refuses `PRAGMA secure_delete`); what lingers is then ciphertext only.
 // The shipment id is the associated data, so a sealed body cannot be moved to another order.
+import { base64ToBytes, bytesToBase64 } from "../encoding/base64";
 
 const keys = new Map<string, Promise<CryptoKey>>();
 
@@ -9,16 +10,13 @@ function keyFor(secret: string | undefined): Promise<CryptoKey> {
   if (!secret) throw new Error("CONTENT_KEY is not configured");
   let key = keys.get(secret);
   if (!key) {
-    const raw = Uint8Array.from(atob(secret), (c) => c.charCodeAt(0));
+    const raw = base64ToBytes(secret);
     if (raw.length !== 32) throw new Error("CONTENT_KEY must be 32 bytes, base64-encoded");
     key = crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
     keys.set(secret, key);
   }
   return key;
 }
-
-const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
 export async function sealContent(secret: string | undefined, shipmentId: string, plaintext: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
@@ -27,15 +25,15 @@ export async function sealContent(secret: string | undefined, shipmentId: string
     await keyFor(secret),
     new TextEncoder().encode(plaintext),
   );
-  return `${toBase64(iv)}.${toBase64(new Uint8Array(sealed))}`;
+  return `${bytesToBase64(iv)}.${bytesToBase64(new Uint8Array(sealed))}`;
 }
 
 export async function openContent(secret: string | undefined, shipmentId: string, sealed: string): Promise<string> {
   const [iv, data] = sealed.split(".");
   const plain = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: fromBase64(iv ?? ""), additionalData: new TextEncoder().encode(shipmentId) },
+    { name: "AES-GCM", iv: base64ToBytes(iv ?? ""), additionalData: new TextEncoder().encode(shipmentId) },
     await keyFor(secret),
-    fromBase64(data ?? ""),
+    base64ToBytes(data ?? ""),
   );
   return new TextDecoder().decode(plain);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { openContent, sealContent } from "../../src/orders/content-cipher";
+import { MAX_REQUEST_BYTES, UNICODE_HTML, utf8Length } from "../support/bodies";
 
 const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
 
@@ -11,6 +12,13 @@ describe("content cipher", () => {
     await expect(openContent(key, "shipment-b", sealed)).rejects.toThrow();
     const otherKey = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
     await expect(openContent(otherKey, "shipment-a", sealed)).rejects.toThrow();
+  });
+
+  it("seals and opens a body as large as the request limit, any Unicode, byte for byte", async () => {
+    const body = UNICODE_HTML.repeat(Math.ceil(MAX_REQUEST_BYTES / utf8Length(UNICODE_HTML)));
+    expect(utf8Length(body)).toBeGreaterThanOrEqual(MAX_REQUEST_BYTES);
+    const sealed = await sealContent(key, "shipment-a", body);
+    expect(await openContent(key, "shipment-a", sealed)).toBe(body);
   });
 
   it("never seals the same text to the same ciphertext", async () => {

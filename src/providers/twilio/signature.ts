@@ -1,4 +1,5 @@
 // X-Twilio-Signature, as twilio-node's validateRequest computes it (PROVIDERS.md §1).
+import { bytesToBase64 } from "../../encoding/base64";
 
 const utf8 = new TextEncoder();
 
@@ -91,7 +92,7 @@ async function hmacKey(authToken: string): Promise<CryptoKey> {
 
 async function signData(key: CryptoKey, data: string): Promise<string> {
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, utf8.encode(data)));
-  return btoa(String.fromCharCode(...mac));
+  return bytesToBase64(mac);
 }
 
 function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
