@@ -6,8 +6,11 @@ import { simulatorStub } from "./simulator/provider-simulator";
 import { twilioConfig, twilioProvider } from "./twilio/client";
 
 function simulatorProvider(env: Env): Provider {
-  // The body stays here: the simulator needs only the recipient to decide the outcome.
-  return { send: ({ body: _body, subject: _subject, ...message }) => simulatorStub(env).send(message) };
+  // The body stays here: the simulator needs only the recipient to decide the outcome. The shipment id
+  // is the idempotency key: one shipment, one hand-over, however often it is handed over.
+  return {
+    send: ({ body: _body, subject: _subject, ...message }) => simulatorStub(env).send({ ...message, idempotencyKey: message.shipmentId }),
+  };
 }
 
 export function providerFor(env: Env, channel: Channel): Provider {

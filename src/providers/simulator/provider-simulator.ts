@@ -17,6 +17,9 @@ export interface HandoverStats {
   times: Record<string, number>;
 }
 
+/** A hand-over as the simulator takes it: no body, and the caller's idempotency key (the shipment id). */
+export type SimulatorHandover = Omit<OutboundMessage, "body" | "subject"> & { idempotencyKey: string };
+
 export class ProviderSimulator extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
 
@@ -26,11 +29,19 @@ export class ProviderSimulator extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS attempts (shipment_id TEXT PRIMARY KEY, count INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS handovers (id INTEGER PRIMARY KEY AUTOINCREMENT, shipment_id TEXT NOT NULL, channel TEXT NOT NULL, at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS reports (id INTEGER PRIMARY KEY AUTOINCREMENT, due INTEGER NOT NULL, report TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS answers (idempotency_key TEXT PRIMARY KEY, outcome TEXT NOT NULL);
     `);
   }
 
-  /** Receives a hand-over. The message body is read by nobody and kept nowhere. */
-  async send(message: Omit<OutboundMessage, "body" | "subject">): Promise<ProviderOutcome> {
+  /**
+   * Receives a hand-over. The message body is read by nobody and kept nowhere.
+   * Honours the idempotency key like a real provider that has one: a key that was accepted or rejected
+   * before gets that first answer again, and nothing is handed over or reported twice. A transient
+   * failure is not remembered (nothing happened), so a retry with the same key is a new try.
+   */
+  async send(message: SimulatorHandover): Promise<ProviderOutcome> {
+    const answered = this.sql.exec<{ outcome: string }>("SELECT outcome FROM answers WHERE idempotency_key = ?", message.idempotencyKey).toArray()[0];
+    if (answered) return JSON.parse(answered.outcome) as ProviderOutcome;
     const behaviour = sandboxBehaviour(message.channel, message.to);
     const attempt = this.sql
       .exec<{ count: number }>(
@@ -39,11 +50,12 @@ export class ProviderSimulator extends DurableObject<Env> {
       )
       .one().count;
     if (attempt <= behaviour.transientFailures) return { kind: "transient", detail: "simulated provider failure (503)" };
-    if (behaviour.rejectWith) return { kind: "final", status: behaviour.rejectWith, detail: "simulated rejection at hand-over" };
+    if (behaviour.rejectWith) return this.answer(message, { kind: "final", status: behaviour.rejectWith, detail: "simulated rejection at hand-over" });
 
     const now = Date.now();
     const providerRef = `SIM${crypto.randomUUID().replaceAll("-", "")}`;
     this.sql.exec("INSERT INTO handovers (shipment_id, channel, at) VALUES (?, ?, ?)", message.shipmentId, message.channel, now);
+    const accepted = this.answer(message, { kind: "accepted", status: message.channel === "sms" ? "SMS_Accepted" : "Email_Succeeded", providerRef });
     if (behaviour.report) {
       const delay = Math.max(0, Number(this.env.SIMULATOR_REPORT_DELAY_MS) || 0);
       const report = { orderRef: message.orderRef, shipmentId: message.shipmentId, providerRef, status: behaviour.report };
@@ -51,7 +63,13 @@ export class ProviderSimulator extends DurableObject<Env> {
       const alarm = await this.ctx.storage.getAlarm();
       if (alarm === null || alarm > now + delay) await this.ctx.storage.setAlarm(now + delay);
     }
-    return { kind: "accepted", status: message.channel === "sms" ? "SMS_Accepted" : "Email_Succeeded", providerRef };
+    return accepted;
+  }
+
+  /** Keeps the answer under the key, before any await, so a concurrent call with the key finds it. */
+  private answer(message: SimulatorHandover, outcome: ProviderOutcome): ProviderOutcome {
+    this.sql.exec("INSERT INTO answers (idempotency_key, outcome) VALUES (?, ?)", message.idempotencyKey, JSON.stringify(outcome));
+    return outcome;
   }
 
   override async alarm(): Promise<void> {
