@@ -1,4 +1,4 @@
-// npm run soak [-- --seconds 30 --rate 20 --concurrency 8 --keep]
+// npm run soak [-- --seconds 30 --rate 20 --concurrency 8 --crash --keep]
 //
 // Runs the service locally from the bench build (simulator; short report delay; SMS report grace 2 s) and
 // sends a bounded, mixed stream for N seconds: every sandbox recipient on both channels, normal
@@ -7,6 +7,13 @@
 // until every shipment is final, and checks: every shipment final with the sandbox's outcome, hand-overs
 // = the shipments that reach the provider, no duplicate hand-over, no 5xx, and none of the one-time codes
 // in D1's files or in the service's logs. The last line is one JSON object; exit 1 when a check fails.
+//
+// With --crash, halfway through it kills the whole service at once (SIGKILL to its process group),
+// starts it again on the same state, port and CONTENT_KEY, replays every request whose answer was lost
+// (same key, same body) and every request answered before the crash, and adds `crashes`,
+// `replay_mismatches` (a replay answered differently from the original, or 422) and `lost_to_crash`
+// (shipments that ended otherwise than the sandbox table says and were registered or in flight before
+// the restart) to the JSON line.
 import { join } from "node:path";
 import {
   API,
@@ -21,7 +28,7 @@ import {
   stopAllGroups,
 } from "./lib/local-service.mjs";
 
-const flags = parseFlags(process.argv.slice(2), { seconds: 30, rate: 20, concurrency: 8, keep: false });
+const flags = parseFlags(process.argv.slice(2), { seconds: 30, rate: 20, concurrency: 8, crash: false, keep: false });
 const SECONDS = flags.seconds;
 const RATE = flags.rate; // requests per second, at most
 const CONCURRENCY = Math.max(5, Math.round(flags.concurrency)); // a duplicate burst needs 5 at once
@@ -50,8 +57,23 @@ const EMAIL_SANDBOX = {
   "invalid@sandbox.example": { status: "Email_Failed_InvalidFormat", handover: false },
   "transient@sandbox.example": { status: "Email_Delivered", handover: true },
 };
-const NORMAL_SMS = ["+4799999999", "+4791234567", "004798765432"];
-const NORMAL_EMAIL = ["user@example.com", "someone.else@example.org", "Mixed.Case@Example.com"];
+const digits = (n) => String(Math.floor(Math.random() * 10 ** n)).padStart(n, "0");
+// Ordinary recipients vary per request (recipient limits must never be what the soak measures), in the
+// spellings callers use: E.164, 00-prefixed, and mixed-case addresses.
+// Each: [how the report groups them, a new one].
+const NORMAL_SMS = [["+4799xxxxxx", () => `+4799${digits(6)}`], ["+4791xxxxxx", () => `+4791${digits(6)}`], ["004798xxxxxx", () => `004798${digits(6)}`]];
+const NORMAL_EMAIL = [
+  ["user.*@example.com", () => `user.${digits(8)}@example.com`],
+  ["someone.*@example.org", () => `someone.${digits(8)}@example.org`],
+  ["Mixed.Case.*@Example.com", () => `Mixed.Case.${digits(8)}@Example.com`],
+];
+/** A sandbox recipient, or a new ordinary one: [recipient, its group in the report]. */
+function pick(sandbox, normal, kind) {
+  const n = sequenceOf(kind);
+  if (kind.startsWith("sandbox")) return [sandbox[n % sandbox.length], sandbox[n % sandbox.length]];
+  const [group, make] = normal[n % normal.length];
+  return [make(), group];
+}
 
 // ── Requests ──────────────────────────────────────────────────────────────────────────────────
 
@@ -74,11 +96,11 @@ function newOrder(kind) {
   const code = newCode();
   const idempotencyId = `soak-${crypto.randomUUID()}`;
   const sendersReference = `soak-${n}`;
-  let channel, recipient, expected, path, body;
+  let channel, recipient, group, expected, path, body;
   if (kind === "sandbox-sms" || kind === "normal-sms" || kind === "deprecated-sms") {
     channel = "sms";
     const sandbox = Object.keys(SMS_SANDBOX);
-    recipient = kind === "sandbox-sms" ? sandbox[sequenceOf(kind) % sandbox.length] : NORMAL_SMS[sequenceOf(kind) % NORMAL_SMS.length];
+    [recipient, group] = pick(sandbox, NORMAL_SMS, kind);
     expected = SMS_SANDBOX[recipient] ?? { status: "SMS_Delivered", handover: true };
     const recipientSms = {
       phoneNumber: recipient,
@@ -95,7 +117,7 @@ function newOrder(kind) {
   } else {
     channel = "email";
     const sandbox = Object.keys(EMAIL_SANDBOX);
-    recipient = kind === "sandbox-email" ? sandbox[sequenceOf(kind) % sandbox.length] : NORMAL_EMAIL[sequenceOf(kind) % NORMAL_EMAIL.length];
+    [recipient, group] = pick(sandbox, NORMAL_EMAIL, kind);
     expected = EMAIL_SANDBOX[recipient] ?? { status: "Email_Delivered", handover: true };
     const html = n % 2 === 0;
     path = `${API}/future/orders/instant/email`;
@@ -113,7 +135,7 @@ function newOrder(kind) {
       },
     };
   }
-  return { kind, channel, recipient, code, path, body: JSON.stringify(body), expected, deprecated: kind === "deprecated-sms" };
+  return { kind, channel, recipient, group, code, path, body: JSON.stringify(body), expected, deprecated: kind === "deprecated-sms" };
 }
 
 const kindCounters = {};
@@ -132,13 +154,23 @@ const stats = {
   replayMismatches: 0,
   duplicateBursts: 0,
   duplicateMismatches: 0,
+  lostAnswers: 0, // requests whose answer the crash took
+  replayedLost: 0,
+  replayedAfterCrash: 0,
 };
+
+// The crash (with --crash): while `down` is set, no new request starts; a request that fails for want
+// of a connection while the service is down, or that started before the restart, lost its answer.
+const crash = { count: 0, down: null, inProgress: false, restartedAt: 0, beganAt: 0, downtimeMs: 0 };
+/** Requests whose answer was lost: { order, original } (original = an answer seen for it, if any). */
+const lostRequests = [];
 const orders = new Map(); // shipmentId → order (with response text)
 const registered = []; // orders answered 201, for replays
 let lastRegistrationAt = Date.now();
 
 async function post(base, token, path, body) {
   stats.requests++;
+  const startedAt = Date.now();
   try {
     const res = await fetch(`${base}${path}`, {
       method: "POST",
@@ -151,8 +183,10 @@ async function post(base, token, path, body) {
     if (res.status >= 500) stats.errors5xx++;
     return { status: res.status, text, headers: res.headers };
   } catch (error) {
-    stats.requestErrors++;
-    return { status: 0, text: String(error), headers: new Headers() };
+    const lost = crash.inProgress || startedAt < crash.restartedAt;
+    if (lost) stats.lostAnswers++;
+    else stats.requestErrors++;
+    return { status: 0, text: String(error), headers: new Headers(), lost };
   }
 }
 
@@ -163,7 +197,7 @@ function unexpected(what, response) {
 function remember(order, response) {
   const shipmentId = JSON.parse(response.text).notification.shipmentId;
   lastRegistrationAt = Date.now();
-  const entry = { ...order, shipmentId, response: response.text };
+  const entry = { ...order, shipmentId, response: response.text, beforeRestart: crash.count === 0 || crash.inProgress };
   orders.set(shipmentId, entry);
   registered.push(entry);
   return entry;
@@ -172,6 +206,7 @@ function remember(order, response) {
 async function registerOne(base, token, kind) {
   const order = newOrder(kind);
   const response = await post(base, token, order.path, order.body);
+  if (response.lost) return void lostRequests.push({ order, original: null });
   if (response.status !== 201) return unexpected(`register ${kind} ${order.recipient}`, response);
   if (order.deprecated && !response.headers.get("deprecation")) unexpected("deprecated endpoint without Deprecation header", response);
   remember(order, response);
@@ -182,6 +217,7 @@ async function replayOne(base, token) {
   const order = registered[Math.floor(Math.random() * registered.length)];
   stats.replays++;
   const response = await post(base, token, order.path, order.body);
+  if (response.lost) return void lostRequests.push({ order, original: order.response });
   if (response.status !== 200 || response.text !== order.response) {
     stats.replayMismatches++;
     unexpected(`replay of ${order.shipmentId}`, response);
@@ -192,6 +228,7 @@ async function duplicateBurst(base, token, channel) {
   const order = newOrder(channel === "sms" ? "normal-sms" : "normal-email");
   stats.duplicateBursts++;
   const responses = await Promise.all(Array.from({ length: 5 }, () => post(base, token, order.path, order.body)));
+  if (responses.some((r) => r.lost)) return burstCutByCrash(order, responses);
   const created = responses.filter((r) => r.status === 201);
   const replayed = responses.filter((r) => r.status === 200);
   const bodies = new Set(responses.filter((r) => r.status === 200 || r.status === 201).map((r) => r.text));
@@ -200,6 +237,74 @@ async function duplicateBurst(base, token, channel) {
     unexpected(`5× duplicate: ${responses.map((r) => r.status).join(",")}, ${bodies.size} distinct bodies`, responses.find((r) => r.status !== 200) ?? responses[0]);
   }
   if (created[0]) remember(order, created[0]);
+}
+
+/** A burst that the crash cut short: what was answered must agree; the rest is replayed after the restart. */
+function burstCutByCrash(order, responses) {
+  const answered = responses.filter((r) => r.status === 200 || r.status === 201);
+  if (new Set(answered.map((r) => r.text)).size > 1 || answered.length + responses.filter((r) => r.lost).length !== responses.length) {
+    stats.duplicateMismatches++;
+    unexpected(`5× duplicate cut by the crash: ${responses.map((r) => r.status).join(",")}`, responses.find((r) => !r.lost) ?? responses[0]);
+  }
+  lostRequests.push({ order, original: answered[0]?.text ?? null });
+}
+
+/**
+ * Sends a request again until it is answered (bounded), as a caller that lost the answer does: the same
+ * key and body. A 201 or 200 registers it (if it was not already), and must agree with any answer seen
+ * before; a 422 means the service forgot what it had answered.
+ */
+async function replayAfterCrash(base, token, { order, original }) {
+  let response;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    response = await post(base, token, order.path, order.body);
+    if (response.status !== 0 && response.status < 500) break;
+    await sleep(500 * (attempt + 1));
+  }
+  const answered = response.status === 200 || response.status === 201;
+  if (!answered || (original !== null && response.text !== original)) {
+    stats.replayMismatches++;
+    return unexpected(`replay after the crash of ${order.recipient} (${order.kind})`, response);
+  }
+  const shipmentId = JSON.parse(response.text).notification.shipmentId;
+  if (!orders.has(shipmentId)) remember({ ...order, lostInCrash: true }, response);
+}
+
+/** Runs `task` over `items`, at most CONCURRENCY at once. */
+async function eachBounded(items, task) {
+  let next = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < items.length) await task(items[next++]);
+  }));
+}
+
+/**
+ * The crash: kill the whole service at once, start it on the same state, then replay every request
+ * whose answer was lost and every registration answered before the crash (each must be answered as
+ * before: 200, the same body).
+ */
+async function crashAndRecover(service, token) {
+  let up;
+  crash.down = new Promise((r) => (up = r));
+  crash.inProgress = true;
+  crash.beganAt = Date.now();
+  const answeredBefore = [...registered];
+  note(`soak: crash: SIGKILL to the service's process group (${stats.requests} requests so far, ${orders.size} shipments)…`);
+  await service.crash();
+  crash.count++;
+  await service.restart();
+  crash.restartedAt = Date.now();
+  crash.inProgress = false;
+  crash.downtimeMs = crash.restartedAt - crash.beganAt;
+  note(`soak: restarted on the same state in ${(crash.downtimeMs / 1000).toFixed(1)} s; replaying ${lostRequests.length} requests whose answer was lost…`);
+  crash.down = null;
+  up();
+  const lost = lostRequests.splice(0);
+  stats.replayedLost += lost.length;
+  await eachBounded(lost, (entry) => replayAfterCrash(service.baseUrl, token, entry));
+  note(`soak: replaying the ${answeredBefore.length} registrations answered before the crash…`);
+  stats.replayedAfterCrash += answeredBefore.length;
+  await eachBounded(answeredBefore, (order) => replayAfterCrash(service.baseUrl, token, { order, original: order.response }));
 }
 
 function countBy(values) {
@@ -230,14 +335,24 @@ const PATTERN = [
   "sandbox-sms", "sandbox-email", "normal-sms", "normal-email", "replay", "duplicate-email",
 ];
 
-async function drive(base, token) {
+async function drive(service, token) {
+  const base = service.baseUrl;
   const limiter = new Limiter(CONCURRENCY);
   const inflight = new Set();
-  const endAt = Date.now() + SECONDS * 1000;
+  const startedAt = Date.now();
+  const endAt = () => startedAt + SECONDS * 1000 + crash.downtimeMs;
+  let crashed = null;
+  const crashTimer = flags.crash
+    ? setTimeout(() => (crashed = crashAndRecover(service, token).catch((error) => stats.unexpected.push(`crash: ${error?.stack ?? error}`))), SECONDS * 500)
+    : null;
   let nextAt = Date.now();
-  for (let i = 0; Date.now() < endAt; i++) {
+  for (let i = 0; Date.now() < endAt() || (flags.crash && crash.count === 0); i++) {
     const kind = PATTERN[i % PATTERN.length];
     const cost = kind.startsWith("duplicate") ? 5 : 1;
+    if (crash.down) {
+      await crash.down;
+      nextAt = Date.now();
+    }
     await limiter.acquire(cost);
     const task =
       kind === "replay" ? replayOne(base, token)
@@ -256,6 +371,8 @@ async function drive(base, token) {
     if (wait > 0) await sleep(wait);
   }
   await Promise.all(inflight);
+  clearTimeout(crashTimer);
+  await crashed;
 }
 
 // ── Checks ────────────────────────────────────────────────────────────────────────────────────
@@ -268,8 +385,10 @@ async function getJson(url, token) {
 }
 
 async function waitFinal(base) {
-  const deadline = lastRegistrationAt + (SMS_TTL_SHORT + GRACE_SECONDS + MARGIN_SECONDS) * 1000;
-  note(`soak: waiting until every shipment is final (at most ${Math.round((deadline - Date.now()) / 1000)} s; SMS TTL ${SMS_TTL_SHORT} s + grace ${GRACE_SECONDS} s)…`);
+  // After a crash an ordinary SMS left in doubt ends only at its deadline (TTL 120 s) + grace: wait for it.
+  const ttl = crash.count > 0 ? SMS_TTL_NORMAL : SMS_TTL_SHORT;
+  const deadline = lastRegistrationAt + (ttl + GRACE_SECONDS + MARGIN_SECONDS) * 1000;
+  note(`soak: waiting until every shipment is final (at most ${Math.round((deadline - Date.now()) / 1000)} s; SMS TTL ${ttl} s + grace ${GRACE_SECONDS} s)…`);
   let lastNote = 0;
   for (;;) {
     const rows = await getJson(`${base}/bench/shipments?org=${ORG}`);
@@ -277,7 +396,7 @@ async function waitFinal(base) {
     if (open.length === 0 || Date.now() > deadline) return rows;
     if (Date.now() - lastNote > 10_000) {
       lastNote = Date.now();
-      note(`soak: ${open.length} of ${rows.length} not final yet (${[...new Set(open.map((r) => orders.get(r.shipment_id)?.recipient ?? "?"))].join(", ")})`);
+      note(`soak: ${open.length} of ${rows.length} not final yet (${[...new Set(open.map((r) => orders.get(r.shipment_id)?.group ?? "?"))].join(", ")})`);
     }
     await sleep(1000);
   }
@@ -345,7 +464,7 @@ async function main() {
     note(`soak: ${SECONDS} s of mixed traffic at ≤ ${RATE} requests/s, ≤ ${CONCURRENCY} in flight, against ${base}…`);
     const started = Date.now();
     const { d1Canary, logCanary } = await plantCanaries(base, token);
-    await drive(base, token);
+    await drive(service, token);
     note(`soak: sent ${stats.requests} requests in ${((Date.now() - started) / 1000).toFixed(1)} s; ${orders.size} shipments registered`);
 
     const rows = await waitFinal(base);
@@ -362,6 +481,8 @@ async function main() {
       const row = rowsById.get(o.shipmentId);
       return row && row.status === "Order_Completed" && row.recipient_status !== o.expected.status;
     });
+    // Shipments that ended otherwise than the sandbox says and that the crash could have touched.
+    const lostToCrash = wrongStatus.filter((o) => crash.count > 0 && (o.beforeRestart || o.lostInCrash));
     const missingInD1 = [...orders.keys()].filter((id) => !rowsById.has(id)).length;
     const unknownInD1 = rows.filter((r) => !orders.has(r.shipment_id)).length;
 
@@ -369,7 +490,7 @@ async function main() {
     const byRecipient = new Map();
     for (const o of orders.values()) {
       const row = rowsById.get(o.shipmentId);
-      const key = o.recipient;
+      const key = o.group;
       const entry = byRecipient.get(key) ?? { channel: o.channel, expected: o.expected.status, n: 0, final: 0, statuses: new Map() };
       entry.n++;
       if (row?.status === "Order_Completed") entry.final++;
@@ -419,11 +540,20 @@ async function main() {
       do_storage_codes: leakedDo.size,
       peak_rss_mb: Number(peak.peakMb.toFixed(1)),
       seconds: SECONDS,
+      crashes: crash.count,
+      lost_to_crash: lostToCrash.length,
+      lost_answers: stats.lostAnswers,
+      replayed_lost: stats.replayedLost,
+      replayed_after_crash: stats.replayedAfterCrash,
+      crash_downtime_s: Number((crash.downtimeMs / 1000).toFixed(1)),
     };
     const failures = [
       result.not_final > 0 && `${result.not_final} shipments not final`,
       result.duplicate_handovers > 0 && `${result.duplicate_handovers} duplicate hand-overs`,
       result.errors_5xx > 0 && `${result.errors_5xx} 5xx answers`,
+      flags.crash && result.crashes < 1 && `the service was never crashed`,
+      result.replay_mismatches > 0 && `${result.replay_mismatches} replays answered otherwise than the original (or 422)`,
+      result.lost_to_crash > 0 && `${result.lost_to_crash} shipments lost to the crash (e.g. ${lostToCrash[0].group} ${lostToCrash[0].shipmentId}: ${rowsById.get(lostToCrash[0].shipmentId)?.recipient_status})`,
       result.body_leaks > 0 && `${result.body_leaks} codes found (D1: ${leakedD1.size}, logs: ${leakedLogs.size}; e.g. in ${[...leakedD1.values(), ...leakedLogs.values()][0]})`,
       result.handovers !== result.expected_handovers && `${result.handovers} hand-overs, expected ${result.expected_handovers}`,
       result.handover_set_mismatches > 0 && `${result.handover_set_mismatches} shipments handed over that should not be, or not handed over that should`,
@@ -436,7 +566,7 @@ async function main() {
     ].filter(Boolean);
 
     const table = markdownTable(
-      ["Recipient", "Channel", "Sent", "Final", "Expected status", "Got"],
+      ["Recipients", "Channel", "Sent", "Final", "Expected status", "Got"],
       [...byRecipient.entries()].map(([recipient, e]) => [
         recipient,
         e.channel,
@@ -447,10 +577,15 @@ async function main() {
       ]),
     );
     const lines = [
-      `## npm run soak -- --seconds ${SECONDS}`,
+      `## npm run soak -- --seconds ${SECONDS}${flags.crash ? " --crash" : ""}`,
       ``,
       `${stats.requests} requests (${Object.entries(stats.byStatus).map(([s, n]) => `${n}× ${s}`).join(", ")}) at ≤ ${RATE}/s, ≤ ${CONCURRENCY} in flight; ` +
-        `${orders.size} shipments, ${stats.replays} replays, ${stats.duplicateBursts} bursts of 5 duplicates.`,
+        `${orders.size} shipments, ${stats.replays} replays, ${stats.duplicateBursts} bursts of 5 duplicates.` +
+        (crash.count > 0
+          ? ` Crashed ${crash.count}× (SIGKILL to the process group, down ${result.crash_downtime_s} s): ${stats.lostAnswers} answers lost and ` +
+            `${stats.replayedLost} requests replayed after the restart, ${stats.replayedAfterCrash} earlier registrations replayed; ` +
+            `${stats.replayMismatches} replay mismatches, ${lostToCrash.length} shipments lost to the crash.`
+          : ""),
       ``,
       table,
       ``,
@@ -459,7 +594,7 @@ async function main() {
         `(the scan found ${canariesFound} of 2 canaries planted in D1 and the log). ` +
         `Peak workerd RSS ${result.peak_rss_mb} MB.`,
       `(Informational, not a check: ${leakedDo.size} of the codes are still readable in the order Durable Objects' SQLite files` +
-        (leakedDo.size > 0 ? `, sent to ${countBy([...orders.values()].filter((o) => leakedDo.has(o.code)).map((o) => o.recipient))}` : "") + `.)`,
+        (leakedDo.size > 0 ? `, sent to ${countBy([...orders.values()].filter((o) => leakedDo.has(o.code)).map((o) => o.group))}` : "") + `.)`,
       ...stats.unexpected.slice(0, 10).map((u) => `  unexpected: ${u}`),
       ...wrongStatus.slice(0, 10).map((o) => `  wrong status: ${o.recipient} ${o.shipmentId}: ${rowsById.get(o.shipmentId)?.recipient_status}, expected ${o.expected.status}`),
       ...notFinal.slice(0, 10).map((r) => `  not final: ${orders.get(r.shipment_id)?.recipient ?? "?"} ${r.shipment_id}: ${r.status}/${r.recipient_status}`),

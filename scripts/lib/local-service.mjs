@@ -168,7 +168,7 @@ export function makeToken(org, { ttlSeconds = 4 * 3600, scope = REQUIRED_SCOPE }
 
 /**
  * The bench configuration: wrangler.toml's top level (the local configuration) with main = the bench
- * worker, the given vars, absolute migrations, and the floor's Durable Object and queue.
+ * worker, the given vars, absolute migrations, and the floors' Durable Objects and queue.
  */
 export async function benchConfig(vars = {}) {
   // wrangler's own reader, so the bench sees wrangler.toml exactly as `wrangler dev` does.
@@ -183,9 +183,13 @@ export async function benchConfig(vars = {}) {
     vars: { ...top.vars, AUTH_JWKS: await publicJwks(), CONTENT_KEY: randomBytes(32).toString("base64"), ...vars },
     durable_objects: {
       ...top.durable_objects,
-      bindings: [...(top.durable_objects?.bindings ?? []), { name: "FLOOR", class_name: "FloorObject" }],
+      bindings: [
+        ...(top.durable_objects?.bindings ?? []),
+        { name: "FLOOR", class_name: "FloorObject" },
+        { name: "ORDER_FLOOR", class_name: "OrderFloorObject" },
+      ],
     },
-    migrations: [...(top.migrations ?? []), { tag: "bench-v1", new_sqlite_classes: ["FloorObject"] }],
+    migrations: [...(top.migrations ?? []), { tag: "bench-v1", new_sqlite_classes: ["FloorObject", "OrderFloorObject"] }],
     d1_databases: (top.d1_databases ?? []).map((db) => ({
       ...db,
       ...(db.migrations_dir ? { migrations_dir: resolve(ROOT, db.migrations_dir) } : {}),
@@ -217,7 +221,7 @@ export function freePort() {
 /**
  * Generates the config in a fresh temp dir, applies the D1 migrations to a fresh persist dir, starts
  * `wrangler dev` on a free loopback port and waits for GET /health.
- * Returns { baseUrl, port, workDir, persistDir, logFile, pgids, stop(), tail() }.
+ * Returns { baseUrl, port, workDir, persistDir, logFile, pgids, stop(), halt(), crash(), restart(), tail() }.
  */
 export async function startService({ vars = {}, label = "bench", readyTimeoutMs = 90_000, keep = false, devArgs = [] } = {}) {
   installExitHandlers();
@@ -231,6 +235,35 @@ export async function startService({ vars = {}, label = "bench", readyTimeoutMs 
   const env = wranglerEnv(workDir);
   const pgids = [];
   let dev = null;
+
+  /** Starts `wrangler dev` on `port` with this service's config and state, and waits for GET /health. */
+  async function launch(port) {
+    const inspectorPort = await freePort();
+    dev = spawnGroup(
+      [WRANGLER_BIN, "dev", "-c", configFile, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
+        "--persist-to", persistDir, "--show-interactive-dev-session=false", ...devArgs],
+      { cwd: workDir, env, logFile },
+    );
+    pgids.push(dev.pgid);
+    service.port = port;
+    service.baseUrl = `http://127.0.0.1:${port}`;
+
+    let exited = null;
+    dev.exited.then((r) => (exited = r));
+    const until = Date.now() + readyTimeoutMs;
+    for (;;) {
+      if (exited) throw new Error(`wrangler dev exited (${exited.code ?? exited.signal}) before it was ready:\n${dev.tail.join("\n")}`);
+      if (Date.now() > until) throw new Error(`wrangler dev was not ready after ${readyTimeoutMs} ms:\n${dev.tail.join("\n")}`);
+      try {
+        const res = await fetch(`${service.baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
+        await res.arrayBuffer();
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(250);
+    }
+  }
 
   const service = {
     workDir,
@@ -254,11 +287,24 @@ export async function startService({ vars = {}, label = "bench", readyTimeoutMs 
       await Promise.all(pgids.map((pgid) => stopGroup(pgid)));
       if (dev) await dev.closed;
     },
+    /** Kills the whole service at once (SIGKILL to its process group), as a crash would; the state stays. */
+    async crash() {
+      const pgid = dev.pgid;
+      signalGroup(pgid, "SIGKILL");
+      while (groupMembers(pgid, { zombies: true }).length > 0) await sleep(50);
+      groups.delete(pgid);
+      pgids.splice(pgids.indexOf(pgid), 1);
+      await dev.closed;
+    },
+    /** Starts the service again on the same port, state, configuration (and so CONTENT_KEY). */
+    async restart() {
+      await launch(service.port);
+    },
   };
 
-  try {
+  async function migrateDatabase(name) {
     const migrate = spawnGroup(
-      [WRANGLER_BIN, "d1", "migrations", "apply", "notifications", "--local", "-c", configFile, "--persist-to", persistDir],
+      [WRANGLER_BIN, "d1", "migrations", "apply", name, "--local", "-c", configFile, "--persist-to", persistDir],
       { cwd: workDir, env, logFile: join(workDir, "migrations.log") },
     );
     pgids.push(migrate.pgid);
@@ -266,36 +312,17 @@ export async function startService({ vars = {}, label = "bench", readyTimeoutMs 
     const timeout = new Promise((r) => (timer = setTimeout(() => r({ code: "timeout" }), 120_000)));
     const result = await Promise.race([migrate.exited, timeout]);
     clearTimeout(timer);
-    if (result.code !== 0) throw new Error(`D1 migrations failed (${result.code ?? result.signal}):\n${migrate.tail.join("\n")}`);
+    if (result.code !== 0) throw new Error(`D1 migrations of ${name} failed (${result.code ?? result.signal}):\n${migrate.tail.join("\n")}`);
     await stopGroup(migrate.pgid); // anything it left behind
     await migrate.closed;
+    pgids.splice(pgids.indexOf(migrate.pgid), 1);
+  }
 
-    const port = await freePort();
-    const inspectorPort = await freePort();
-    dev = spawnGroup(
-      [WRANGLER_BIN, "dev", "-c", configFile, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
-        "--persist-to", persistDir, "--show-interactive-dev-session=false", ...devArgs],
-      { cwd: workDir, env, logFile },
-    );
-    pgids.push(dev.pgid);
-    service.port = port;
-    service.baseUrl = `http://127.0.0.1:${port}`;
-
-    let exited = null;
-    dev.exited.then((r) => (exited = r));
-    const until = Date.now() + readyTimeoutMs;
-    for (;;) {
-      if (exited) throw new Error(`wrangler dev exited (${exited.code ?? exited.signal}) before it was ready:\n${dev.tail.join("\n")}`);
-      if (Date.now() > until) throw new Error(`wrangler dev was not ready after ${readyTimeoutMs} ms:\n${dev.tail.join("\n")}`);
-      try {
-        const res = await fetch(`${service.baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
-        await res.arrayBuffer();
-        if (res.ok) break;
-      } catch {
-        // not listening yet
-      }
-      await sleep(250);
-    }
+  try {
+    // Every D1 database of the configuration (one per shard), each with its own migrations.
+    const config = JSON.parse(readFileSync(configFile, "utf8"));
+    for (const { database_name: name } of config.d1_databases ?? []) await migrateDatabase(name);
+    await launch(await freePort());
     return service;
   } catch (error) {
     await service.stop().catch(() => undefined);
