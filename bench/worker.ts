@@ -5,19 +5,35 @@
 //   GET /bench/bare       answers at once: what a request through workerd costs.
 //   GET /bench/primitive  one new Durable Object call that does one D1 insert and one queue send:
 //                         what the platform alone costs for the parts a registration is made of.
+//   GET /bench/order-floor  one new Durable Object call that writes once to its own storage and sends
+//                         one queue message: the least any exactly-once registration needs, without D1.
 //   GET /bench/floor-queue  how long the primitive's queue messages took from send to consumer
 //                         (p50/p99/max ms since the last ?reset=1): the platform's own queue delay.
 //   GET /bench/shipments  shipment_id, status, last_update (and the recipient's status) from D1,
 //                         optionally ?org=<org>, for dispatch latency and the soak's final check.
-import { DurableObject } from "cloudflare:workers";
+//   GET /bench/registered  when the service answered each 201 (ms since epoch, by shipment id, on the
+//                         service's clock, like the simulator's hand-over times); ?reset=1 clears it.
+//   GET /bench/d1         D1 write transactions and calls since the last ?reset=1 (bench/d1-meter.ts);
+//                         ?delayMs=<n> delays every D1 call by n ms from now on (BENCH_D1_DELAY_MS at start).
+import { DurableObject, env as startEnv } from "cloudflare:workers";
 import service from "../src/index";
+import { d1Meter, instrumentD1, resetD1Meter } from "./d1-meter";
 
 export * from "../src/index";
 
 interface BenchEnv extends Env {
   FLOOR: DurableObjectNamespace<FloorObject>;
+  ORDER_FLOOR: DurableObjectNamespace<OrderFloorObject>;
   FLOOR_QUEUE: Queue;
+  BENCH_D1_DELAY_MS?: string;
 }
+
+// Every D1 call of this isolate (the Worker and all its Durable Objects) is metered from the start.
+instrumentD1(startEnv);
+d1Meter.delayMs = Math.max(0, Number((startEnv as BenchEnv).BENCH_D1_DELAY_MS) || 0);
+
+// When the service answered each 201, by shipment id (bench only, this isolate's memory).
+let registeredAt = new Map<string, number>();
 
 const FLOOR_QUEUE_NAME = "bench-floor"; // the generated config names the same queue
 
@@ -43,6 +59,21 @@ export class FloorObject extends DurableObject<BenchEnv> {
   }
 }
 
+export class OrderFloorObject extends DurableObject<BenchEnv> {
+  constructor(ctx: DurableObjectState, env: BenchEnv) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS registration (id TEXT PRIMARY KEY, at INTEGER NOT NULL)");
+  }
+
+  /** One write to its own storage (durable before the answer leaves) and one queue send, nothing else. */
+  async register(): Promise<string> {
+    const id = crypto.randomUUID();
+    this.ctx.storage.sql.exec("INSERT INTO registration (id, at) VALUES (?, ?)", id, Date.now());
+    await this.env.FLOOR_QUEUE.send({ id, sentAt: Date.now() }, { contentType: "json" });
+    return id;
+  }
+}
+
 interface ShipmentRow {
   shipment_id: string;
   org: string;
@@ -59,6 +90,23 @@ async function benchRoute(request: Request, env: BenchEnv, path: string): Promis
     case "/bench/primitive": {
       const id = await env.FLOOR.get(env.FLOOR.idFromName(crypto.randomUUID())).touch();
       return Response.json({ id });
+    }
+    case "/bench/order-floor": {
+      const id = await env.ORDER_FLOOR.get(env.ORDER_FLOOR.idFromName(crypto.randomUUID())).register();
+      return Response.json({ id });
+    }
+    case "/bench/registered": {
+      const answer = Object.fromEntries(registeredAt);
+      if (new URL(request.url).searchParams.get("reset") === "1") registeredAt = new Map();
+      return Response.json(answer);
+    }
+    case "/bench/d1": {
+      const params = new URL(request.url).searchParams;
+      const answer = { ...d1Meter };
+      if (params.get("reset") === "1") resetD1Meter();
+      const delay = params.get("delayMs");
+      if (delay !== null) d1Meter.delayMs = Math.max(0, Number(delay) || 0);
+      return Response.json(answer);
     }
     case "/bench/floor-queue": {
       const sorted = [...floorQueueDelays].sort((a, b) => a - b);
@@ -87,7 +135,12 @@ export default {
       const response = await benchRoute(request, env, path);
       if (response) return response;
     }
-    return service.fetch(request, env, ctx);
+    const response = await service.fetch(request, env, ctx);
+    if (response.status === 201 && request.method === "POST") {
+      const shipmentId = response.headers.get("location")?.split("/").pop();
+      if (shipmentId) registeredAt.set(shipmentId, Date.now());
+    }
+    return response;
   },
   async queue(batch, env) {
     if (batch.queue === FLOOR_QUEUE_NAME) {
