@@ -5,10 +5,14 @@
 // table. In the same run it measures the floor — what the platform alone costs on this machine — through
 // routes that exist only in the bench build: `bare` (answers at once) and `primitive` (one new Durable
 // Object call + one D1 insert + one queue send). Measurements run one after another:
-// bare, primitive, register (fresh keys), replay (one existing key), get (one shipment), dispatch.
+// bare, primitive, order floor, register (fresh keys), replay (one existing key), get (one shipment),
+// dispatch bursts, sustained dispatch; then, once the backlog has drained, a paced phase (open loop, a
+// quarter of the order floor's rate): the order floor, registration (with a status-callback subscription
+// and the feed polled), and registration with every D1 call delayed 150 ms.
 // With --json the last line is one JSON object with the figures.
 import autocannon from "autocannon";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import {
   API,
@@ -33,16 +37,22 @@ const WARMUP_SECONDS = flags.warmup;
 const DRAIN_TIMEOUT_MS = 60_000;
 const BURSTS = 10;
 const FINAL_TIMEOUT_MS = 60_000;
-const RECIPIENT = "+4799999999";
+const PACED_SECONDS = 10;
+const D1_SLOW_MS = 150; // a D1 primary in another region
+const FEED_POLL_MS = 100;
+const RECIPIENTS = "+4799xxxxxx, a new one per request";
 const SMS_PATH = `${API}/future/orders/instant/sms`;
 
 const round = (n, digits = 1) => (n === null || n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(digits)));
+
+/** A new ordinary recipient per request: recipient limits must never be what the benchmark measures. */
+const recipient = () => `+4799${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}`;
 
 function smsOrder(idempotencyId) {
   return JSON.stringify({
     idempotencyId,
     sendersReference: "bench",
-    recipientSms: { phoneNumber: RECIPIENT, timeToLiveInSeconds: 300, smsSettings: { sender: "Altinn", body: "Your code is 428516" } },
+    recipientSms: { phoneNumber: recipient(), timeToLiveInSeconds: 300, smsSettings: { sender: "Altinn", body: "Your code is 428516" } },
   });
 }
 
@@ -98,6 +108,27 @@ async function waitFloorQueue(base, sent) {
   }
 }
 
+/** One SMS registration with a fresh key; its shipment id, or a throw for anything but 201. */
+async function registerOne(base, token, timeoutMs) {
+  const res = await fetch(`${base}${SMS_PATH}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: smsOrder(crypto.randomUUID()),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.text();
+  if (res.status !== 201) throw new Error(`${res.status}`);
+  return JSON.parse(text).notification.shipmentId;
+}
+
+/**
+ * When the service answered each 201 (its own clock, as for hand-over and final times): measured from
+ * the client's receipt, a hand-over that starts before the 201 reaches the client came out negative.
+ */
+function registeredAt(base) {
+  return getJson(`${base}/bench/registered`);
+}
+
 /**
  * BURSTS times: 20 registrations at once (one per connection), then wait until all 20 are handed over
  * and final before the next. Returns the 201 → hand-over and 201 → final times of all of them.
@@ -108,28 +139,23 @@ async function dispatchBursts(base, token) {
   let errors = 0;
   let count = 0;
   for (let b = 0; b < BURSTS; b++) {
-    const accepted = new Map();
+    const accepted = new Set();
     await Promise.all(
       Array.from({ length: DISPATCH_CONNECTIONS }, async () => {
         try {
-          const res = await fetch(`${base}${SMS_PATH}`, {
-            method: "POST",
-            headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-            body: smsOrder(crypto.randomUUID()),
-            signal: AbortSignal.timeout(10_000),
-          });
-          const text = await res.text();
-          if (res.status === 201) accepted.set(JSON.parse(text).notification.shipmentId, Date.now());
-          else errors++;
+          accepted.add(await registerOne(base, token, 10_000));
         } catch {
           errors++;
         }
       }),
     );
     count += accepted.size;
-    const finals = await waitCompleted(base, "bench-burst", new Set(accepted.keys()), 30_000, 100);
+    const finals = await waitCompleted(base, "bench-burst", accepted, 30_000, 100);
     const handovers = await getJson(`${base}/simulator/handovers`);
-    for (const [id, t201] of accepted) {
+    const answeredAt = await registeredAt(base);
+    for (const id of accepted) {
+      const t201 = answeredAt[id];
+      if (t201 === undefined) continue;
       if (handovers.times[id] !== undefined) toHandover.push(handovers.times[id] - t201);
       const row = finals.byId.get(id);
       if (row?.status === "Order_Completed") toFinal.push(Date.parse(row.last_update) - t201);
@@ -150,6 +176,210 @@ async function waitCompleted(base, org, expectedIds, timeoutMs, pollMs = 500) {
     if ((pending === 0 && open === 0) || Date.now() > until) return { rows, byId, pending, open, waitedMs: timeoutMs - (until - Date.now()) };
     await sleep(pollMs);
   }
+}
+
+// ── Paced phase ───────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Open loop: starts `send()` every 1000/rate ms for `seconds`, on a timer that never waits for answers
+ * (saturated latency is only connections ÷ throughput; this is latency below saturation).
+ * Returns each answer's latency (ms, send → answer) and what `send` resolved to.
+ */
+async function openLoop(rate, seconds, send) {
+  const interval = 1000 / rate;
+  const count = Math.max(1, Math.floor(rate * seconds));
+  const started = performance.now();
+  const results = [];
+  let errors = 0;
+  const pending = [];
+  for (let i = 0; i < count; i++) {
+    const wait = started + i * interval - performance.now();
+    if (wait > 0) await sleep(wait);
+    pending.push(
+      (async () => {
+        const t0 = performance.now();
+        try {
+          const value = await send();
+          results.push({ ms: performance.now() - t0, value });
+        } catch {
+          errors++;
+        }
+      })(),
+    );
+  }
+  await Promise.all(pending);
+  return { latencies: results.map((r) => r.ms), values: results.map((r) => r.value), errors, sent: count };
+}
+
+/** Waits until the simulator's hand-over count has not moved for 2 s and no shipment is open (bounded). */
+async function settle(base, orgs, timeoutMs = DRAIN_TIMEOUT_MS) {
+  const until = Date.now() + timeoutMs;
+  let last = -1;
+  let stableSince = Date.now();
+  for (;;) {
+    const { handovers } = await getJson(`${base}/simulator/handovers`);
+    if (handovers !== last) {
+      last = handovers;
+      stableSince = Date.now();
+    }
+    const open = (await Promise.all(orgs.map((org) => getJson(`${base}/bench/shipments?org=${org}`))))
+      .flat()
+      .filter((r) => r.status !== "Order_Completed").length;
+    if ((open === 0 && Date.now() - stableSince >= 2000) || Date.now() > until) return { open, handovers };
+    await sleep(250);
+  }
+}
+
+/** A local receiver of status callbacks: notes when each shipment's callback arrived. */
+async function startCallbackReceiver() {
+  const received = new Map(); // shipmentId → { at, lastUpdate, status }
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const at = Date.now();
+      try {
+        const { data } = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        if (data?.shipmentId && !received.has(data.shipmentId)) received.set(data.shipmentId, { at, lastUpdate: data.lastUpdate, status: data.status });
+      } catch {
+        // not a status callback
+      }
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { received, port: server.address().port, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** Subscribes `org` to final-status callbacks; null (and why, on stderr) when the service cannot. */
+async function subscribeCallbacks(base, token, port) {
+  const res = await fetch(`${base}${API}/future/webhook`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ url: `http://127.0.0.1:${port}/`, events: "final" }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  if (res.ok) return true;
+  note(
+    res.status === 404
+      ? `bench: callback_p50_ms and callback_p99_ms are null: PUT /future/webhook answered 404 (no status-callback API in this build).`
+      : `bench: callback_p50_ms and callback_p99_ms are null: PUT /future/webhook answered ${res.status}: ${text.slice(0, 200)}`,
+  );
+  return false;
+}
+
+/** Polls the feed of `org` from the start, noting when each shipment first appears in it. */
+function startFeedPoller(base, token) {
+  const seen = new Map(); // shipmentId → { at, lastUpdate }
+  let seq = 0;
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      try {
+        const page = await getJson(`${base}${API}/future/shipment/feed?seq=${seq}&pageSize=500`, { headers: { authorization: `Bearer ${token}` } });
+        const at = Date.now();
+        for (const entry of page) {
+          seq = Math.max(seq, entry.sequenceNumber);
+          if (!seen.has(entry.shipmentId)) seen.set(entry.shipmentId, { at, lastUpdate: entry.lastUpdate });
+        }
+        if (page.length === 500) continue;
+      } catch {
+        // counted by what never shows up
+      }
+      await sleep(FEED_POLL_MS);
+    }
+  })();
+  return { seen, stop: () => ((stopped = true), done) };
+}
+
+/** Registrations for `org` at `rate` for PACED_SECONDS: latencies, and the shipment ids answered 201. */
+async function pacedRegistrations(base, org, rate, seconds = PACED_SECONDS) {
+  const token = await makeToken(org);
+  const run = await openLoop(rate, seconds, () => registerOne(base, token, 30_000));
+  return { ...run, ids: new Set(run.values) };
+}
+
+/** Waits (bounded) until every id is in `map`. */
+async function waitAllIn(map, ids, timeoutMs) {
+  const until = Date.now() + timeoutMs;
+  while ([...ids].some((id) => !map.has(id)) && Date.now() < until) await sleep(100);
+}
+
+/**
+ * The paced phase, after the earlier phases' backlog has drained: the order floor, registration (with
+ * a final-status callback subscription and the feed polled), and registration with every D1 call
+ * delayed. Each is warmed up at the same rate first.
+ */
+async function pacedPhase(base, orderFloorRps) {
+  const rate = Math.max(1, Math.round(orderFloorRps / 4));
+  note(`bench: paced phase: waiting for the backlog to drain…`);
+  await settle(base, ["bench", "bench-burst", "bench-dispatch"]);
+  let errors = 0;
+  const floorRequest = () => fetch(`${base}/bench/order-floor`, { signal: AbortSignal.timeout(30_000) }).then(async (r) => {
+    await r.arrayBuffer();
+    if (!r.ok) throw new Error(`${r.status}`);
+  });
+
+  note(`bench: paced order floor (${rate}/s, open loop, ${PACED_SECONDS} s)…`);
+  if (WARMUP_SECONDS > 0) await openLoop(rate, WARMUP_SECONDS, floorRequest);
+  const floor = await openLoop(rate, PACED_SECONDS, floorRequest);
+  errors += floor.errors;
+
+  // Registration, with a status-callback subscription and a feed reader, as a caller would run them.
+  const org = "bench-paced";
+  const token = await makeToken(org);
+  const receiver = await startCallbackReceiver();
+  const subscribed = await subscribeCallbacks(base, token, receiver.port);
+  const feed = startFeedPoller(base, token);
+  if (WARMUP_SECONDS > 0) await pacedRegistrations(base, org, rate, WARMUP_SECONDS);
+  note(`bench: paced registration (${rate}/s, open loop, ${PACED_SECONDS} s)…`);
+  await getJson(`${base}/bench/registered?reset=1`);
+  const register = await pacedRegistrations(base, org, rate);
+  errors += register.errors;
+  const finals = await waitCompleted(base, org, register.ids, FINAL_TIMEOUT_MS);
+  await waitAllIn(feed.seen, register.ids, 30_000);
+  if (subscribed) await waitAllIn(receiver.received, register.ids, 30_000);
+  await feed.stop();
+  await receiver.close();
+  const answeredAt = await registeredAt(base);
+  const toFinal = [];
+  const feedLag = [];
+  const callbackLag = [];
+  for (const id of register.ids) {
+    const row = finals.byId.get(id);
+    if (row?.status !== "Order_Completed") continue;
+    const finalAt = Date.parse(row.last_update);
+    if (answeredAt[id] !== undefined) toFinal.push(finalAt - answeredAt[id]);
+    const seen = feed.seen.get(id);
+    if (seen) feedLag.push(seen.at - finalAt);
+    const callback = receiver.received.get(id);
+    if (callback) callbackLag.push(callback.at - finalAt);
+  }
+
+  note(`bench: paced registration with every D1 call delayed ${D1_SLOW_MS} ms (${rate}/s, open loop, ${PACED_SECONDS} s)…`);
+  await settle(base, [org]);
+  await getJson(`${base}/bench/d1?delayMs=${D1_SLOW_MS}`);
+  let slow;
+  try {
+    if (WARMUP_SECONDS > 0) await pacedRegistrations(base, "bench-slow-warmup", rate, WARMUP_SECONDS);
+    slow = await pacedRegistrations(base, "bench-slow", rate);
+  } finally {
+    await getJson(`${base}/bench/d1?delayMs=0`);
+  }
+  errors += slow.errors;
+
+  return {
+    rate,
+    floor,
+    register,
+    slow,
+    toFinal,
+    feedLag,
+    callbackLag: subscribed ? callbackLag : null,
+    notFinal: register.ids.size - toFinal.length,
+    errors,
+  };
 }
 
 function wranglerVersions() {
@@ -184,6 +414,8 @@ async function main() {
     );
     // The platform's own queue delay (send → consumer) under that load: the floor for dispatch latency.
     const floorQueue = await waitFloorQueue(base, primitive.total);
+    // What any exactly-once registration needs at least, without D1: new DO + one storage write + one queue send.
+    const orderFloor = await measure("order floor", base, () => ({ method: "GET", path: "/bench/order-floor" }));
 
     // ── Registration with fresh keys ──
     const registered = new Set();
@@ -217,8 +449,9 @@ async function main() {
     note(`bench: dispatch, ${BURSTS} bursts of ${DISPATCH_CONNECTIONS} concurrent registrations…`);
     const burst = await dispatchBursts(base, await makeToken("bench-burst"));
 
-    // ── Dispatch latency at 20 concurrent registrations, sustained ──
-    const accepted = new Map(); // shipmentId → client receive time of its 201
+    // ── Dispatch latency at 20 concurrent registrations, sustained; D1 write transactions meanwhile ──
+    const accepted = new Set();
+    const warmedUp = new Set();
     const dispatchRun = await measure(
       "dispatch (registrations)",
       base,
@@ -228,29 +461,41 @@ async function main() {
         headers: auth(measured ? dispatchToken : token),
         setupRequest: (req) => ({ ...req, body: smsOrder(crypto.randomUUID()) }),
         onResponse: (status, body) => {
-          if (measured && status === 201) accepted.set(JSON.parse(body).notification.shipmentId, Date.now());
+          if (status === 201) (measured ? accepted : warmedUp).add(JSON.parse(body).notification.shipmentId);
         },
       }),
       DISPATCH_CONNECTIONS,
+      // The warm-up's shipments complete (and are written to D1) before the meter starts.
+      async () => {
+        await waitCompleted(base, "bench", warmedUp, DRAIN_TIMEOUT_MS);
+        await getJson(`${base}/bench/d1?reset=1`);
+      },
     );
     const dispatchLoadEnded = Date.now();
     note(`bench: waiting for the ${accepted.size} dispatch shipments to complete (at most ${FINAL_TIMEOUT_MS / 1000} s)…`);
-    const finals = await waitCompleted(base, "bench-dispatch", new Set(accepted.keys()), FINAL_TIMEOUT_MS);
+    const finals = await waitCompleted(base, "bench-dispatch", accepted, FINAL_TIMEOUT_MS);
+    const d1Sustained = await getJson(`${base}/bench/d1`);
     const handovers = await getJson(`${base}/simulator/handovers`);
+    const answeredAt = await registeredAt(base);
     const toHandover = [];
     const toFinal = [];
-    for (const [id, t201] of accepted) {
+    for (const id of accepted) {
+      const t201 = answeredAt[id];
+      if (t201 === undefined) continue;
       const handedOver = handovers.times[id];
       if (handedOver !== undefined) toHandover.push(handedOver - t201);
       const row = finals.byId.get(id);
       if (row?.status === "Order_Completed") toFinal.push(Date.parse(row.last_update) - t201);
     }
-    const handedDuringLoad = [...accepted.keys()].filter((id) => handovers.times[id] !== undefined && handovers.times[id] <= dispatchLoadEnded).length;
+    const handedDuringLoad = [...accepted].filter((id) => handovers.times[id] !== undefined && handovers.times[id] <= dispatchLoadEnded).length;
+
+    // ── Paced (open loop) at a quarter of the order floor, once the backlog has drained ──
+    const paced = await pacedPhase(base, orderFloor.rps);
     const rssPeak = rss.stop();
 
     // ── Report ──
-    const phases = { bare, primitive, register, replay, get, dispatch: dispatchRun };
-    const errors = Object.values(phases).reduce((sum, p) => sum + p.errors, 0) + burst.errors;
+    const phases = { bare, primitive, orderFloor, register, replay, get, dispatch: dispatchRun };
+    const errors = Object.values(phases).reduce((sum, p) => sum + p.errors, 0) + burst.errors + paced.errors;
     const figures = {
       seconds: SECONDS,
       connections: CONNECTIONS,
@@ -289,6 +534,28 @@ async function main() {
       handed_over_during_load: handedDuringLoad,
       not_final: accepted.size - toFinal.length,
       duplicate_handovers: handovers.duplicateHandovers,
+      order_floor_rps: round(orderFloor.rps),
+      order_floor_p50_ms: orderFloor.p50,
+      order_floor_p99_ms: orderFloor.p99,
+      d1_txn_per_shipment: toFinal.length > 0 ? round(d1Sustained.transactions / toFinal.length, 2) : null,
+      d1_txn_sustained: d1Sustained.transactions,
+      paced_rate: paced.rate,
+      paced_floor_p50_ms: round(percentile(paced.floor.latencies, 50)),
+      paced_floor_p99_ms: round(percentile(paced.floor.latencies, 99)),
+      paced_register_p50_ms: round(percentile(paced.register.latencies, 50)),
+      paced_register_p99_ms: round(percentile(paced.register.latencies, 99)),
+      paced_final_p50_ms: percentile(paced.toFinal, 50),
+      paced_final_p99_ms: percentile(paced.toFinal, 99),
+      paced_register_p50_ms_d1_slow: round(percentile(paced.slow.latencies, 50)),
+      paced_register_p99_ms_d1_slow: round(percentile(paced.slow.latencies, 99)),
+      paced_samples: paced.register.latencies.length,
+      paced_not_final: paced.notFinal,
+      feed_lag_p50_ms: percentile(paced.feedLag, 50),
+      feed_lag_p99_ms: percentile(paced.feedLag, 99),
+      feed_samples: paced.feedLag.length,
+      callback_p50_ms: paced.callbackLag ? percentile(paced.callbackLag, 50) : null,
+      callback_p99_ms: paced.callbackLag ? percentile(paced.callbackLag, 99) : null,
+      callback_samples: paced.callbackLag ? paced.callbackLag.length : null,
       errors,
       peak_rss_mb: round(rssPeak.peakMb),
       foreign_workerd_max: rssPeak.foreignMax,
@@ -297,6 +564,7 @@ async function main() {
 
     const versions = wranglerVersions();
     const ms = (v) => (v === null || v === undefined ? null : `${round(v)}`);
+    const ratio = (a, b) => (a === null || b === null || b === 0 ? "–" : `${round(a / b, 2)}`);
     const header = [
       `## npm run bench`,
       ``,
@@ -315,9 +583,10 @@ async function main() {
       [
         row("Floor: bare", bare, null, "GET /bench/bare, answers at once"),
         row("Floor: primitive", primitive, null, "new DO call + 1 D1 insert + 1 queue send"),
+        row("Floor: order", orderFloor, null, "new DO call + 1 write to its storage + 1 queue send (no D1)"),
         ["Floor: primitive's queue send → consumer", null, ms(floorQueue.p50), ms(floorQueue.p99), null, null,
           `${floorQueue.count} messages; the platform's own queue delay under that load`],
-        row("Register, fresh keys", register, `${figures.register_floor_ratio} × primitive`, `POST …/instant/sms, unique idempotencyId, ${RECIPIENT}`),
+        row("Register, fresh keys", register, `${figures.register_floor_ratio} × primitive`, `POST …/instant/sms, unique idempotencyId, ${RECIPIENTS}`),
         row("Replay, existing key", replay, `${figures.replay_bare_ratio} × bare`, "same request again: 200, identical body"),
         row("GET shipment", get, null, "GET …/future/shipment/{id}"),
         ["Bursts of 20: 201 → provider hand-over", null, ms(figures.burst_dispatch_p50_ms), ms(figures.burst_dispatch_p99_ms), null, burst.errors,
@@ -329,6 +598,23 @@ async function main() {
           `${toHandover.length} of ${accepted.size} handed over (simulator time)`],
         ["Sustained: 201 → final status", null, ms(figures.final_p50_ms), ms(figures.final_p99_ms), null, null,
           `${toFinal.length} of ${accepted.size} completed (D1 last_update)`],
+        ["Sustained: D1 write transactions per shipment", null, null, null, figures.d1_txn_per_shipment, null,
+          `${d1Sustained.transactions} write transactions (each batch, each write outside one) for ${toFinal.length} completed shipments`],
+        [`Paced ${paced.rate}/s: order floor`, null, ms(figures.paced_floor_p50_ms), ms(figures.paced_floor_p99_ms), null, paced.floor.errors,
+          `open loop, a quarter of the order floor, ${PACED_SECONDS} s, after the backlog drained`],
+        [`Paced ${paced.rate}/s: register`, null, ms(figures.paced_register_p50_ms), ms(figures.paced_register_p99_ms),
+          `${ratio(figures.paced_register_p50_ms, figures.paced_floor_p50_ms)} / ${ratio(figures.paced_register_p99_ms, figures.paced_floor_p99_ms)} × paced floor (p50 / p99)`,
+          paced.register.errors, `with a final-status callback subscription${paced.callbackLag ? "" : " (none: no webhook API)"} and the feed polled`],
+        [`Paced ${paced.rate}/s: 201 → final status`, null, ms(figures.paced_final_p50_ms), ms(figures.paced_final_p99_ms),
+          `${ratio(figures.paced_final_p99_ms, figures.paced_floor_p99_ms)} × paced floor p99`, null,
+          `measured by the service: the 201's time and the final status's lastUpdate; ${paced.toFinal.length} of ${paced.register.ids.size}`],
+        [`Paced ${paced.rate}/s: final status → in the feed`, null, ms(figures.feed_lag_p50_ms), ms(figures.feed_lag_p99_ms), null, null,
+          `feed polled every ${FEED_POLL_MS} ms (adds up to that); ${paced.feedLag.length} of ${paced.toFinal.length}`],
+        [`Paced ${paced.rate}/s: final status → callback received`, null, ms(figures.callback_p50_ms), ms(figures.callback_p99_ms), null, null,
+          paced.callbackLag ? `local receiver, events "final"; ${paced.callbackLag.length} of ${paced.toFinal.length}` : "no webhook API in this build"],
+        [`Paced ${paced.rate}/s: register, D1 +${D1_SLOW_MS} ms`, null, ms(figures.paced_register_p50_ms_d1_slow), ms(figures.paced_register_p99_ms_d1_slow),
+          `${ratio(figures.paced_register_p50_ms_d1_slow, figures.paced_register_p50_ms)} × paced register p50`, paced.slow.errors,
+          `every D1 call delayed ${D1_SLOW_MS} ms in the bench build (a primary in another region)`],
       ],
     );
     const footer = [
@@ -338,6 +624,13 @@ async function main() {
         `Duplicate hand-overs: ${handovers.duplicateHandovers}. Runtime ${figures.runtime_s} s.`,
       `Sustained dispatch run: ${handedDuringLoad} of ${accepted.size} shipments were handed over while the load ran, the rest after it stopped ` +
         `(compare the floor's own queue delay above).`,
+      `Ratios: register_rps / floor_rps ${ratio(figures.register_rps, figures.floor_rps)}; ` +
+        `paced_register_p50 / paced_floor_p50 ${ratio(figures.paced_register_p50_ms, figures.paced_floor_p50_ms)}; ` +
+        `paced_register_p99 / paced_floor_p99 ${ratio(figures.paced_register_p99_ms, figures.paced_floor_p99_ms)}; ` +
+        `paced_register_p50_d1_slow / paced_register_p50 ${ratio(figures.paced_register_p50_ms_d1_slow, figures.paced_register_p50_ms)}; ` +
+        `paced_final_p99 / paced_floor_p99 ${ratio(figures.paced_final_p99_ms, figures.paced_floor_p99_ms)}.`,
+      `201 → hand-over and 201 → final are measured on the service's clock (when it answered the 201, when the simulator took the ` +
+        `hand-over, the final status's lastUpdate); the feed and callback lags compare the client's receipt with the final lastUpdate.`,
     ].join("\n");
     process.stdout.write(`${header}\n${table}\n${footer}\n`);
     if (flags.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
