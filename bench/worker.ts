@@ -9,14 +9,16 @@
 //                         one queue message: the least any exactly-once registration needs, without D1.
 //   GET /bench/floor-queue  how long the primitive's queue messages took from send to consumer
 //                         (p50/p99/max ms since the last ?reset=1): the platform's own queue delay.
-//   GET /bench/shipments  shipment_id, status, last_update (and the recipient's status) from D1,
-//                         optionally ?org=<org>, for dispatch latency and the soak's final check.
+//   GET /bench/shipments  shipment_id, status, last_update (and the recipient's status) from D1 (the
+//                         organisation's shard, or all), optionally ?org=<org>, for dispatch latency and
+//                         the soak's final check.
 //   GET /bench/registered  when the service answered each 201 (ms since epoch, by shipment id, on the
 //                         service's clock, like the simulator's hand-over times); ?reset=1 clears it.
 //   GET /bench/d1         D1 write transactions and calls since the last ?reset=1 (bench/d1-meter.ts);
 //                         ?delayMs=<n> delays every D1 call by n ms from now on (BENCH_D1_DELAY_MS at start).
 import { DurableObject, env as startEnv } from "cloudflare:workers";
 import service from "../src/index";
+import { database, shardNames, shardOf } from "../src/store/shards";
 import { d1Meter, instrumentD1, resetD1Meter } from "./d1-meter";
 
 export * from "../src/index";
@@ -116,12 +118,19 @@ async function benchRoute(request: Request, env: BenchEnv, path: string): Promis
       return Response.json(answer);
     }
     case "/bench/shipments": {
+      // From the organisation's shard, or from every shard.
       const org = new URL(request.url).searchParams.get("org");
       const sql = `SELECT s.shipment_id, s.org, s.status, r.status AS recipient_status, s.created_at, s.last_update
                    FROM shipments s JOIN recipients r ON r.shipment_id = s.shipment_id`;
-      const query = org === null ? env.DB.prepare(sql) : env.DB.prepare(`${sql} WHERE s.org = ?1`).bind(org);
-      const { results } = await query.all<ShipmentRow>();
-      return Response.json(results);
+      const shards = org === null ? shardNames(env) : [await shardOf(env, org)];
+      const rows = await Promise.all(
+        shards.map(async (shard) => {
+          const db = database(env, shard);
+          const query = org === null ? db.prepare(sql) : db.prepare(`${sql} WHERE s.org = ?1`).bind(org);
+          return (await query.all<ShipmentRow>()).results;
+        }),
+      );
+      return Response.json(rows.flat());
     }
     default:
       return null;
