@@ -1,6 +1,10 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { exportJWK, generateKeyPair } from "jose";
 import { defineConfig } from "vitest/config";
+import { buildStatic } from "./scripts/build-static.mjs";
+
+// wrangler.toml's [assets] directory must exist before the pool reads the configuration.
+buildStatic();
 
 // A throw-away issuer key per test run: the Worker trusts its public half, tests sign with the private half.
 const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });

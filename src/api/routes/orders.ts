@@ -28,12 +28,14 @@ const registered = {
 };
 
 const orderRoute = <S extends typeof SmsOrderSchema | typeof EmailOrderSchema | typeof DeprecatedSmsOrderSchema>(
+  operationId: string,
   path: string,
   schema: S,
   summary: string,
   deprecated = false,
 ) =>
   createRoute({
+    operationId,
     method: "post",
     path,
     summary,
@@ -86,14 +88,14 @@ async function register(c: AppContext, order: Order) {
 }
 
 export function registerOrderRoutes(app: OpenAPIHono<AppEnv>) {
-  app.openapi(orderRoute(SMS_PATH, SmsOrderSchema, "Send one SMS to one recipient, now"), (c) =>
+  app.openapi(orderRoute("registerInstantSms", SMS_PATH, SmsOrderSchema, "Send one SMS to one recipient, now"), (c) =>
     register(c, toSmsOrder(c.req.valid("json"), defaults(c))),
   );
-  app.openapi(orderRoute(`${BASE_PATH}/future/orders/instant/email`, EmailOrderSchema, "Send one email to one recipient, now"), (c) =>
+  app.openapi(orderRoute("registerInstantEmail", `${BASE_PATH}/future/orders/instant/email`, EmailOrderSchema, "Send one email to one recipient, now"), (c) =>
     register(c, toEmailOrder(c.req.valid("json"), defaults(c))),
   );
   app.openapi(
-    orderRoute(`${BASE_PATH}/future/orders/instant`, DeprecatedSmsOrderSchema, "Deprecated: use /future/orders/instant/sms", true),
+    orderRoute("registerInstantNotification", `${BASE_PATH}/future/orders/instant`, DeprecatedSmsOrderSchema, "Deprecated: use /future/orders/instant/sms", true),
     (c) => {
       const { recipient, ...rest } = c.req.valid("json");
       return register(c, toSmsOrder({ ...rest, recipientSms: recipient.recipientSms }, defaults(c)));
