@@ -7,6 +7,7 @@ import { docsPage } from "./docs-page";
 import { requireToken, traceAndNoStore } from "./middleware";
 import { ApiError, PROBLEM_CODES, problemBody, validationErrors } from "./problem";
 import { registerOrderRoutes } from "./routes/orders";
+import { registerOutboxRoutes } from "./routes/outbox";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerSimulatorRoutes } from "./routes/simulator";
 import { registerWebhookRoutes } from "./routes/webhooks";
@@ -45,6 +46,7 @@ export function newApp() {
   registerShipmentRoutes(app);
   registerWebhookRoutes(app);
   registerSimulatorRoutes(app);
+  registerOutboxRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", OPENAPI_INFO);

@@ -1,13 +1,13 @@
 // The API reference at /docs: Swagger UI (served from static/, no CDN, works offline) over /openapi.json,
 // and one anchor per problem code, so a problem's `type` (/docs#problem-NOT-10001) lands on its meaning.
 
+import { escapeHtml, pagePolicy } from "./html";
+
 export const SWAGGER_UI_PATH = "/docs/swagger-ui";
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-
-/** The page and the Content-Security-Policy that lets only its own script (by nonce) and files run. */
+/** The page and its Content-Security-Policy. */
 export function docsPage(title: string, problemCodes: Record<string, string>): { html: string; csp: string } {
-  const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+  const { nonce, csp } = pagePolicy();
   const problems = Object.entries(problemCodes)
     .map(([code, text]) => `<dt id="problem-${escapeHtml(code)}"><code>${escapeHtml(code)}</code></dt><dd>${escapeHtml(text)}</dd>`)
     .join("\n");
@@ -44,16 +44,5 @@ SwaggerUIBundle({
 });
 </script>
 </body></html>`;
-  const csp = [
-    "default-src 'none'",
-    `script-src 'self' 'nonce-${nonce}'`,
-    // Swagger UI sets inline styles on its own elements.
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join("; ");
   return { html, csp };
 }
