@@ -14,6 +14,7 @@ export function docsPage(title: string, problemCodes: Record<string, string>): {
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${SWAGGER_UI_PATH}/swagger-ui.css">
 <style>body{margin:0;font-family:system-ui,sans-serif}
 #problems{max-width:1460px;margin:0 auto 3rem;padding:0 20px;color:#3b4151}

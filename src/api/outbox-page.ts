@@ -13,6 +13,7 @@ export function outboxPage(): { html: string; csp: string } {
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Outbox (local)</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <style>
 body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1f2328}
 header{background:#24292f;color:#fff;padding:.8rem 1.5rem}header h1{margin:0;font-size:1.25rem}
