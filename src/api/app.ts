@@ -5,7 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { BASE_PATH, type AppEnv } from "./context";
 import { docsPage } from "./docs-page";
 import { requireToken, traceAndNoStore } from "./middleware";
-import { ApiError, PROBLEM_CODES, problemBody, validationErrors } from "./problem";
+import { ApiError, PROBLEM_CODES, problemBody, validationFailed } from "./problem";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerOutboxRoutes } from "./routes/outbox";
 import { registerShipmentRoutes } from "./routes/shipments";
@@ -32,7 +32,7 @@ export function newApp() {
   const app = new OpenAPIHono<AppEnv>({
     // Schema failures become one 400 problem with `errors` keyed by JSON path.
     defaultHook: (result) => {
-      if (!result.success) throw new ApiError(400, { detail: "Validation failed.", errors: validationErrors(result.error.issues) });
+      if (!result.success) throw validationFailed(result.error.issues);
     },
   });
 

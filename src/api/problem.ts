@@ -58,6 +58,11 @@ export function problemBody(status: number, traceId: string, options: ApiError["
   };
 }
 
+/** The 400 for a request that failed its schema; `hint` adds what the caller most likely meant. */
+export function validationFailed(issues: Parameters<typeof validationErrors>[0], hint?: string): ApiError {
+  return new ApiError(400, { detail: hint ? `Validation failed. ${hint}` : "Validation failed.", errors: validationErrors(issues) });
+}
+
 /** Turns zod-style issues into `errors` keyed by the field's JSON path (`recipientSms.phoneNumber`). */
 export function validationErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): Record<string, string[]> {
   const errors: Record<string, string[]> = {};

@@ -8,6 +8,12 @@ import { normalizePhoneNumber } from "./phone-number";
 import { countSmsSegments, MAX_SMS_SEGMENTS } from "./sms-segments";
 import { isValidSmsSender } from "./sms-sender";
 
+// A required field that is missing (or null, which means "left out" here) says "Required", not zod 4's
+// "Invalid input: expected string, received undefined". Messages set on a schema still come first.
+z.config({
+  customError: (issue) => (issue.code === "invalid_type" && (issue.input === undefined || issue.input === null) ? "Required" : undefined),
+});
+
 export const MIN_TTL_SECONDS = 60;
 export const MAX_TTL_SECONDS = 172_800;
 

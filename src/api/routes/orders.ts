@@ -6,7 +6,7 @@ import { orderStub } from "../../orders/order-key";
 import { DeprecatedSmsOrderSchema, EmailOrderSchema, OrderResponseSchema, SmsOrderSchema } from "../../orders/schemas";
 import { BASE_PATH, type AppContext, type AppEnv } from "../context";
 import { jsonBody } from "../middleware";
-import { ApiError } from "../problem";
+import { ApiError, validationFailed } from "../problem";
 import { orderProblemResponses } from "../responses";
 import { dispatchRightAway } from "../../dispatch/dispatch";
 import { logError } from "../../log";
@@ -46,6 +46,12 @@ const orderRoute = <S extends typeof SmsOrderSchema | typeof EmailOrderSchema | 
     request: { body: { required: true, content: { "application/json": { schema } } } },
     responses: { ...registered, ...orderProblemResponses },
   });
+
+/** What the deprecated endpoint says when given the /instant/sms body (recipientSms at the top level). */
+function deprecatedBodyHint(input: unknown): string | undefined {
+  const newShape = typeof input === "object" && input !== null && "recipientSms" in input && !("recipient" in input);
+  return newShape ? `This deprecated endpoint takes recipient.recipientSms; a body with recipientSms at the top level goes to POST ${SMS_PATH}.` : undefined;
+}
 
 /** Every answer of the deprecated endpoint says so, errors included. */
 const deprecationHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -99,6 +105,13 @@ export function registerOrderRoutes(app: OpenAPIHono<AppEnv>) {
     (c) => {
       const { recipient, ...rest } = c.req.valid("json");
       return register(c, toSmsOrder({ ...rest, recipientSms: recipient.recipientSms }, defaults(c)));
+    },
+    // jsonBody has parsed the body already: it is a JSON object, and reading it again is cached.
+    (result, c) => {
+      if (result.success) return undefined;
+      return c.req.json().then((input: unknown) => {
+        throw validationFailed(result.error.issues, deprecatedBodyHint(input));
+      });
     },
   );
 }
