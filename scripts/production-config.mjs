@@ -1,6 +1,7 @@
 // The production configuration ([env.production] in wrangler.toml), read with wrangler's own reader.
 //   node scripts/production-config.mjs check      refuses placeholders (run by `npm run deploy` first)
-//   node scripts/production-config.mjs d1-names   prints the D1 database names, one a line (README loops)
+//   node scripts/production-config.mjs d1-names      prints the D1 database names, one a line (README loops)
+//   node scripts/production-config.mjs queue-names   prints every queue it names (dead-letter queues too)
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { experimental_readRawConfig } from "wrangler";
@@ -34,13 +35,24 @@ async function production() {
   return rawConfig.env?.production;
 }
 
+/** Every queue the production configuration produces to, consumes or dead-letters into, once each. */
+export function queueNames(production) {
+  const { producers = [], consumers = [] } = production?.queues ?? {};
+  const names = [...producers.map((p) => p.queue), ...consumers.flatMap((c) => [c.queue, c.dead_letter_queue])];
+  return [...new Set(names.filter(Boolean))];
+}
+
 async function main(command) {
   if (command === "d1-names") {
     for (const db of (await production())?.d1_databases ?? []) console.log(db.database_name);
     return;
   }
+  if (command === "queue-names") {
+    for (const name of queueNames(await production())) console.log(name);
+    return;
+  }
   if (command !== "check") {
-    console.error("Usage: node scripts/production-config.mjs check | d1-names");
+    console.error("Usage: node scripts/production-config.mjs check | d1-names | queue-names");
     process.exit(2);
   }
   const found = placeholdersIn(await production());
