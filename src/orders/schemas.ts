@@ -119,7 +119,12 @@ export const OrderResponseSchema = z
     notificationOrderId: z.uuid(),
     notification: z.object({ shipmentId: z.uuid(), sendersReference: z.string().optional() }),
   })
-  .openapi("InstantNotificationOrderResponse");
+  .openapi("InstantNotificationOrderResponse", {
+    example: {
+      notificationOrderId: "0f5f4a35-3b3e-4d1c-9f59-5f2b8c3e1a77",
+      notification: { shipmentId: "2d4f1359-2f4b-4a3f-9d0e-5f3b9a6d8c21", sendersReference: "otp-login-1234" },
+    },
+  });
 
 const RecipientStatusSchema = z.object({
   type: z.enum(["SMS", "Email"]),
@@ -161,4 +166,13 @@ export const ProblemSchema = z
     traceId: z.string(),
     errors: z.record(z.string(), z.array(z.string())).optional(),
   })
-  .openapi("ProblemDetails");
+  .openapi("ProblemDetails", {
+    example: {
+      type: "https://www.rfc-editor.org/rfc/rfc9110#status.400",
+      title: "Bad Request",
+      status: 400,
+      detail: "Validation failed.",
+      traceId: "8f3c2a1e9b7d4c60",
+      errors: { "recipientSms.phoneNumber": ["Required"] },
+    },
+  });
