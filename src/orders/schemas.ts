@@ -166,13 +166,4 @@ export const ProblemSchema = z
     traceId: z.string(),
     errors: z.record(z.string(), z.array(z.string())).optional(),
   })
-  .openapi("ProblemDetails", {
-    example: {
-      type: "https://www.rfc-editor.org/rfc/rfc9110#status.400",
-      title: "Bad Request",
-      status: 400,
-      detail: "Validation failed.",
-      traceId: "8f3c2a1e9b7d4c60",
-      errors: { "recipientSms.phoneNumber": ["Required"] },
-    },
-  });
+  .openapi("ProblemDetails");
