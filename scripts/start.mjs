@@ -1,4 +1,4 @@
-// `npm start`: the development key, the API reference's files, the local D1 migrations, then
+// `npm start`: the development key, the API reference's files, the local D1 migrations (every shard), then
 // `wrangler dev` on 127.0.0.1:${PORT:-8787}; prints where the API, /docs and /outbox are once it answers.
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
@@ -20,7 +20,8 @@ if (!(await isFree(port))) {
 
 await ensureDevKey();
 buildStatic();
-const migrations = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "notifications", "--local"], { cwd: root, env, stdio: "inherit" });
+// Every D1 database (shard) in wrangler.toml.
+const migrations = spawnSync(process.execPath, [join(root, "scripts/migrate-local.mjs")], { cwd: root, env, stdio: "inherit" });
 if (migrations.status !== 0) process.exit(migrations.status ?? 1);
 
 const dev = spawn(process.execPath, [wrangler, "dev", "--ip", HOST, "--port", String(port)], { cwd: root, env, stdio: "inherit" });
