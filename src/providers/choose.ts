@@ -6,8 +6,10 @@ import { simulatorStub } from "./simulator/provider-simulator";
 import { twilioConfig, twilioProvider } from "./twilio/client";
 
 function simulatorProvider(env: Env): Provider {
-  // The body stays here: the simulator needs only the recipient to decide the outcome. The shipment id
-  // is the idempotency key: one shipment, one hand-over, however often it is handed over.
+  // Outside production the body goes along, for the local outbox (memory only). In production it stays
+  // here: the simulator needs only the recipient to decide the outcome. The shipment id is the
+  // idempotency key: one shipment, one hand-over, however often it is handed over.
+  if (env.ENVIRONMENT !== "production") return { send: (message) => simulatorStub(env).send({ ...message, idempotencyKey: message.shipmentId }) };
   return {
     send: ({ body: _body, subject: _subject, ...message }) => simulatorStub(env).send({ ...message, idempotencyKey: message.shipmentId }),
   };

@@ -5,7 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import { deliverReport } from "../../dispatch/reports";
 import type { RecipientStatus } from "../../status/statuses";
 import type { ProviderOutcome } from "../outcome";
-import type { OutboundMessage } from "../provider";
+import { describeAnswer, Outbox, type OutboxMessage, type SimulatorMessage } from "./outbox";
 import { sandboxBehaviour } from "./sandbox";
 import { logError } from "../../log";
 
@@ -17,11 +17,13 @@ export interface HandoverStats {
   times: Record<string, number>;
 }
 
-/** A hand-over as the simulator takes it: no body, and the caller's idempotency key (the shipment id). */
-export type SimulatorHandover = Omit<OutboundMessage, "body" | "subject"> & { idempotencyKey: string };
+/** A hand-over as the simulator takes it, with the caller's idempotency key (the shipment id). */
+export type SimulatorHandover = SimulatorMessage & { idempotencyKey: string };
 
 export class ProviderSimulator extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
+  /** What a developer's phone or inbox would show: memory only, never this object's storage. */
+  private readonly outbox = new Outbox();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -34,14 +36,25 @@ export class ProviderSimulator extends DurableObject<Env> {
   }
 
   /**
-   * Receives a hand-over. The message body is read by nobody and kept nowhere.
+   * Receives a hand-over; its body (sent only outside production) goes to the in-memory outbox alone.
    * Honours the idempotency key like a real provider that has one: a key that was accepted or rejected
-   * before gets that first answer again, and nothing is handed over or reported twice. A transient
+   * before gets that first answer again, and nothing is handed over, reported or shown twice. A transient
    * failure is not remembered (nothing happened), so a retry with the same key is a new try.
    */
   async send(message: SimulatorHandover): Promise<ProviderOutcome> {
     const answered = this.sql.exec<{ outcome: string }>("SELECT outcome FROM answers WHERE idempotency_key = ?", message.idempotencyKey).toArray()[0];
     if (answered) return JSON.parse(answered.outcome) as ProviderOutcome;
+    const outcome = await this.answer(message);
+    this.outbox.add(message, describeAnswer(outcome));
+    return outcome;
+  }
+
+  /** The latest messages received, newest first (the local outbox page). */
+  async outboxMessages(): Promise<OutboxMessage[]> {
+    return this.outbox.list();
+  }
+
+  private async answer(message: SimulatorHandover): Promise<ProviderOutcome> {
     const behaviour = sandboxBehaviour(message.channel, message.to);
     const attempt = this.sql
       .exec<{ count: number }>(
@@ -50,12 +63,12 @@ export class ProviderSimulator extends DurableObject<Env> {
       )
       .one().count;
     if (attempt <= behaviour.transientFailures) return { kind: "transient", detail: "simulated provider failure (503)" };
-    if (behaviour.rejectWith) return this.answer(message, { kind: "final", status: behaviour.rejectWith, detail: "simulated rejection at hand-over" });
+    if (behaviour.rejectWith) return this.remember(message, { kind: "final", status: behaviour.rejectWith, detail: "simulated rejection at hand-over" });
 
     const now = Date.now();
     const providerRef = `SIM${crypto.randomUUID().replaceAll("-", "")}`;
     this.sql.exec("INSERT INTO handovers (shipment_id, channel, at) VALUES (?, ?, ?)", message.shipmentId, message.channel, now);
-    const accepted = this.answer(message, { kind: "accepted", status: message.channel === "sms" ? "SMS_Accepted" : "Email_Succeeded", providerRef });
+    const accepted = this.remember(message, { kind: "accepted", status: message.channel === "sms" ? "SMS_Accepted" : "Email_Succeeded", providerRef });
     if (behaviour.report) {
       const delay = Math.max(0, Number(this.env.SIMULATOR_REPORT_DELAY_MS) || 0);
       const report = { orderRef: message.orderRef, shipmentId: message.shipmentId, providerRef, status: behaviour.report };
@@ -67,7 +80,7 @@ export class ProviderSimulator extends DurableObject<Env> {
   }
 
   /** Keeps the answer under the key, before any await, so a concurrent call with the key finds it. */
-  private answer(message: SimulatorHandover, outcome: ProviderOutcome): ProviderOutcome {
+  private remember(message: SimulatorHandover, outcome: ProviderOutcome): ProviderOutcome {
     this.sql.exec("INSERT INTO answers (idempotency_key, outcome) VALUES (?, ?)", message.idempotencyKey, JSON.stringify(outcome));
     return outcome;
   }
