@@ -296,6 +296,12 @@ export class OrderObject extends DurableObject<Env> {
         this.addEvent(row.status, false, source, `transient: ${outcome.detail ?? "retrying"}`);
         break;
       }
+      case "unknown":
+        // The answer was lost after the request left, as when a dispatcher vanishes mid-call: the
+        // provider may have accepted, so never hand over again; its report or the deadline settles it.
+        this.sql.exec("UPDATE shipment SET handover = 'in_doubt' WHERE id = 1");
+        this.addEvent(row.status, false, source, `in doubt: ${outcome.detail ?? "answer lost"}; waiting for a report`);
+        break;
       case "progress":
       case "ignore":
         break;

@@ -23,7 +23,7 @@ export type TwilioReply =
   | { kind: "error"; httpStatus: number; code: number; message: string }
   /** The connection fails: fetch rejects. */
   | { kind: "network" }
-  /** No answer at all: settles only when the caller's signal aborts. */
+  /** Twilio creates the message (it has a SID) but its answer never arrives: settles only when the caller's signal aborts. */
   | { kind: "hang" };
 
 export const reply = {
@@ -135,6 +135,7 @@ export function fakeTwilio(): FakeTwilio {
       case "network":
         throw new TypeError("Network connection lost.");
       case "hang":
+        record.sid = `SM${crypto.randomUUID().replaceAll("-", "")}`;
         return new Promise<Response>((_, reject) => {
           const signal = request.signal;
           if (signal.aborted) reject(signal.reason);

@@ -194,17 +194,21 @@ describe("transient failures are retried until the deadline", () => {
     expect((await orderState(shipmentId)).row).toMatchObject({ attempts: 3, provider_ref: requests[2]!.sid });
   });
 
-  it("times out a provider call that never answers, then retries and is accepted", async () => {
+  it("times out a call Twilio accepted but never answered: in doubt, never sent again, and its report settles it", async () => {
     const twilio = fakeTwilio();
     const to = uniqueMobile();
     twilio.script(to, [reply.hang(), reply.created()]);
-    const started = Date.now();
     const shipmentId = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: to })));
-    const requests = await handovers(twilio, shipmentId, 2);
-    await waitForRecipientStatus(shipmentId, "SMS_Accepted");
-    expect(requests.map((r) => r.answered)).toEqual(["hang", "created"]);
-    expect(requests[1]!.at - started).toBeGreaterThanOrEqual(500); // the first call was given its timeout
-    expect(twilio.requestsFor(shipmentId)).toHaveLength(2);
+    const [handover] = await handovers(twilio, shipmentId, 1);
+    const inDoubt = await eventually(() => orderState(shipmentId), (s) => s.row.handover === "in_doubt", { what: "the hand-over in doubt" });
+    expect(inDoubt.row).toMatchObject({ status: "SMS_Sending", attempts: 1 });
+    expect(inDoubt.events.at(-1)).toMatchObject({ applied: 0, detail: "in doubt: timeout; waiting for a report" });
+
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // a retry would have come by now
+    expect(twilio.requestsFor(shipmentId)).toHaveLength(1);
+    expect((await sendStatus(handover!, "delivered")).status).toBe(200);
+    expect(await waitForRecipientStatus(shipmentId, "SMS_Delivered")).toEqual({ status: "Order_Completed", recipientStatus: "SMS_Delivered" });
+    expect(twilio.requestsFor(shipmentId)).toHaveLength(1);
   });
 
   it("retries a network failure and a 500", async () => {

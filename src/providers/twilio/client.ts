@@ -1,4 +1,5 @@
 // SMS through Twilio's Messages API over fetch (form POST, HTTP Basic with an API key).
+import { callProvider } from "../http";
 import type { ProviderOutcome } from "../outcome";
 import type { OutboundMessage, Provider } from "../provider";
 import { mapTwilioSendResponse } from "./status-map";
@@ -47,20 +48,20 @@ export function twilioProvider(config: TwilioConfig): Provider {
       if (config.messagingServiceSid) form.set("MessagingServiceSid", config.messagingServiceSid);
       if (message.from) form.set("From", message.from);
 
-      let response: Response;
-      try {
-        response = await fetch(`${config.apiBase}/2010-04-01/Accounts/${encodeURIComponent(config.accountSid)}/Messages.json`, {
+      const call = await callProvider(
+        `${config.apiBase}/2010-04-01/Accounts/${encodeURIComponent(config.accountSid)}/Messages.json`,
+        {
           method: "POST",
           headers: {
             Authorization: `Basic ${btoa(`${config.apiKeySid}:${config.apiKeySecret}`)}`,
             "Content-Type": "application/x-www-form-urlencoded",
           },
           body: form,
-          signal,
-        });
-      } catch (error) {
-        return { kind: "transient", detail: signal.aborted ? "timeout" : `network: ${(error as Error).name}` };
-      }
+        },
+        signal,
+      );
+      if ("outcome" in call) return call.outcome;
+      const { response } = call;
       const body: unknown = await response.json().catch(() => null);
       return mapTwilioSendResponse(response.status, body, { retryAfter: response.headers.get("retry-after") });
     },
