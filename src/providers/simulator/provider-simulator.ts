@@ -1,8 +1,9 @@
-// The local provider: one Durable Object that plays SMS and email provider for the sandbox table.
-// It answers hand-overs like a provider, counts them (for tests, the benchmark and the soak), and sends
-// its delivery reports after a configurable delay through the same path real reports take.
+// The local provider: one Durable Object that plays every simulated provider (`simulator`, and the two
+// SMS providers `primary` and `secondary`) for the sandbox table. It answers hand-overs like a provider,
+// counts them per provider (for tests, the benchmark and the soak), can play an outage of one provider,
+// and sends its delivery reports after a configurable delay through the same path real reports take.
 import { DurableObject } from "cloudflare:workers";
-import { deliverReport } from "../../dispatch/reports";
+import { deliverReport } from "../../reports/deliver";
 import type { RecipientStatus } from "../../status/statuses";
 import type { ProviderOutcome } from "../outcome";
 import type { OutboundMessage } from "../provider";
@@ -12,9 +13,14 @@ import { logError } from "../../log";
 export interface HandoverStats {
   handovers: number;
   shipments: number;
+  /** Hand-overs beyond the first of a shipment, across all providers. */
   duplicateHandovers: number;
   /** Hand-over times by shipment (ms since epoch), for dispatch latency. */
   times: Record<string, number>;
+  /** Hand-overs and shipments per simulated provider. */
+  providers: Record<string, { handovers: number; shipments: number }>;
+  /** Providers in a simulated outage, and until when (ISO). */
+  outages: Record<string, string>;
 }
 
 export class ProviderSimulator extends DurableObject<Env> {
@@ -26,11 +32,24 @@ export class ProviderSimulator extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS attempts (shipment_id TEXT PRIMARY KEY, count INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS handovers (id INTEGER PRIMARY KEY AUTOINCREMENT, shipment_id TEXT NOT NULL, channel TEXT NOT NULL, at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS reports (id INTEGER PRIMARY KEY AUTOINCREMENT, due INTEGER NOT NULL, report TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS outages (provider TEXT PRIMARY KEY, until INTEGER NOT NULL);
     `);
+    // State made before hand-overs named their provider gets the column (they were all "simulator").
+    const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(handovers)").toArray();
+    if (!columns.some((c) => c.name === "provider")) this.sql.exec("ALTER TABLE handovers ADD COLUMN provider TEXT NOT NULL DEFAULT 'simulator'");
   }
 
-  /** Receives a hand-over. The message body is read by nobody and kept nowhere. */
-  async send(message: Omit<OutboundMessage, "body" | "subject">): Promise<ProviderOutcome> {
+  /** Every call to `provider` fails transiently (503) for `seconds` from now; 0 ends an outage. */
+  async outage(provider: string, seconds: number): Promise<{ provider: string; until: string }> {
+    const until = Date.now() + seconds * 1000;
+    this.sql.exec("INSERT INTO outages (provider, until) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET until = excluded.until", provider, until);
+    return { provider, until: new Date(until).toISOString() };
+  }
+
+  /** Receives a hand-over for the named provider. The message body is read by nobody and kept nowhere. */
+  async send(message: Omit<OutboundMessage, "body" | "subject">, provider = "simulator"): Promise<ProviderOutcome> {
+    const outage = this.sql.exec<{ until: number }>("SELECT until FROM outages WHERE provider = ?", provider).toArray()[0];
+    if (outage && Date.now() < outage.until) return { kind: "transient", detail: `simulated outage of ${provider} (503)` };
     const behaviour = sandboxBehaviour(message.channel, message.to);
     const attempt = this.sql
       .exec<{ count: number }>(
@@ -43,7 +62,7 @@ export class ProviderSimulator extends DurableObject<Env> {
 
     const now = Date.now();
     const providerRef = `SIM${crypto.randomUUID().replaceAll("-", "")}`;
-    this.sql.exec("INSERT INTO handovers (shipment_id, channel, at) VALUES (?, ?, ?)", message.shipmentId, message.channel, now);
+    this.sql.exec("INSERT INTO handovers (shipment_id, channel, at, provider) VALUES (?, ?, ?, ?)", message.shipmentId, message.channel, now, provider);
     if (behaviour.report) {
       const delay = Math.max(0, Number(this.env.SIMULATOR_REPORT_DELAY_MS) || 0);
       const report = { orderRef: message.orderRef, shipmentId: message.shipmentId, providerRef, status: behaviour.report };
@@ -82,11 +101,17 @@ export class ProviderSimulator extends DurableObject<Env> {
     const rows = this.sql.exec<{ shipment_id: string; n: number; first: number }>(
       "SELECT shipment_id, COUNT(*) AS n, MIN(at) AS first FROM handovers GROUP BY shipment_id",
     ).toArray();
+    const perProvider = this.sql.exec<{ provider: string; handovers: number; shipments: number }>(
+      "SELECT provider, COUNT(*) AS handovers, COUNT(DISTINCT shipment_id) AS shipments FROM handovers GROUP BY provider ORDER BY provider",
+    ).toArray();
+    const outages = this.sql.exec<{ provider: string; until: number }>("SELECT provider, until FROM outages WHERE until > ? ORDER BY provider", Date.now()).toArray();
     return {
       handovers: rows.reduce((sum, r) => sum + r.n, 0),
       shipments: rows.length,
       duplicateHandovers: rows.reduce((sum, r) => sum + (r.n - 1), 0),
       times: Object.fromEntries(rows.map((r) => [r.shipment_id, r.first])),
+      providers: Object.fromEntries(perProvider.map(({ provider, handovers, shipments }) => [provider, { handovers, shipments }])),
+      outages: Object.fromEntries(outages.map((o) => [o.provider, new Date(o.until).toISOString()])),
     };
   }
 }
