@@ -46,7 +46,7 @@ export default defineConfig({
         extends: true,
         plugins: [
           workers({
-            SMS_PROVIDER: "twilio",
+            SMS_PROVIDERS: "twilio",
             TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
             TWILIO_API_KEY_SID: "SK00000000000000000000000000000000",
             TWILIO_API_KEY_SECRET: "test-api-key-secret",

@@ -8,8 +8,8 @@ import { ApiError, PROBLEM_CODES, problemBody, validationErrors } from "./proble
 import { registerOrderRoutes } from "./routes/orders";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerSimulatorRoutes } from "./routes/simulator";
-import { registerWebhookRoutes } from "./routes/webhooks";
 import { logError } from "../log";
+import { registerReportRoutes } from "../reports/routes";
 
 const OPENAPI_INFO = {
   openapi: "3.1.0",
@@ -39,7 +39,7 @@ export function newApp() {
   app.get("/health", (c) => c.json({ status: "ok" }));
   registerOrderRoutes(app);
   registerShipmentRoutes(app);
-  registerWebhookRoutes(app);
+  registerReportRoutes(app);
   registerSimulatorRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

@@ -4,7 +4,7 @@ import { logError } from "../log";
 import { orderStubByRef } from "../orders/order-key";
 import type { DispatchMessage } from "../orders/order-object";
 import type { ProviderOutcome } from "../providers/outcome";
-import { providerFor } from "../providers/choose";
+import { providerFor, providerNames } from "../providers/choose";
 
 export async function dispatchShipment(env: Env, { orderRef, shipmentId }: DispatchMessage): Promise<void> {
   const order = orderStubByRef(env, orderRef);
@@ -12,7 +12,7 @@ export async function dispatchShipment(env: Env, { orderRef, shipmentId }: Dispa
   if (claim.kind !== "send") return;
   let provider;
   try {
-    provider = providerFor(env, claim.message.channel);
+    provider = providerFor(env, claim.message.channel, providerNames(env, claim.message.channel)[0] ?? "");
   } catch (error) {
     await order.release(shipmentId, claim.claimId); // nothing was handed over
     throw error;

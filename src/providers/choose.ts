@@ -1,18 +1,45 @@
-// The provider for each channel, chosen by configuration (SMS_PROVIDER, EMAIL_PROVIDER).
+// The providers of each channel, chosen by configuration: SMS_PROVIDERS (in order of preference) and
+// EMAIL_PROVIDER. `primary`, `secondary` and `simulator` are simulators (local development and tests).
 import type { Channel } from "../status/statuses";
+import type { ProviderOutcome } from "./outcome";
 import { cloudflareEmailProvider } from "./cloudflare-email/client";
+import { boundedBy, lostCall } from "./http";
 import type { Provider } from "./provider";
 import { simulatorStub } from "./simulator/provider-simulator";
 import { twilioConfig, twilioProvider } from "./twilio/client";
 
-function simulatorProvider(env: Env): Provider {
-  // The body stays here: the simulator needs only the recipient to decide the outcome.
-  return { send: ({ body: _body, subject: _subject, ...message }) => simulatorStub(env).send(message) };
+export const SIMULATOR_NAMES: readonly string[] = ["simulator", "primary", "secondary"];
+
+/** SMS_PROVIDERS as a list: names separated by commas, in order of preference, each once. */
+export function smsProviderNames(env: Pick<Env, "SMS_PROVIDERS">): string[] {
+  return [...new Set((env.SMS_PROVIDERS ?? "").split(",").map((name) => name.trim()).filter(Boolean))];
 }
 
-export function providerFor(env: Env, channel: Channel): Provider {
-  const name = channel === "sms" ? env.SMS_PROVIDER : env.EMAIL_PROVIDER;
-  if (name === "simulator") return simulatorProvider(env);
+/** The providers configured for a channel, in order of preference. */
+export function providerNames(env: Pick<Env, "SMS_PROVIDERS" | "EMAIL_PROVIDER">, channel: Channel): string[] {
+  return channel === "sms" ? smsProviderNames(env) : [env.EMAIL_PROVIDER].filter(Boolean);
+}
+
+export function isConfigured(env: Pick<Env, "SMS_PROVIDERS" | "EMAIL_PROVIDER">, channel: Channel, name: string): boolean {
+  return providerNames(env, channel).includes(name);
+}
+
+function simulatorProvider(env: Env, name: string): Provider {
+  return {
+    // The body stays here: the simulator needs only the recipient to decide the outcome.
+    async send({ body: _body, subject: _subject, ...message }, signal) {
+      try {
+        return await boundedBy(simulatorStub(env).send(message, name) as Promise<ProviderOutcome>, signal);
+      } catch (error) {
+        return lostCall(signal, error);
+      }
+    },
+  };
+}
+
+/** The named provider of a channel; throws for a name that is not a provider of it, or one not configured. */
+export function providerFor(env: Env, channel: Channel, name: string): Provider {
+  if (SIMULATOR_NAMES.includes(name)) return simulatorProvider(env, name);
   if (channel === "sms" && name === "twilio") return twilioProvider(twilioConfig(env));
   if (channel === "email" && name === "cloudflare") {
     if (!env.EMAIL) throw new Error("EMAIL_PROVIDER=cloudflare needs the send_email binding EMAIL");

@@ -51,7 +51,6 @@ export interface TwilioRequest {
   form: Record<string, string>;
   /** From the StatusCallback query: which shipment this hand-over was for. */
   shipmentId: string | null;
-  orderRef: string | null;
   answered: TwilioReply["kind"];
   httpStatus?: number;
   /** The Message SID Twilio gave it (201 only). */
@@ -112,7 +111,6 @@ export function fakeTwilio(): FakeTwilio {
       contentType: request.headers.get("content-type"),
       form,
       shipmentId: callback?.searchParams.get("shipment") ?? null,
-      orderRef: callback?.searchParams.get("ref") ?? null,
       answered: "created",
     };
     requests.push(record);
@@ -209,8 +207,11 @@ export function callbackParams(handover: TwilioRequest, status: string, errorCod
   return params;
 }
 
+/** The URL Twilio requests for a StatusCallback: the fragment (its connection overrides) is Twilio's, never sent. */
+export const requestedUrl = (statusCallback: string) => statusCallback.split("#")[0]!;
+
 export interface PostCallbackOptions {
-  /** The URL posted to; default the hand-over's StatusCallback. */
+  /** The URL posted to; default the hand-over's StatusCallback as Twilio requests it (no fragment). */
   url?: string;
   /** What the signature covers; default what is posted. */
   signedUrl?: string;
@@ -222,8 +223,8 @@ export interface PostCallbackOptions {
 
 /** POSTs a status callback to the Worker, signed like Twilio signs it unless told otherwise. */
 export async function postCallback(handover: TwilioRequest, params: Record<string, string>, options: PostCallbackOptions = {}): Promise<Response> {
-  const url = options.url ?? handover.form.StatusCallback;
-  if (!url) throw new Error("that hand-over carried no StatusCallback");
+  if (!handover.form.StatusCallback) throw new Error("that hand-over carried no StatusCallback");
+  const url = options.url ?? requestedUrl(handover.form.StatusCallback);
   const signature =
     options.signature !== undefined
       ? options.signature

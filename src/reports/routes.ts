@@ -1,0 +1,9 @@
+// The provider delivery-report endpoints, outside the API's base path (providers carry no bearer token;
+// each endpoint authenticates its provider by signature or secret).
+import type { Hono } from "hono";
+import type { AppEnv } from "../api/context";
+import { registerTwilioReports } from "./twilio";
+
+export function registerReportRoutes(app: Hono<AppEnv>) {
+  registerTwilioReports(app);
+}
