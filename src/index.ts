@@ -6,6 +6,7 @@ import { handleEmailEventBatch } from "./reports/email-events";
 import { handleReportBatch } from "./reports/queue";
 
 export { OrderObject } from "./orders/order-object";
+export { ProviderHealth } from "./providers/failover/provider-health";
 export { ProviderSimulator } from "./providers/simulator/provider-simulator";
 
 const app = newApp();

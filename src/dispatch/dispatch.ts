@@ -1,24 +1,67 @@
-// One dispatch attempt: claim the hand-over from the order, call the provider under the deadline,
+// One dispatch attempt: claim the hand-over from the order, call the providers under the deadline,
 // record the answer. The queue consumer runs it for every message; registration runs it at once too.
-import { logError } from "../log";
+import { log, logError } from "../log";
 import { orderStubByRef } from "../orders/order-key";
-import type { DispatchMessage } from "../orders/order-object";
+import type { ClaimResult, DispatchMessage } from "../orders/order-object";
 import type { ProviderOutcome } from "../providers/outcome";
 import { providerFor, providerNames } from "../providers/choose";
+import { healthyCall } from "../providers/failover/breaker";
+import { handOverOrder, noteCall } from "../providers/failover/health-client";
+import type { Provider } from "../providers/provider";
+
+/** The next provider is tried only with this much of the call's time left (or half of it, if less). */
+const MIN_FAILOVER_MS = 1_000;
 
 export async function dispatchShipment(env: Env, { orderRef, shipmentId }: DispatchMessage): Promise<void> {
   const order = orderStubByRef(env, orderRef);
   const claim = await order.claim(shipmentId);
   if (claim.kind !== "send") return;
-  let provider;
+  const channel = claim.message.channel;
+  let candidates: [string, Provider][];
   try {
-    provider = providerFor(env, claim.message.channel, providerNames(env, claim.message.channel)[0] ?? "");
+    const names = await handOverOrder(env, channel, providerNames(env, channel));
+    if (names.length === 0) throw new Error(`No ${channel} provider is configured`);
+    candidates = names.map((name) => [name, providerFor(env, channel, name)]);
   } catch (error) {
     await order.release(shipmentId, claim.claimId); // nothing was handed over
     throw error;
   }
-  const outcome = await provider.send(claim.message, AbortSignal.timeout(claim.timeoutMs));
-  await recordWithRetry(order, shipmentId, claim.claimId, outcome);
+  const { provider, outcome } = await handOver(claim, candidates);
+  await recordWithRetry(order, shipmentId, claim.claimId, outcome, provider);
+}
+
+type Send = Extract<ClaimResult, { kind: "send" }>;
+
+/**
+ * Tries the providers in order under the claim's one timeout, until one gives an answer that settles
+ * the hand-over. Only a transient failure (nothing happened at that provider) moves on to the next; an
+ * acceptance, a refusal, and a call whose answer was lost (it may have been accepted) end it, so a
+ * message is never handed to two providers. Each call carries the lifetime left at that moment.
+ */
+export async function handOver(claim: Send, candidates: readonly [string, Provider][]): Promise<{ provider: string; outcome: ProviderOutcome }> {
+  const start = Date.now();
+  const signal = AbortSignal.timeout(claim.timeoutMs);
+  const budgetEnd = start + claim.timeoutMs;
+  const lifetimeEnd = start + claim.message.validitySeconds * 1000; // never later than the deadline
+  const failures: string[] = [];
+  let last: { provider: string; outcome: ProviderOutcome } | null = null;
+  for (const [name, provider] of candidates) {
+    const now = Date.now();
+    const validitySeconds = Math.floor((lifetimeEnd - now) / 1000);
+    if (last && (budgetEnd - now < Math.min(MIN_FAILOVER_MS, claim.timeoutMs / 2) || validitySeconds < 1)) break;
+    const outcome = await provider.send({ ...claim.message, validitySeconds: Math.max(1, validitySeconds) }, signal);
+    noteCall(claim.message.channel, name, healthyCall(outcome.kind, Date.now() - now));
+    last = { provider: name, outcome };
+    if (outcome.kind !== "transient") break;
+    failures.push(`${name}: ${outcome.detail ?? "transient"}`);
+  }
+  if (!last) throw new Error("no provider to hand over to");
+  if (failures.length > 1 && last.outcome.kind === "transient") {
+    last = { ...last, outcome: { ...last.outcome, detail: failures.join("; ") } };
+  } else if (failures.length > 0) {
+    log("dispatch.failover", { shipmentId: claim.message.shipmentId, to: last.provider, after: failures });
+  }
+  return last;
 }
 
 /**
@@ -35,10 +78,10 @@ export async function dispatchRightAway(env: Env, message: DispatchMessage): Pro
 }
 
 /** The provider has answered: losing that answer would leave the order in doubt, so try a little harder. */
-async function recordWithRetry(order: ReturnType<typeof orderStubByRef>, shipmentId: string, claimId: string, outcome: ProviderOutcome) {
+async function recordWithRetry(order: ReturnType<typeof orderStubByRef>, shipmentId: string, claimId: string, outcome: ProviderOutcome, provider: string) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await order.record(shipmentId, claimId, outcome);
+      return await order.record(shipmentId, claimId, outcome, provider);
     } catch (error) {
       if (attempt >= 3) throw error;
       await scheduler.wait(50 * attempt);
