@@ -2,8 +2,10 @@
 // EMAIL_PROVIDER. `primary`, `secondary` and `simulator` are simulators (local development and tests).
 import type { Channel } from "../status/statuses";
 import type { ProviderOutcome } from "./outcome";
+import { acsConfig, azureEmailProvider } from "./azure-email/client";
 import { cloudflareEmailProvider } from "./cloudflare-email/client";
 import { boundedBy, lostCall } from "./http";
+import { linkConfig, linkMobilityProvider } from "./linkmobility/client";
 import type { Provider } from "./provider";
 import { simulatorStub } from "./simulator/provider-simulator";
 import { twilioConfig, twilioProvider } from "./twilio/client";
@@ -41,9 +43,11 @@ function simulatorProvider(env: Env, name: string): Provider {
 export function providerFor(env: Env, channel: Channel, name: string): Provider {
   if (SIMULATOR_NAMES.includes(name)) return simulatorProvider(env, name);
   if (channel === "sms" && name === "twilio") return twilioProvider(twilioConfig(env));
+  if (channel === "sms" && name === "linkmobility") return linkMobilityProvider(linkConfig(env));
   if (channel === "email" && name === "cloudflare") {
     if (!env.EMAIL) throw new Error("EMAIL_PROVIDER=cloudflare needs the send_email binding EMAIL");
     return cloudflareEmailProvider(env.EMAIL);
   }
+  if (channel === "email" && name === "azure") return azureEmailProvider(acsConfig(env));
   throw new Error(`Unknown ${channel} provider: ${name}`);
 }

@@ -1,10 +1,11 @@
-// A fake of Twilio's Messages API, in Twilio's wire format, behind the Worker's own `fetch`.
-// The queue consumer runs in the tests' isolate, so a spy on globalThis.fetch sees its calls; every
-// other URL goes through to the real fetch. Behaviour is scripted per recipient (`To`), because a
-// message may be dispatched before the test learns its shipment id.
+// A fake of Twilio's Messages API, in Twilio's wire format, behind the Worker's own `fetch`
+// (test/support/fake-fetch.ts). Behaviour is scripted per recipient (`To`), because a message may be
+// dispatched before the test learns its shipment id.
 import { exports } from "cloudflare:workers";
-import { vi } from "vitest";
 import { twilioSignature } from "../../src/providers/twilio/signature";
+import { interceptFetch, json, never } from "../support/fake-fetch";
+
+export { uniqueMobile } from "../support/fake-fetch";
 
 // The "twilio" project's bindings (vitest.config.ts).
 export const TWILIO_API_BASE = "https://api.twilio.test";
@@ -57,8 +58,6 @@ export interface TwilioRequest {
   sid?: string;
 }
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json; charset=utf-8" } });
-
 const twilioError = (status: number, code: number, message: string) =>
   json(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
 
@@ -79,7 +78,6 @@ export interface FakeTwilio {
 
 /** Installs the fake (restored by vi.restoreAllMocks()). */
 export function fakeTwilio(): FakeTwilio {
-  const passThrough = globalThis.fetch;
   const requests: TwilioRequest[] = [];
   const scripts = new Map<string, TwilioReply[]>();
 
@@ -89,11 +87,8 @@ export function fakeTwilio(): FakeTwilio {
     return queue.length > 1 ? queue.shift()! : queue[0]!;
   };
 
-  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (!url.startsWith(`${TWILIO_API_BASE}/`)) return passThrough(input, init);
-
-    const request = new Request(input, init);
+  interceptFetch(`${TWILIO_API_BASE}/`, async (request) => {
+    const url = request.url;
     // (arrayBuffer, not text(): workerd warns when a form body is read as text)
     const form = Object.fromEntries(new URLSearchParams(new TextDecoder().decode(await request.arrayBuffer())));
     let callback: URL | null = null;
@@ -134,11 +129,7 @@ export function fakeTwilio(): FakeTwilio {
         throw new TypeError("Network connection lost.");
       case "hang":
         record.sid = `SM${crypto.randomUUID().replaceAll("-", "")}`;
-        return new Promise<Response>((_, reject) => {
-          const signal = request.signal;
-          if (signal.aborted) reject(signal.reason);
-          signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-        });
+        return never(request);
       case "error":
         record.httpStatus = answer.httpStatus;
         return twilioError(answer.httpStatus, answer.code, answer.message);
@@ -179,12 +170,6 @@ export function fakeTwilio(): FakeTwilio {
     requestsFor: (shipmentId) => requests.filter((r) => r.shipmentId === shipmentId),
     script: (to, replies) => void scripts.set(to, [...replies]),
   };
-}
-
-/** A fresh, valid Norwegian mobile number, so each test scripts its own recipient. */
-export function uniqueMobile(): string {
-  const digits = crypto.getRandomValues(new Uint32Array(1))[0]! % 10_000_000;
-  return `+479${String(digits).padStart(7, "0")}`;
 }
 
 // ── Status callbacks, as Twilio sends them ────────────────────────────────────────────────────
