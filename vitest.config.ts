@@ -24,6 +24,17 @@ const workers = (bindings: Record<string, string>) =>
     },
   });
 
+// Twilio's test account (test/twilio/fake-twilio.ts speaks to it), shared by the projects that use Twilio.
+const twilio = {
+  TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
+  TWILIO_API_KEY_SID: "SK00000000000000000000000000000000",
+  TWILIO_API_KEY_SECRET: "test-api-key-secret",
+  TWILIO_AUTH_TOKEN: "test-auth-token",
+  TWILIO_API_BASE: "https://api.twilio.test",
+  PUBLIC_BASE_URL: "https://notifications.test",
+  PROVIDER_TIMEOUT_MS: "500", // so a hanging provider times out within a test
+};
+
 export default defineConfig({
   test: {
     setupFiles: ["./test/setup.ts"],
@@ -47,13 +58,7 @@ export default defineConfig({
         plugins: [
           workers({
             SMS_PROVIDERS: "twilio",
-            TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
-            TWILIO_API_KEY_SID: "SK00000000000000000000000000000000",
-            TWILIO_API_KEY_SECRET: "test-api-key-secret",
-            TWILIO_AUTH_TOKEN: "test-auth-token",
-            TWILIO_API_BASE: "https://api.twilio.test",
-            PUBLIC_BASE_URL: "https://notifications.test",
-            PROVIDER_TIMEOUT_MS: "500", // so a hanging provider times out within a test
+            ...twilio,
           }),
         ],
         test: { name: "twilio", include: ["test/twilio/**/*.test.ts"] },
@@ -75,13 +80,7 @@ export default defineConfig({
             LINK_DR_SECRET: "link-dr-secret",
             ACS_CONNECTION_STRING: `endpoint=https://acs.test/;accesskey=${btoa("fake-acs-access-key-of-32-bytes!")}`,
             ACS_EVENTS_SECRET: "acs-events-secret",
-            TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
-            TWILIO_API_KEY_SID: "SK00000000000000000000000000000000",
-            TWILIO_API_KEY_SECRET: "test-api-key-secret",
-            TWILIO_AUTH_TOKEN: "test-auth-token",
-            TWILIO_API_BASE: "https://api.twilio.test",
-            PUBLIC_BASE_URL: "https://notifications.test",
-            PROVIDER_TIMEOUT_MS: "500",
+            ...twilio,
           }),
         ],
         test: { name: "providers", include: ["test/provider-apis/**/*.test.ts"] },

@@ -2,6 +2,7 @@
 // every call transiently for a while; GET /simulator/handovers counts hand-overs per provider.
 import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import type { HandoverStats } from "../../src/providers/simulator/provider-simulator";
 import { postSms, problemOf, smsRequest } from "../helpers";
 import { uniqueMobile } from "../support/fake-fetch";
 import { orderState, shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
@@ -11,15 +12,7 @@ const simulator = (method: string, path: string, body?: unknown, contentType = "
     new Request(`http://localhost/simulator/${path}`, { method, ...(body !== undefined ? { headers: { "Content-Type": contentType }, body: typeof body === "string" ? body : JSON.stringify(body) } : {}) }),
   );
 
-interface Handovers {
-  handovers: number;
-  shipments: number;
-  duplicateHandovers: number;
-  times: Record<string, number>;
-  providers: Record<string, { handovers: number; shipments: number }>;
-  outages: Record<string, string>;
-}
-const handovers = async () => (await (await simulator("GET", "handovers")).json()) as Handovers;
+const handovers = async () => (await (await simulator("GET", "handovers")).json()) as HandoverStats;
 
 afterEach(async () => {
   await simulator("POST", "outage", { provider: "primary", seconds: 0 });

@@ -3,7 +3,7 @@
 // of src/), and answers 401 when it does not match. Event Grid's delivery reports are posted as
 // Event Grid posts them.
 import { exports } from "cloudflare:workers";
-import { interceptFetch, json, never } from "../support/fake-fetch";
+import { interceptFetch, json, never, scriptedReplies } from "../support/fake-fetch";
 
 // The "providers" project's bindings (vitest.config.ts).
 export const ACS_ENDPOINT = "https://acs.test";
@@ -59,12 +59,7 @@ async function verifies(request: Request, raw: string): Promise<boolean> {
 
 export function fakeAcs(): FakeAcs {
   const requests: AcsRequest[] = [];
-  const scripts = new Map<string, AcsReply[]>();
-  const next = (address: string): AcsReply => {
-    const queue = scripts.get(address);
-    if (!queue || queue.length === 0) return acsReply.accepted();
-    return queue.length > 1 ? queue.shift()! : queue[0]!;
-  };
+  const { script, next } = scriptedReplies<AcsReply>(acsReply.accepted);
 
   interceptFetch(`${ACS_ENDPOINT}/`, async (request) => {
     const raw = await request.text();
@@ -105,7 +100,7 @@ export function fakeAcs(): FakeAcs {
   return {
     requests,
     requestsFor: (shipmentId) => requests.filter((r) => r.operationId === shipmentId),
-    script: (address, replies) => void scripts.set(address, [...replies]),
+    script,
   };
 }
 

@@ -1,7 +1,7 @@
 // A fake of LINK Mobility's SMS REST API ("Common", PROVIDERS.md §3) in its wire format, behind the
 // Worker's own fetch, and its delivery reports as LINK posts them to our gate's URL.
 import { exports } from "cloudflare:workers";
-import { interceptFetch, json, never } from "../support/fake-fetch";
+import { interceptFetch, json, never, scriptedReplies } from "../support/fake-fetch";
 
 // The "providers" project's bindings (vitest.config.ts).
 export const LINK_BASE_URL = "https://link.test";
@@ -57,13 +57,8 @@ const REQUIRED = ["source", "destination", "userData", "platformId", "platformPa
 
 export function fakeLink(): FakeLink {
   const requests: LinkRequest[] = [];
-  const scripts = new Map<string, LinkReply[]>();
   let everyone: LinkReply | null = null;
-  const next = (destination: string): LinkReply => {
-    const queue = scripts.get(destination);
-    if (!queue || queue.length === 0) return everyone ?? linkReply.queued();
-    return queue.length > 1 ? queue.shift()! : queue[0]!;
-  };
+  const { script, next } = scriptedReplies<LinkReply>(() => everyone ?? linkReply.queued());
 
   interceptFetch(`${LINK_BASE_URL}/`, async (request) => {
     const body = ((await request.json().catch(() => ({}))) ?? {}) as Record<string, unknown>;
@@ -111,7 +106,7 @@ export function fakeLink(): FakeLink {
   return {
     requests,
     requestsFor: (shipmentId) => requests.filter((r) => r.shipmentId === shipmentId),
-    script: (destination, replies) => void scripts.set(destination, [...replies]),
+    script,
     scriptAll: (reply) => void (everyone = reply),
   };
 }

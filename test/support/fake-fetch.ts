@@ -37,3 +37,19 @@ export function uniqueMobile(): string {
   const digits = crypto.getRandomValues(new Uint32Array(1))[0]! % 10_000_000;
   return `+479${String(digits).padStart(7, "0")}`;
 }
+
+/**
+ * Scripted answers per recipient: in order, the last one repeating; a recipient without a script gets
+ * `fallback()` (a provider's "accepted", or an outage's answer for everyone).
+ */
+export function scriptedReplies<R>(fallback: () => R) {
+  const scripts = new Map<string, R[]>();
+  return {
+    script: (recipient: string, replies: R[]) => void scripts.set(recipient, [...replies]),
+    next: (recipient: string): R => {
+      const queue = scripts.get(recipient);
+      if (!queue || queue.length === 0) return fallback();
+      return queue.length > 1 ? queue.shift()! : queue[0]!;
+    },
+  };
+}

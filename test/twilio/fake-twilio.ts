@@ -3,7 +3,7 @@
 // dispatched before the test learns its shipment id.
 import { exports } from "cloudflare:workers";
 import { twilioSignature } from "../../src/providers/twilio/signature";
-import { interceptFetch, json, never } from "../support/fake-fetch";
+import { interceptFetch, json, never, scriptedReplies } from "../support/fake-fetch";
 
 export { uniqueMobile } from "../support/fake-fetch";
 
@@ -79,13 +79,7 @@ export interface FakeTwilio {
 /** Installs the fake (restored by vi.restoreAllMocks()). */
 export function fakeTwilio(): FakeTwilio {
   const requests: TwilioRequest[] = [];
-  const scripts = new Map<string, TwilioReply[]>();
-
-  const next = (to: string): TwilioReply => {
-    const queue = scripts.get(to);
-    if (!queue || queue.length === 0) return reply.created();
-    return queue.length > 1 ? queue.shift()! : queue[0]!;
-  };
+  const { script, next } = scriptedReplies<TwilioReply>(reply.created);
 
   interceptFetch(`${TWILIO_API_BASE}/`, async (request) => {
     const url = request.url;
@@ -168,7 +162,7 @@ export function fakeTwilio(): FakeTwilio {
   return {
     requests,
     requestsFor: (shipmentId) => requests.filter((r) => r.shipmentId === shipmentId),
-    script: (to, replies) => void scripts.set(to, [...replies]),
+    script,
   };
 }
 
