@@ -2,9 +2,9 @@
 // record the answer. The queue consumer runs it for every message; registration runs it at once too.
 import { log, logError } from "../log";
 import { orderStubByRef } from "../orders/order-key";
-import type { ClaimResult, DispatchMessage } from "../orders/order-object";
+import type { ClaimResult, DispatchMessage, ProviderChoice } from "../orders/order-object";
 import type { ProviderOutcome } from "../providers/outcome";
-import { providerFor, providerNames } from "../providers/choose";
+import { honoursIdempotencyKey, providerFor, providerNames } from "../providers/choose";
 import { healthyCall } from "../providers/failover/breaker";
 import { handOverOrder, noteCall } from "../providers/failover/health-client";
 import type { Provider } from "../providers/provider";
@@ -12,22 +12,39 @@ import type { Provider } from "../providers/provider";
 /** The next provider is tried only with this much of the call's time left (or half of it, if less). */
 const MIN_FAILOVER_MS = 1_000;
 
-export async function dispatchShipment(env: Env, { orderRef, shipmentId }: DispatchMessage): Promise<void> {
+export async function dispatchShipment(env: Env, { orderRef, shipmentId, channel }: DispatchMessage): Promise<void> {
   const order = orderStubByRef(env, orderRef);
-  const claim = await order.claim(shipmentId);
+  // The providers are chosen before the claim, which names the first (messages of older versions carry
+  // no channel: their claim names none). A hand-over in doubt at a provider that honours our key is
+  // pinned to it: then only that provider is asked again.
+  let names = channel ? await handOverOrder(env, channel, providerNames(env, channel)) : [];
+  let claim = await order.claim(shipmentId, choiceOf(names));
+  if (claim.kind === "skip" && claim.pinnedTo) {
+    names = [claim.pinnedTo];
+    claim = await order.claim(shipmentId, choiceOf(names));
+  }
   if (claim.kind !== "send") return;
-  const channel = claim.message.channel;
   let candidates: [string, Provider][];
   try {
-    const names = await handOverOrder(env, channel, providerNames(env, channel));
-    if (names.length === 0) throw new Error(`No ${channel} provider is configured`);
-    candidates = names.map((name) => [name, providerFor(env, channel, name)]);
+    if (names.length === 0) names = await handOverOrder(env, claim.message.channel, providerNames(env, claim.message.channel));
+    if (names.length === 0) throw new Error(`No ${claim.message.channel} provider is configured`);
+    candidates = names.map((name) => [name, providerFor(env, claim.message.channel, name)]);
   } catch (error) {
     await order.release(shipmentId, claim.claimId); // nothing was handed over
     throw error;
   }
   const { provider, outcome } = await handOver(claim, candidates);
   await recordWithRetry(order, shipmentId, claim.claimId, outcome, provider);
+}
+
+/**
+ * The claim names the first provider. It may be asked again with the same key after a crash only when
+ * it honours the key and no other provider can take over under this claim (failover would make the
+ * first provider's name wrong for the call in flight).
+ */
+function choiceOf(names: readonly string[]): ProviderChoice | undefined {
+  const first = names[0];
+  return first === undefined ? undefined : { name: first, idempotent: names.length === 1 && honoursIdempotencyKey(first) };
 }
 
 type Send = Extract<ClaimResult, { kind: "send" }>;

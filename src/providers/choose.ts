@@ -12,6 +12,15 @@ import { twilioConfig, twilioProvider } from "./twilio/client";
 
 export const SIMULATOR_NAMES: readonly string[] = ["simulator", "primary", "secondary"];
 
+/**
+ * Whether a provider honours our idempotency key (the shipment id), so a hand-over left in doubt may be
+ * asked of it again without sending twice. The simulators do. Twilio and LINK Mobility offer no such
+ * key; ACS takes our Operation-Id, but whether it de-duplicates on it is unconfirmed.
+ */
+export function honoursIdempotencyKey(name: string): boolean {
+  return SIMULATOR_NAMES.includes(name);
+}
+
 /** SMS_PROVIDERS as a list: names separated by commas, in order of preference, each once. */
 export function smsProviderNames(env: Pick<Env, "SMS_PROVIDERS">): string[] {
   return [...new Set((env.SMS_PROVIDERS ?? "").split(",").map((name) => name.trim()).filter(Boolean))];

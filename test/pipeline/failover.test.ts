@@ -1,6 +1,6 @@
 // Locally, SMS_PROVIDERS="primary,secondary" are two simulators. POST /simulator/outage makes one fail
 // every call transiently for a while; GET /simulator/handovers counts hand-overs per provider.
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { HandoverStats } from "../../src/providers/simulator/provider-simulator";
 import { postSms, problemOf, smsRequest } from "../helpers";
@@ -65,5 +65,18 @@ describe("an outage of the primary SMS provider", () => {
     // Once the outage is over the primary takes messages again (its breaker, if it opened, probes its way back).
     expect((await simulator("POST", "outage", { provider: "primary", seconds: 0 })).status).toBe(200);
     expect((await handovers()).outages).toEqual({});
+  });
+});
+
+describe("the simulator honours our idempotency key", () => {
+  it("answers a hand-over it already took as before, without taking it twice", async () => {
+    const { simulatorStub } = await import("../../src/providers/simulator/provider-simulator");
+    const message = { channel: "sms" as const, shipmentId: crypto.randomUUID(), orderRef: "x", to: uniqueMobile(), from: "Altinn", validitySeconds: 60 };
+    const before = await handovers();
+    const first = await simulatorStub(env).send(message, "primary");
+    const again = await simulatorStub(env).send(message, "primary");
+    expect(first).toMatchObject({ kind: "accepted", status: "SMS_Accepted" });
+    expect(again).toEqual(first);
+    expect((await handovers()).handovers - before.handovers).toBe(1);
   });
 });

@@ -50,7 +50,7 @@ describe("failover from LINK Mobility to Twilio", () => {
     const shipmentId = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: to })));
     const { row, events } = await eventually(() => orderState(shipmentId), (s) => s.row.handover === "in_doubt", { what: "the hand-over in doubt" });
     expect(row.attempts).toBe(1);
-    expect(events.at(-1)).toMatchObject({ applied: 0, source: "provider linkmobility", detail: "in doubt: timeout; waiting for a report" });
+    expect(events.at(-1)).toMatchObject({ applied: 0, source: "provider linkmobility", detail: "answer lost (timeout); waiting for a report" });
 
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // a second hand-over would have come by now
     expect(twilio.requestsFor(shipmentId)).toHaveLength(0);

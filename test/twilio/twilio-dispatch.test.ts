@@ -201,7 +201,7 @@ describe("transient failures are retried until the deadline", () => {
     const [handover] = await handovers(twilio, shipmentId, 1);
     const inDoubt = await eventually(() => orderState(shipmentId), (s) => s.row.handover === "in_doubt", { what: "the hand-over in doubt" });
     expect(inDoubt.row).toMatchObject({ status: "SMS_Sending", attempts: 1 });
-    expect(inDoubt.events.at(-1)).toMatchObject({ applied: 0, detail: "in doubt: timeout; waiting for a report" });
+    expect(inDoubt.events.at(-1)).toMatchObject({ applied: 0, detail: "answer lost (timeout); waiting for a report" });
 
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // a retry would have come by now
     expect(twilio.requestsFor(shipmentId)).toHaveLength(1);

@@ -34,9 +34,10 @@ export class ProviderSimulator extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS reports (id INTEGER PRIMARY KEY AUTOINCREMENT, due INTEGER NOT NULL, report TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS outages (provider TEXT PRIMARY KEY, until INTEGER NOT NULL);
     `);
-    // State made before hand-overs named their provider gets the column (they were all "simulator").
+    // State made by an earlier version gets the newer columns (its hand-overs were all "simulator").
     const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(handovers)").toArray();
     if (!columns.some((c) => c.name === "provider")) this.sql.exec("ALTER TABLE handovers ADD COLUMN provider TEXT NOT NULL DEFAULT 'simulator'");
+    if (!columns.some((c) => c.name === "provider_ref")) this.sql.exec("ALTER TABLE handovers ADD COLUMN provider_ref TEXT");
   }
 
   /** Every call to `provider` fails transiently (503) for `seconds` from now; 0 ends an outage. */
@@ -46,10 +47,21 @@ export class ProviderSimulator extends DurableObject<Env> {
     return { provider, until: new Date(until).toISOString() };
   }
 
-  /** Receives a hand-over for the named provider. The message body is read by nobody and kept nowhere. */
+  /**
+   * Receives a hand-over for the named provider. The message body is read by nobody and kept nowhere.
+   * The shipment id is an idempotency key: a hand-over this provider already took is answered as before
+   * and not taken twice (so an order may ask again after a lost answer).
+   */
   async send(message: Omit<OutboundMessage, "body" | "subject">, provider = "simulator"): Promise<ProviderOutcome> {
     const outage = this.sql.exec<{ until: number }>("SELECT until FROM outages WHERE provider = ?", provider).toArray()[0];
     if (outage && Date.now() < outage.until) return { kind: "transient", detail: `simulated outage of ${provider} (503)` };
+    const taken = this.sql
+      .exec<{ provider_ref: string | null }>("SELECT provider_ref FROM handovers WHERE shipment_id = ? AND provider = ? LIMIT 1", message.shipmentId, provider)
+      .toArray()[0];
+    if (taken) {
+      const status = message.channel === "sms" ? "SMS_Accepted" : "Email_Succeeded";
+      return taken.provider_ref ? { kind: "accepted", status, providerRef: taken.provider_ref } : { kind: "accepted", status };
+    }
     const behaviour = sandboxBehaviour(message.channel, message.to);
     const attempt = this.sql
       .exec<{ count: number }>(
@@ -62,7 +74,14 @@ export class ProviderSimulator extends DurableObject<Env> {
 
     const now = Date.now();
     const providerRef = `SIM${crypto.randomUUID().replaceAll("-", "")}`;
-    this.sql.exec("INSERT INTO handovers (shipment_id, channel, at, provider) VALUES (?, ?, ?, ?)", message.shipmentId, message.channel, now, provider);
+    this.sql.exec(
+      "INSERT INTO handovers (shipment_id, channel, at, provider, provider_ref) VALUES (?, ?, ?, ?, ?)",
+      message.shipmentId,
+      message.channel,
+      now,
+      provider,
+      providerRef,
+    );
     if (behaviour.report) {
       const delay = Math.max(0, Number(this.env.SIMULATOR_REPORT_DELAY_MS) || 0);
       const report = { orderRef: message.orderRef, shipmentId: message.shipmentId, providerRef, status: behaviour.report };
