@@ -2,7 +2,7 @@
 // every call transiently for a while; GET /simulator/handovers counts hand-overs per provider.
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import type { HandoverStats } from "../../src/providers/simulator/provider-simulator";
+import { simulatorStub, type HandoverStats } from "../../src/providers/simulator/provider-simulator";
 import { postSms, problemOf, smsRequest } from "../helpers";
 import { uniqueMobile } from "../support/fake-fetch";
 import { orderState, shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
@@ -70,7 +70,6 @@ describe("an outage of the primary SMS provider", () => {
 
 describe("the simulator honours our idempotency key", () => {
   it("answers a hand-over it already took as before, without taking it twice", async () => {
-    const { simulatorStub } = await import("../../src/providers/simulator/provider-simulator");
     const message = { channel: "sms" as const, shipmentId: crypto.randomUUID(), orderRef: "x", to: uniqueMobile(), from: "Altinn", validitySeconds: 60 };
     const before = await handovers();
     const first = await simulatorStub(env).send(message, "primary");
