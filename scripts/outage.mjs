@@ -20,16 +20,23 @@ const base = `${origin}/notifications/api/v1`;
 const token = await signDevToken({ org: values.org });
 const deadline = Date.now() + 60_000;
 
+/** One call; a 503 is tried again (a registration is idempotent by its key, so that is safe). */
 async function call(method, url, body) {
-  const response = await fetch(url, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(url, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await response.text();
+    if (response.status === 503 && attempt < 3) {
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      continue;
+    }
+    if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text}`);
+    return text ? JSON.parse(text) : null;
+  }
 }
 
 const before = await call("GET", `${origin}/simulator/handovers`);

@@ -1,13 +1,17 @@
 // A dispatcher's view of provider health: the ProviderHealth verdict, cached in this isolate for about
-// a second, and the outcomes this isolate saw, sent along with the next refresh. Nothing on the hot path
-// waits for the Durable Object, except the very first hand-over of an isolate.
+// a second, and the outcomes this isolate saw, sent along with the next refresh. Only the one hand-over
+// that finds the verdict stale waits for the Durable Object (bounded); the others use the cached one.
+// (The refresh is awaited, not left running: work a request leaves behind may be cancelled with it.)
 import { logError } from "../../log";
+import { boundedBy } from "../http";
 import type { Channel } from "../../status/statuses";
 import { providerOrder, type Observation, type Verdict } from "./breaker";
 import { healthStub } from "./provider-health";
 
 const VERDICT_TTL_MS = 1_000;
-/** A refresh that has not come back by then is taken as lost (its isolate's request may have ended). */
+/** How long a hand-over waits for a fresh verdict before it goes on with the one it has. */
+const REFRESH_TIMEOUT_MS = 500;
+/** A refresh that has not come back by then is taken as lost (its request may have ended). */
 const REFRESH_STUCK_MS = 5_000;
 const MAX_PENDING = 1_000;
 
@@ -31,7 +35,7 @@ async function refresh(env: Env, channel: Channel, view: View): Promise<void> {
   const sent = view.pending.splice(0);
   view.refreshingSince = Date.now();
   try {
-    view.verdict = await healthStub(env, channel).exchange(sent);
+    view.verdict = await boundedBy(healthStub(env, channel).exchange(sent), AbortSignal.timeout(REFRESH_TIMEOUT_MS));
     view.fetchedAt = Date.now();
   } catch (error) {
     view.pending.unshift(...sent.slice(-(MAX_PENDING - view.pending.length)));
@@ -51,8 +55,7 @@ export async function handOverOrder(env: Env, channel: Channel, configured: read
   const view = viewOf(channel);
   const now = Date.now();
   const refreshing = view.refreshingSince !== null && now - view.refreshingSince < REFRESH_STUCK_MS;
-  if (view.verdict === null && !refreshing) await refresh(env, channel, view);
-  else if (now - view.fetchedAt >= VERDICT_TTL_MS && !refreshing) void refresh(env, channel, view);
+  if (!refreshing && now - view.fetchedAt >= VERDICT_TTL_MS) await refresh(env, channel, view);
   return providerOrder(configured, view.verdict ?? {}, Math.random());
 }
 
