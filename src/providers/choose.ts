@@ -37,10 +37,13 @@ export function isConfigured(env: Pick<Env, "SMS_PROVIDERS" | "EMAIL_PROVIDER">,
 
 function simulatorProvider(env: Env, name: string): Provider {
   return {
-    // The body stays here: the simulator needs only the recipient to decide the outcome.
-    async send({ body: _body, subject: _subject, ...message }, signal) {
+    async send(message, signal) {
+      // Outside production the body goes along, for the local outbox (memory only). In production it
+      // stays here: the simulator needs only the recipient to decide the outcome.
+      const { body: _body, subject: _subject, ...withoutContent } = message;
+      const handed = env.ENVIRONMENT !== "production" ? message : withoutContent;
       try {
-        return await boundedBy(simulatorStub(env).send(message, name) as Promise<ProviderOutcome>, signal);
+        return await boundedBy(simulatorStub(env).send(handed, name) as Promise<ProviderOutcome>, signal);
       } catch (error) {
         return lostCall(signal, error);
       }

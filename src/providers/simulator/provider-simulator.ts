@@ -6,7 +6,7 @@ import { DurableObject } from "cloudflare:workers";
 import { deliverReport } from "../../reports/deliver";
 import type { RecipientStatus } from "../../status/statuses";
 import type { ProviderOutcome } from "../outcome";
-import type { OutboundMessage } from "../provider";
+import { describeAnswer, Outbox, type OutboxMessage, type SimulatorMessage } from "./outbox";
 import { sandboxBehaviour } from "./sandbox";
 import { logError } from "../../log";
 
@@ -25,6 +25,8 @@ export interface HandoverStats {
 
 export class ProviderSimulator extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
+  /** What a developer's phone or inbox would show: memory only, never this object's storage. */
+  private readonly outbox = new Outbox();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -48,11 +50,25 @@ export class ProviderSimulator extends DurableObject<Env> {
   }
 
   /**
-   * Receives a hand-over for the named provider. The message body is read by nobody and kept nowhere.
+   * Receives a hand-over for the named provider; its body (sent only outside production) goes to the
+   * in-memory outbox alone.
+   */
+  async send(message: SimulatorMessage, provider = "simulator"): Promise<ProviderOutcome> {
+    const outcome = await this.answer(message, provider);
+    this.outbox.add(message, describeAnswer(outcome));
+    return outcome;
+  }
+
+  /** The latest messages received, newest first (the local outbox page). */
+  async outboxMessages(): Promise<OutboxMessage[]> {
+    return this.outbox.list();
+  }
+
+  /**
    * The shipment id is an idempotency key: a hand-over this provider already took is answered as before
    * and not taken twice (so an order may ask again after a lost answer).
    */
-  async send(message: Omit<OutboundMessage, "body" | "subject">, provider = "simulator"): Promise<ProviderOutcome> {
+  private async answer(message: SimulatorMessage, provider: string): Promise<ProviderOutcome> {
     const outage = this.sql.exec<{ until: number }>("SELECT until FROM outages WHERE provider = ?", provider).toArray()[0];
     if (outage && Date.now() < outage.until) return { kind: "transient", detail: `simulated outage of ${provider} (503)` };
     const taken = this.sql
