@@ -51,7 +51,7 @@ describe("one hand-over per shipment", () => {
     const claim = await order.claim(id);
     if (claim.kind !== "send") throw new Error(claim.reason);
     const { body: _body, ...handover } = claim.message;
-    const accepted = await simulatorStub(env).send({ ...handover, idempotencyKey: id });
+    const accepted = await simulatorStub(env).send(handover);
     expect(accepted.kind).toBe("accepted");
 
     await deliver([message], 2); // the queue redelivers: the claim is still held

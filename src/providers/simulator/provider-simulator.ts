@@ -1,8 +1,9 @@
-// The local provider: one Durable Object that plays SMS and email provider for the sandbox table.
-// It answers hand-overs like a provider, counts them (for tests, the benchmark and the soak), and sends
-// its delivery reports after a configurable delay through the same path real reports take.
+// The local provider: one Durable Object that plays every simulated provider (`simulator`, and the two
+// SMS providers `primary` and `secondary`) for the sandbox table. It answers hand-overs like a provider,
+// counts them per provider (for tests, the benchmark and the soak), can play an outage of one provider,
+// and sends its delivery reports after a configurable delay through the same path real reports take.
 import { DurableObject } from "cloudflare:workers";
-import { deliverReport } from "../../dispatch/reports";
+import { deliverReport } from "../../reports/deliver";
 import type { RecipientStatus } from "../../status/statuses";
 import type { ProviderOutcome } from "../outcome";
 import { describeAnswer, Outbox, type OutboxMessage, type SimulatorMessage } from "./outbox";
@@ -12,13 +13,15 @@ import { logError } from "../../log";
 export interface HandoverStats {
   handovers: number;
   shipments: number;
+  /** Hand-overs beyond the first of a shipment, across all providers. */
   duplicateHandovers: number;
   /** Hand-over times by shipment (ms since epoch), for dispatch latency. */
   times: Record<string, number>;
+  /** Hand-overs and shipments per simulated provider. */
+  providers: Record<string, { handovers: number; shipments: number }>;
+  /** Providers in a simulated outage, and until when (ISO). */
+  outages: Record<string, string>;
 }
-
-/** A hand-over as the simulator takes it, with the caller's idempotency key (the shipment id). */
-export type SimulatorHandover = SimulatorMessage & { idempotencyKey: string };
 
 export class ProviderSimulator extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
@@ -31,20 +34,27 @@ export class ProviderSimulator extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS attempts (shipment_id TEXT PRIMARY KEY, count INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS handovers (id INTEGER PRIMARY KEY AUTOINCREMENT, shipment_id TEXT NOT NULL, channel TEXT NOT NULL, at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS reports (id INTEGER PRIMARY KEY AUTOINCREMENT, due INTEGER NOT NULL, report TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS answers (idempotency_key TEXT PRIMARY KEY, outcome TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS outages (provider TEXT PRIMARY KEY, until INTEGER NOT NULL);
     `);
+    // State made by an earlier version gets the newer columns (its hand-overs were all "simulator").
+    const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(handovers)").toArray();
+    if (!columns.some((c) => c.name === "provider")) this.sql.exec("ALTER TABLE handovers ADD COLUMN provider TEXT NOT NULL DEFAULT 'simulator'");
+    if (!columns.some((c) => c.name === "provider_ref")) this.sql.exec("ALTER TABLE handovers ADD COLUMN provider_ref TEXT");
+  }
+
+  /** Every call to `provider` fails transiently (503) for `seconds` from now; 0 ends an outage. */
+  async outage(provider: string, seconds: number): Promise<{ provider: string; until: string }> {
+    const until = Date.now() + seconds * 1000;
+    this.sql.exec("INSERT INTO outages (provider, until) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET until = excluded.until", provider, until);
+    return { provider, until: new Date(until).toISOString() };
   }
 
   /**
-   * Receives a hand-over; its body (sent only outside production) goes to the in-memory outbox alone.
-   * Honours the idempotency key like a real provider that has one: a key that was accepted or rejected
-   * before gets that first answer again, and nothing is handed over, reported or shown twice. A transient
-   * failure is not remembered (nothing happened), so a retry with the same key is a new try.
+   * Receives a hand-over for the named provider; its body (sent only outside production) goes to the
+   * in-memory outbox alone.
    */
-  async send(message: SimulatorHandover): Promise<ProviderOutcome> {
-    const answered = this.sql.exec<{ outcome: string }>("SELECT outcome FROM answers WHERE idempotency_key = ?", message.idempotencyKey).toArray()[0];
-    if (answered) return JSON.parse(answered.outcome) as ProviderOutcome;
-    const outcome = await this.answer(message);
+  async send(message: SimulatorMessage, provider = "simulator"): Promise<ProviderOutcome> {
+    const outcome = await this.answer(message, provider);
     this.outbox.add(message, describeAnswer(outcome));
     return outcome;
   }
@@ -54,7 +64,20 @@ export class ProviderSimulator extends DurableObject<Env> {
     return this.outbox.list();
   }
 
-  private async answer(message: SimulatorHandover): Promise<ProviderOutcome> {
+  /**
+   * The shipment id is an idempotency key: a hand-over this provider already took is answered as before
+   * and not taken twice (so an order may ask again after a lost answer).
+   */
+  private async answer(message: SimulatorMessage, provider: string): Promise<ProviderOutcome> {
+    const outage = this.sql.exec<{ until: number }>("SELECT until FROM outages WHERE provider = ?", provider).toArray()[0];
+    if (outage && Date.now() < outage.until) return { kind: "transient", detail: `simulated outage of ${provider} (503)` };
+    const taken = this.sql
+      .exec<{ provider_ref: string | null }>("SELECT provider_ref FROM handovers WHERE shipment_id = ? AND provider = ? LIMIT 1", message.shipmentId, provider)
+      .toArray()[0];
+    if (taken) {
+      const status = message.channel === "sms" ? "SMS_Accepted" : "Email_Succeeded";
+      return taken.provider_ref ? { kind: "accepted", status, providerRef: taken.provider_ref } : { kind: "accepted", status };
+    }
     const behaviour = sandboxBehaviour(message.channel, message.to);
     const attempt = this.sql
       .exec<{ count: number }>(
@@ -63,12 +86,18 @@ export class ProviderSimulator extends DurableObject<Env> {
       )
       .one().count;
     if (attempt <= behaviour.transientFailures) return { kind: "transient", detail: "simulated provider failure (503)" };
-    if (behaviour.rejectWith) return this.remember(message, { kind: "final", status: behaviour.rejectWith, detail: "simulated rejection at hand-over" });
+    if (behaviour.rejectWith) return { kind: "final", status: behaviour.rejectWith, detail: "simulated rejection at hand-over" };
 
     const now = Date.now();
     const providerRef = `SIM${crypto.randomUUID().replaceAll("-", "")}`;
-    this.sql.exec("INSERT INTO handovers (shipment_id, channel, at) VALUES (?, ?, ?)", message.shipmentId, message.channel, now);
-    const accepted = this.remember(message, { kind: "accepted", status: message.channel === "sms" ? "SMS_Accepted" : "Email_Succeeded", providerRef });
+    this.sql.exec(
+      "INSERT INTO handovers (shipment_id, channel, at, provider, provider_ref) VALUES (?, ?, ?, ?, ?)",
+      message.shipmentId,
+      message.channel,
+      now,
+      provider,
+      providerRef,
+    );
     if (behaviour.report) {
       const delay = Math.max(0, Number(this.env.SIMULATOR_REPORT_DELAY_MS) || 0);
       const report = { orderRef: message.orderRef, shipmentId: message.shipmentId, providerRef, status: behaviour.report };
@@ -76,13 +105,7 @@ export class ProviderSimulator extends DurableObject<Env> {
       const alarm = await this.ctx.storage.getAlarm();
       if (alarm === null || alarm > now + delay) await this.ctx.storage.setAlarm(now + delay);
     }
-    return accepted;
-  }
-
-  /** Keeps the answer under the key, before any await, so a concurrent call with the key finds it. */
-  private remember(message: SimulatorHandover, outcome: ProviderOutcome): ProviderOutcome {
-    this.sql.exec("INSERT INTO answers (idempotency_key, outcome) VALUES (?, ?)", message.idempotencyKey, JSON.stringify(outcome));
-    return outcome;
+    return { kind: "accepted", status: message.channel === "sms" ? "SMS_Accepted" : "Email_Succeeded", providerRef };
   }
 
   override async alarm(): Promise<void> {
@@ -113,11 +136,17 @@ export class ProviderSimulator extends DurableObject<Env> {
     const rows = this.sql.exec<{ shipment_id: string; n: number; first: number }>(
       "SELECT shipment_id, COUNT(*) AS n, MIN(at) AS first FROM handovers GROUP BY shipment_id",
     ).toArray();
+    const perProvider = this.sql.exec<{ provider: string; handovers: number; shipments: number }>(
+      "SELECT provider, COUNT(*) AS handovers, COUNT(DISTINCT shipment_id) AS shipments FROM handovers GROUP BY provider ORDER BY provider",
+    ).toArray();
+    const outages = this.sql.exec<{ provider: string; until: number }>("SELECT provider, until FROM outages WHERE until > ? ORDER BY provider", Date.now()).toArray();
     return {
       handovers: rows.reduce((sum, r) => sum + r.n, 0),
       shipments: rows.length,
       duplicateHandovers: rows.reduce((sum, r) => sum + (r.n - 1), 0),
       times: Object.fromEntries(rows.map((r) => [r.shipment_id, r.first])),
+      providers: Object.fromEntries(perProvider.map(({ provider, handovers, shipments }) => [provider, { handovers, shipments }])),
+      outages: Object.fromEntries(outages.map((o) => [o.provider, new Date(o.until).toISOString()])),
     };
   }
 }
