@@ -286,6 +286,19 @@ export class OrderObject extends DurableObject<Env> {
     };
   }
 
+  /**
+   * The hand-over cannot be attempted at all (no usable provider is configured): the shipment fails at
+   * once with the reason, while nothing has been handed over. A claimed or in-doubt hand-over is not touched.
+   */
+  async refuse(shipmentId: string, reason: string): Promise<void> {
+    const row = this.row();
+    if (!row || row.shipment_id !== shipmentId || isFinal(row.status) || row.handover !== "waiting") return;
+    this.sql.exec("UPDATE shipment SET handover = 'done' WHERE id = 1");
+    this.eraseContent();
+    this.apply(row.channel === "sms" ? "SMS_Failed" : "Email_Failed", "dispatch", reason);
+    await this.afterChange();
+  }
+
   /** The consumer failed before it called the provider: give the claim back so the alarm re-dispatches. */
   async release(shipmentId: string, claimId: string): Promise<void> {
     const row = this.row();
