@@ -8,6 +8,7 @@ import { ApiError, PROBLEM_CODES, problemBody, validationErrors } from "./proble
 import { registerOrderRoutes } from "./routes/orders";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerSimulatorRoutes } from "./routes/simulator";
+import { registerStatusCallbackRoutes } from "./routes/status-callbacks";
 import { registerWebhookRoutes } from "./routes/webhooks";
 import { logError } from "../log";
 
@@ -39,6 +40,7 @@ export function newApp() {
   app.get("/health", (c) => c.json({ status: "ok" }));
   registerOrderRoutes(app);
   registerShipmentRoutes(app);
+  registerStatusCallbackRoutes(app);
   registerWebhookRoutes(app);
   registerSimulatorRoutes(app);
 

@@ -1,7 +1,7 @@
 // OpenAPI response entries shared by the routes, so every status and problem code is documented once.
 import { ProblemSchema } from "../orders/schemas";
 
-const problem = (description: string) => ({
+export const problem = (description: string) => ({
   description,
   content: { "application/problem+json": { schema: ProblemSchema } },
 });
@@ -13,11 +13,17 @@ export const problemResponses = {
   503: problem("Code `NOT-00004`: a dependency (database, queue, the token issuer's keys) failed; nothing was registered; safe to retry."),
 };
 
-export const orderProblemResponses = {
+/** For routes that take a JSON body (the `jsonBody` middleware). */
+export const requestBodyProblemResponses = {
   ...problemResponses,
   413: problem("The body is larger than 256 KiB."),
   415: problem("The body is not JSON (`Content-Type` must be `application/json`)."),
+};
+
+export const orderProblemResponses = {
+  ...requestBodyProblemResponses,
   422: problem("Code `NOT-10001`: the idempotencyId was already used by this organisation for a different request."),
 };
 
 export const notFoundResponse = { 404: problem("Code `NOT-00003`: no such shipment for the caller's organisation.") };
+export const noSubscriptionResponse = { 404: problem("Code `NOT-00005`: the caller's organisation has no webhook.") };
