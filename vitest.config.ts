@@ -18,6 +18,7 @@ const workers = (bindings: Record<string, string>) =>
         TEST_SIGNING_JWK: JSON.stringify(privateJwk),
         TEST_MIGRATIONS: migrations,
         SIMULATOR_REPORT_DELAY_MS: "0",
+        CALLBACK_TIMEOUT_MS: "500", // so a hanging callback receiver times out within a test
         CONTENT_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
         ...bindings,
       },
