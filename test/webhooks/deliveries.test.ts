@@ -312,3 +312,50 @@ describe("DELETE /future/webhook", () => {
     expect((await problemOf(await call("GET", "/future/webhook/deliveries", undefined, { org }))).code).toBe("NOT-00005");
   });
 });
+
+describe("what is kept", () => {
+  it("the latest 100 finished deliveries of each state, everything pending or from the last hour, nothing past retention", async () => {
+    const org = newOrg();
+    await subscribe(org, receiver.url("/kept"));
+    const hour = 3600 * 1000;
+    const now = Date.now();
+    await runInDurableObject(callbackObject(org), (_instance, state) => {
+      const insert = (id: string, deliveryState: string, createdAt: number) =>
+        state.storage.sql.exec(
+          "INSERT INTO deliveries (id, shipment_id, status, body, state, attempts, created_at, next_attempt_at) VALUES (?, ?, 'SMS_Delivered', '{}', ?, 1, ?, ?)",
+          id,
+          crypto.randomUUID(),
+          deliveryState,
+          createdAt,
+          deliveryState === "pending" ? now + hour : null,
+        );
+      for (let i = 0; i < 130; i++) insert(`old-delivered.${i}`, "delivered", now - 2 * hour);
+      for (let i = 0; i < 20; i++) insert(`recent-delivered.${i}`, "delivered", now - 10_000);
+      for (let i = 0; i < 3; i++) insert(`ancient-failed.${i}`, "failed", now - 91 * 24 * hour);
+      for (let i = 0; i < 5; i++) insert(`old-failed.${i}`, "failed", now - 2 * hour);
+      insert("old-pending.0", "pending", now - 91 * 24 * hour);
+    });
+    // Pruning happens alongside new events (at most once a minute per object).
+    const event = statusEvent(org, crypto.randomUUID(), 4, "SMS_Delivered");
+    await callbackObject(org).enqueue([event]);
+    await arrivals("/kept", 1);
+
+    const ids = await runInDurableObject(callbackObject(org), (_instance, state) =>
+      state.storage.sql.exec<{ id: string }>("SELECT id FROM deliveries").toArray().map((r) => r.id),
+    );
+    const count = (prefix: string) => ids.filter((id) => id.startsWith(prefix)).length;
+    // 100 delivered are the newest: the 20 recent ones (kept anyway) and the 80 newest old ones.
+    expect(count("recent-delivered.")).toBe(20);
+    expect(count("old-delivered.")).toBe(80);
+    expect(count("old-failed.")).toBe(5);
+    expect(count("ancient-failed.")).toBe(0);
+    expect(count("old-pending.")).toBe(1);
+    expect(ids).toContain(event.eventId);
+
+    const listed = await deliveriesOf(org);
+    expect(listed).toHaveLength(100);
+    expect(listed[0]!.id).toBe(event.eventId); // newest first
+    expect((await deliveriesOf(org, "failed")).map((d) => d.id).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `old-failed.${i}`));
+  });
+});
+
