@@ -30,26 +30,22 @@ export const SubscriptionRequestSchema = z
   .openapi("WebhookSubscriptionRequest");
 export type SubscriptionRequest = z.infer<typeof SubscriptionRequestSchema>;
 
+const subscriptionFields = { url, events, createdAt: timestamp, updatedAt: timestamp };
+
 export const SubscriptionWithSecretSchema = z
   .object({
-    url,
-    events,
+    ...subscriptionFields,
     secret: z.string().openapi({
       description: "`whsec_` + base64 of 32 random bytes: the Standard Webhooks signing key. Shown only here.",
       example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     }),
-    createdAt: timestamp,
-    updatedAt: timestamp,
   })
   .openapi("WebhookSubscriptionWithSecret");
 export type SubscriptionWithSecret = z.infer<typeof SubscriptionWithSecretSchema>;
 
 export const SubscriptionSchema = z
   .object({
-    url,
-    events,
-    createdAt: timestamp,
-    updatedAt: timestamp,
+    ...subscriptionFields,
     disabled: z.boolean().openapi({ description: "True after the receiver answered 410 Gone; a PUT enables it again." }),
     disabledReason: z.string().optional().openapi({ example: "The receiver answered 410 Gone at 2026-11-29T08:25:14.000Z." }),
   })
@@ -65,7 +61,7 @@ export const DeliverySchema = z
     attempts: z.number().int(),
     createdAt: timestamp,
     lastAttemptAt: timestamp.optional(),
-    lastResponseStatus: z.number().int().optional().openapi({ description: "The receiver's HTTP status at the last attempt that got an answer.", example: 200 }),
+    lastResponseStatus: z.number().int().optional().openapi({ description: "The receiver's HTTP status at the last attempt; absent when it gave none (timeout, refused connection).", example: 200 }),
     nextAttemptAt: timestamp.optional(),
   })
   .openapi("WebhookDelivery");

@@ -34,7 +34,7 @@ export interface ReceivedCallback {
   /** Lower-case header names. */
   headers: Record<string, string>;
   body: string;
-  redirect: RequestRedirect;
+  redirect: string;
   answered: ReceiverReply["kind"] | number;
 }
 

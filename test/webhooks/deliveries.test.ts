@@ -359,3 +359,30 @@ describe("what is kept", () => {
   });
 });
 
+describe("logs", () => {
+  it("name the receiver by host only, and never carry the secret or the manifest", async () => {
+    const lines: string[] = [];
+    for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+    }
+    const org = newOrg();
+    const path = "/logged?token=private-path-token";
+    const { secret: first } = await subscribe(org, receiver.url(path), "all");
+    const { secret: second } = await subscribe(org, receiver.url(path), "all", true);
+    receiver.script("/logged", [answer.status(500), answer.ok()]);
+    const event = statusEvent(org, crypto.randomUUID(), 4, "SMS_Delivered");
+    await callbackObject(org).enqueue([event]);
+    await arrivals("/logged", 1);
+    await settled(org, event.eventId, 1);
+    await runDueAttempts(org);
+    await settled(org, event.eventId, 2);
+
+    const all = lines.join("\n");
+    expect(all).toContain("receiver.test"); // the host, so an operator can tell receivers apart
+    for (const secret of [first, second]) expect(all).not.toContain(secret.slice("whsec_".length, 20));
+    expect(all).not.toContain("private-path-token");
+    expect(all).not.toContain("/logged");
+    expect(all).not.toContain("4799999999"); // the manifest's destination
+  });
+});
+

@@ -31,7 +31,7 @@ describe("Standard Webhooks signing", () => {
     const headers = await webhookHeaders([current, previous], "ship.3", now(), body);
     expect(headers["Content-Type"]).toBe("application/json");
     expect(headers["webhook-id"]).toBe("ship.3");
-    expect(headers["webhook-signature"].split(" ")).toHaveLength(2);
+    expect(headers["webhook-signature"]!.split(" ")).toHaveLength(2);
     expect(new Webhook(current).verify(body, headers)).toEqual(JSON.parse(body));
     expect(new Webhook(previous).verify(body, headers)).toEqual(JSON.parse(body));
     expect(() => new Webhook(stranger).verify(body, headers)).toThrow("No matching signature found");
