@@ -188,9 +188,12 @@ export class WebhookObject extends DurableObject<Env> {
 
   /** Leases and sends batch after batch, until nothing is due (the alarm's way). */
   private async sendAllDue(): Promise<void> {
-    for (let batch = this.leaseDue(Date.now()); batch; batch = batch.rows.length < SEND_BATCH ? null : this.leaseDue(Date.now())) {
+    for (;;) {
+      const batch = this.leaseDue(Date.now());
+      if (!batch) return;
       await this.scheduleAlarm();
       await this.send(batch);
+      if (batch.rows.length < SEND_BATCH) return;
     }
   }
 
