@@ -1,12 +1,11 @@
 // What the shard writer hands to an organisation's status-callback object: one event per applied
 // recipient status change (the registration's first status included). The writer may hand the same
 // event over more than once; `eventId` makes the repeat recognisable.
-import type { z } from "@hono/zod-openapi";
-import type { ShipmentSchema } from "../orders/schemas";
+import type { ShipmentView } from "../orders/manifest";
 import type { RecipientStatus } from "../status/statuses";
 
-/** The GET /future/shipment/{id} JSON. */
-export type ShipmentManifest = z.infer<typeof ShipmentSchema>;
+/** The GET /future/shipment/{id} JSON (src/orders/manifest.ts builds it). */
+export type ShipmentManifest = ShipmentView;
 
 export interface CallbackEvent {
   /** `${shipmentId}.${seq}`: unique per status change; becomes the delivery's `webhook-id`. */

@@ -106,5 +106,5 @@ describe("validators, property-based", () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 90_000);
 });

@@ -8,7 +8,8 @@ import { callbackEventId, type CallbackEvent } from "../../src/webhooks/events";
 import { webhookStub } from "../../src/webhooks/webhook-object";
 import type { Delivery, SubscriptionWithSecret } from "../../src/webhooks/schemas";
 import type { RecipientStatus } from "../../src/status/statuses";
-import { isFinal, orderStatusOf } from "../../src/status/transitions";
+import { channelOf, isFinal } from "../../src/status/transitions";
+import { manifestOf } from "../../src/orders/manifest";
 
 export const callbackObject = (org: string) => webhookStub(env, org);
 
@@ -35,14 +36,14 @@ export function statusEvent(org: string, shipmentId: string, seq: number, status
     status,
     final: isFinal(status),
     at: at.toISOString(),
-    manifest: {
+    manifest: manifestOf({
       shipmentId,
       sendersReference: "otp-login-1234",
-      type: "Instant",
-      status: orderStatusOf(status),
+      channel: channelOf(status),
+      destination: channelOf(status) === "sms" ? "+4799999999" : "user@example.com",
+      status,
       lastUpdate: at.toISOString(),
-      recipients: [{ type: status.startsWith("SMS") ? "SMS" : "Email", destination: "+4799999999", status, lastUpdate: at.toISOString() }],
-    },
+    }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { manifestOf } from "../../src/orders/manifest";
 import type { CallbackEvent } from "../../src/webhooks/events";
 import { applyPut, ROTATION_OVERLAP_MS, signingSecrets, subscriptionView, wants } from "../../src/webhooks/subscription";
 
@@ -14,7 +15,7 @@ function event(overrides: Partial<CallbackEvent> = {}): CallbackEvent {
     status: "SMS_Delivered",
     final: true,
     at: new Date(T0 + 1000).toISOString(),
-    manifest: { shipmentId: "s", type: "Instant", status: "Order_Completed", lastUpdate: "x", recipients: [] },
+    manifest: manifestOf({ shipmentId: "s", channel: "sms", destination: "+4799999999", status: "SMS_Delivered", lastUpdate: "2026-11-29T08:00:01.000Z" }),
     ...overrides,
   };
 }
