@@ -4,6 +4,7 @@
 // When D1 fails, the changes wait here and the alarm retries with backoff until D1 has caught up.
 import { DurableObject } from "cloudflare:workers";
 import { log, logError } from "../log";
+import { forwardStatusEvents } from "../webhooks/forward";
 import { changeStatements, type ShipmentChange } from "./changes";
 import { database } from "./shards";
 
@@ -34,6 +35,10 @@ export class ShardWriter extends DurableObject<Env> {
     for (const change of changes) this.sql.exec("INSERT INTO pending (change) VALUES (?)", JSON.stringify(change));
     await this.ensureAlarm(Date.now() + SAFETY_NET_MS);
     this.scheduleFlush();
+    // Status callbacks leave now, not after D1: the organisation's callback object stores its events
+    // before this returns. If it fails, so does this call, and the order hands the changes over again
+    // (both sides recognise a repeat).
+    await forwardStatusEvents(this.env, changes);
   }
 
   /** Writes everything pending now (tests and the bench use it to settle). Returns how many remain. */
