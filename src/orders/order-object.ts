@@ -30,12 +30,23 @@ export type RegisterOutcome =
 export interface DispatchMessage {
   orderRef: string;
   shipmentId: string;
+  /** So the dispatcher can choose the provider before it claims (absent in messages of older versions). */
+  channel?: "sms" | "email";
 }
 
 export type ClaimResult =
   | { kind: "send"; claimId: string; timeoutMs: number; message: OutboundMessage }
-  /** Nothing to do for this message: handed over already, final, or not this order's shipment. */
-  | { kind: "skip"; reason: string };
+  /**
+   * Nothing to do for this message: handed over already, final, or not this order's shipment; or
+   * `pinnedTo`: an earlier hand-over to that provider is in doubt, and only it may be asked again.
+   */
+  | { kind: "skip"; reason: string; pinnedTo?: string };
+
+/** The provider a dispatcher means to call. `idempotent`: it honours our idempotency key (the shipment id). */
+export interface ProviderChoice {
+  name: string;
+  idempotent: boolean;
+}
 
 export interface HistoryEntry {
   status: RecipientStatus;
@@ -62,6 +73,10 @@ interface Row extends LifecycleState {
   response: string;
   claim_id: string | null;
   provider_ref: string | null;
+  /** The provider of the current claim, whether it honours our idempotency key, and the one an in-doubt hand-over is pinned to. */
+  claim_provider: string | null;
+  claim_idempotent: number;
+  pinned_provider: string | null;
   shard: string | null;
   /** Counts every change D1 must learn of; `pushed_seq` is the last one handed to the shard writer. */
   change_seq: number;
@@ -83,6 +98,7 @@ CREATE TABLE IF NOT EXISTS shipment (
   redispatches INTEGER NOT NULL DEFAULT 0,
   claim_id TEXT, claim_until INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
   provider_ref TEXT,
+  claim_provider TEXT, claim_idempotent INTEGER NOT NULL DEFAULT 0, pinned_provider TEXT,
   shard TEXT, change_seq INTEGER NOT NULL DEFAULT 0, pushed_seq INTEGER NOT NULL DEFAULT 0,
   alarm_failures INTEGER NOT NULL DEFAULT 0
 );
@@ -192,11 +208,12 @@ export class OrderObject extends DurableObject<Env> {
   // ── Dispatch: claim, release, record ───────────────────────────────────────────────────────
 
   /**
-   * Claims the one hand-over. Only a waiting shipment inside its deadline can be claimed; the claim
-   * holds a lease that covers the provider call. Redelivered or duplicate queue messages find it
-   * claimed or handed over and skip.
+   * Claims the one hand-over for `via` (the provider the dispatcher chose). Only a waiting shipment
+   * inside its deadline can be claimed; the claim holds a lease that covers the provider call.
+   * Redelivered or duplicate queue messages find it claimed or handed over and skip. The content is
+   * opened before the claim is taken: an unreadable body fails at once and never counts as "maybe sent".
    */
-  async claim(shipmentId: string): Promise<ClaimResult> {
+  async claim(shipmentId: string, via?: ProviderChoice): Promise<ClaimResult> {
     const row = this.row();
     if (!row || row.shipment_id !== shipmentId) return { kind: "skip", reason: "unknown shipment" };
     const now = Date.now();
@@ -208,24 +225,34 @@ export class OrderObject extends DurableObject<Env> {
       return { kind: "skip", reason: "deadline passed" };
     }
     if (now < row.dispatch_at) return { kind: "skip", reason: "retry not due" };
+    if (row.pinned_provider && via?.name !== row.pinned_provider) return { kind: "skip", reason: "pinned", pinnedTo: row.pinned_provider };
+
+    let content: { body: string; subject: string | null };
+    try {
+      content = await this.openedContent(shipmentId);
+    } catch (error) {
+      logError("dispatch.content_unreadable", error, { shipmentId });
+      this.sql.exec("UPDATE shipment SET handover = 'done' WHERE id = 1");
+      this.eraseContent();
+      this.apply(row.channel === "sms" ? "SMS_Failed" : "Email_Failed", "dispatch", "the message content could not be opened (was CONTENT_KEY changed?); nothing was sent");
+      await this.afterChange();
+      return { kind: "skip", reason: "content unreadable" };
+    }
+    if (this.row()!.handover !== "waiting") return { kind: "skip", reason: "claimed meanwhile" };
 
     const { providerTimeoutMs, leaseMarginMs } = timings(this.env);
     const timeoutMs = Math.min(providerTimeoutMs, row.deadline - now);
     const claimId = crypto.randomUUID();
     this.sql.exec(
-      "UPDATE shipment SET handover = 'claimed', claim_id = ?, claim_until = ?, attempts = attempts + 1 WHERE id = 1",
+      `UPDATE shipment SET handover = 'claimed', claim_id = ?, claim_until = ?, attempts = attempts + 1,
+         claim_provider = ?, claim_idempotent = ? WHERE id = 1`,
       claimId,
       now + timeoutMs + leaseMarginMs,
+      via?.name ?? null,
+      via?.idempotent ? 1 : 0,
     );
-    this.apply(row.channel === "sms" ? "SMS_Sending" : "Email_Sending", "dispatch", `attempt ${row.attempts + 1}`);
+    this.apply(row.channel === "sms" ? "SMS_Sending" : "Email_Sending", "dispatch", `attempt ${row.attempts + 1}${via ? ` via ${via.name}` : ""}`);
     await this.afterChange();
-
-    const sealed = this.sql.exec<{ body: string; subject: string | null }>("SELECT body, subject FROM content").toArray()[0];
-    if (!sealed) throw new Error("a waiting shipment without its content"); // erased only when handed over or final
-    const content = {
-      body: await openContent(this.env.CONTENT_KEY, shipmentId, sealed.body),
-      subject: sealed.subject === null ? null : await openContent(this.env.CONTENT_KEY, shipmentId, sealed.subject),
-    };
     return {
       kind: "send",
       claimId,
@@ -241,6 +268,15 @@ export class OrderObject extends DurableObject<Env> {
         ...(row.content_type ? { contentType: row.content_type as "Plain" | "Html" } : {}),
         validitySeconds: Math.max(1, Math.floor((row.deadline - now) / 1000)),
       },
+    };
+  }
+
+  private async openedContent(shipmentId: string): Promise<{ body: string; subject: string | null }> {
+    const sealed = this.sql.exec<{ body: string; subject: string | null }>("SELECT body, subject FROM content").toArray()[0];
+    if (!sealed) throw new Error("a waiting shipment without its content"); // erased only when handed over or final
+    return {
+      body: await openContent(this.env.CONTENT_KEY, shipmentId, sealed.body),
+      subject: sealed.subject === null ? null : await openContent(this.env.CONTENT_KEY, shipmentId, sealed.subject),
     };
   }
 
@@ -383,11 +419,7 @@ export class OrderObject extends DurableObject<Env> {
     const t = timings(this.env);
     if (isFinal(row.status) && now >= row.created_at + t.retentionMs) return this.forget(row);
     if (!isFinal(row.status)) {
-      if (row.handover === "claimed" && now >= row.claim_until) {
-        // The consumer vanished mid-call: the provider may have accepted, so never hand over again.
-        this.sql.exec("UPDATE shipment SET handover = 'in_doubt' WHERE id = 1");
-        this.addEvent(row.status, false, "alarm", "claim expired without an answer; waiting for a report");
-      }
+      if (row.handover === "claimed" && now >= row.claim_until) this.settleExpiredClaim(row, now);
       const current = this.row()!;
       const reportDeadline = current.channel === "sms" ? current.deadline + t.reportGraceMs : current.deadline;
       if (current.handover === "waiting" && now >= current.deadline) {
@@ -403,6 +435,22 @@ export class OrderObject extends DurableObject<Env> {
     }
     await this.scheduleAlarm();
     if (!(await this.pushBehind())) throw new Error("the shard writer did not take the changes");
+  }
+
+  /**
+   * The consumer vanished mid-call (a crash), so the provider may or may not have the message. A
+   * provider that honours our idempotency key is asked again with the same key, which cannot send
+   * twice; with any other, the hand-over stays in doubt and is never repeated (at most once): a report
+   * or the deadline settles it.
+   */
+  private settleExpiredClaim(row: Row, now: number) {
+    if (row.claim_idempotent && row.claim_provider) {
+      this.sql.exec("UPDATE shipment SET handover = 'waiting', enqueued = 0, dispatch_at = ?, pinned_provider = ? WHERE id = 1", now, row.claim_provider);
+      this.addEvent(row.status, false, "alarm", `claim expired without an answer; asking ${row.claim_provider} again with the same idempotency key`);
+    } else {
+      this.sql.exec("UPDATE shipment SET handover = 'in_doubt' WHERE id = 1");
+      this.addEvent(row.status, false, "alarm", "claim expired without an answer; waiting for a report");
+    }
   }
 
   /**
@@ -469,7 +517,7 @@ export class OrderObject extends DurableObject<Env> {
   }
 
   private async enqueue(channel: "sms" | "email", shipmentId: string) {
-    const message: DispatchMessage = { orderRef: this.ctx.id.toString(), shipmentId };
+    const message: DispatchMessage = { orderRef: this.ctx.id.toString(), shipmentId, channel };
     await (channel === "sms" ? this.env.SMS_QUEUE : this.env.EMAIL_QUEUE).send(message, { contentType: "json" });
   }
 
