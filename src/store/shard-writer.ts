@@ -4,7 +4,7 @@
 // When D1 fails, the changes wait here and the alarm retries with backoff until D1 has caught up.
 import { DurableObject } from "cloudflare:workers";
 import { log, logError } from "../log";
-import { forwardStatusEvents } from "../webhooks/forward";
+import { CallbackOutbox, OUTBOX_RETRY_MS } from "../webhooks/outbox";
 import { changeStatements, type ShipmentChange } from "./changes";
 import { database } from "./shards";
 
@@ -20,6 +20,10 @@ export class ShardWriter extends DurableObject<Env> {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> | null = null;
   private failures = 0;
+  /** The alarm as this instance last set it (undefined: not known yet), so an append rarely touches it. */
+  private alarmAt: number | null | undefined;
+  /** Status events for the organisations' callback objects, forwarded at once, not after D1. */
+  private readonly callbacks = new CallbackOutbox(this.sql, this.env);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -33,12 +37,10 @@ export class ShardWriter extends DurableObject<Env> {
   async append(shard: string, changes: ShipmentChange[]): Promise<void> {
     this.sql.exec("INSERT INTO meta (key, value) VALUES ('shard', ?) ON CONFLICT (key) DO NOTHING", shard);
     for (const change of changes) this.sql.exec("INSERT INTO pending (change) VALUES (?)", JSON.stringify(change));
+    const callbacks = this.callbacks.add(changes);
     await this.ensureAlarm(Date.now() + SAFETY_NET_MS);
     this.scheduleFlush();
-    // Status callbacks leave now, not after D1: the organisation's callback object stores its events
-    // before this returns. If it fails, so does this call, and the order hands the changes over again
-    // (both sides recognise a repeat).
-    await forwardStatusEvents(this.env, changes);
+    if (callbacks) this.ctx.waitUntil(this.callbacks.forward());
   }
 
   /** Writes everything pending now (tests and the bench use it to settle). Returns how many remain. */
@@ -50,10 +52,14 @@ export class ShardWriter extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    await this.runFlush();
+    this.alarmAt = null; // it has fired
+    await Promise.all([this.runFlush(), this.callbacks.forward()]);
     if (this.pendingCount() > 0) {
       const delay = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.min(this.failures, 10));
-      await this.ctx.storage.setAlarm(Date.now() + (this.failures > 0 ? delay : 0));
+      this.alarmAt = Date.now() + (this.failures > 0 ? delay : 0);
+      await this.ctx.storage.setAlarm(this.alarmAt);
+    } else if (!this.callbacks.isEmpty()) {
+      await this.ensureAlarm(Date.now() + OUTBOX_RETRY_MS);
     }
   }
 
@@ -91,7 +97,10 @@ export class ShardWriter extends DurableObject<Env> {
       if (this.failures > 0) log("d1.caught_up", { shard, after: this.failures });
       this.failures = 0;
     }
-    await this.ctx.storage.deleteAlarm();
+    if (this.alarmAt !== null && this.callbacks.isEmpty()) {
+      this.alarmAt = null;
+      await this.ctx.storage.deleteAlarm();
+    }
   }
 
   private pendingCount(): number {
@@ -99,7 +108,9 @@ export class ShardWriter extends DurableObject<Env> {
   }
 
   private async ensureAlarm(at: number) {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
   }
 }

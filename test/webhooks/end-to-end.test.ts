@@ -1,8 +1,12 @@
 // Status callbacks end to end: subscribe through the API, send an SMS through the API, and receive the
 // signed callbacks (real order object, queue, simulator, shard writer and callback object; only the
 // receiver is faked).
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { postSms, readShipmentAs, smsRequest } from "../helpers";
+import { postSms, readShipmentAs, smsRequest, waitForShipment } from "../helpers";
+import { shardOf, shardWriter } from "../../src/store/shards";
+import { WebhookObject } from "../../src/webhooks/webhook-object";
 import { deliveriesOf, subscribe } from "../support/callbacks";
 import { fakeReceiver, verifyCallback, type FakeReceiver } from "../support/fake-receiver";
 import { shipmentIdOf } from "../support/shipments";
@@ -65,5 +69,27 @@ describe("status callbacks, end to end", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.at("/final")).toHaveLength(2);
     expect(receiver.at("/other")).toHaveLength(0);
+  });
+
+  it("a status event survives its organisation's callback object failing: the shard writer keeps it and its alarm forwards it", async () => {
+    const org = newOrg();
+    const { secret } = await subscribe(org, receiver.url("/outbox"), "final");
+    const down = vi.spyOn(WebhookObject.prototype, "enqueue").mockRejectedValue(new Error("callback object unavailable"));
+    const shipmentId = await shipmentIdOf(await postSms(smsRequest(), { org }));
+    await waitForShipment(shipmentId, (s) => s.recipients[0]!.status === "SMS_Delivered", { org });
+
+    const writer = shardWriter(env, await shardOf(env, org));
+    const waiting = () =>
+      runInDurableObject(writer, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM callback_outbox WHERE org = ?", org).one().n);
+    await vi.waitFor(async () => expect(down).toHaveBeenCalled(), { timeout: 3_000 });
+    expect(await waiting()).toBeGreaterThan(0);
+    expect(receiver.at("/outbox")).toHaveLength(0);
+
+    down.mockRestore();
+    expect(await runDurableObjectAlarm(writer)).toBe(true);
+    await vi.waitFor(() => expect(receiver.at("/outbox")).toHaveLength(1), { timeout: 3_000, interval: 20 });
+    const body = verifyCallback(secret, receiver.at("/outbox")[0]!) as CallbackBody;
+    expect(body.data).toMatchObject({ shipmentId, status: "Order_Completed" });
+    expect(await waiting()).toBe(0);
   });
 });
