@@ -4,10 +4,12 @@ export type ProblemCode = "NOT-00003" | "NOT-00004" | "NOT-00005" | "NOT-10001";
 
 /** NOT-00003 and NOT-00004 are Altinn's; NOT-00005 and NOT-10001 are ours. Each is listed in the README and OpenAPI. */
 export const PROBLEM_CODES: Record<ProblemCode, string> = {
-  "NOT-00003": "Shipment not found.",
-  "NOT-00004": "A dependency (database, queue or the token issuer's keys) failed; nothing was registered. Safe to retry.",
-  "NOT-00005": "This organisation has no status-callback subscription (webhook).",
-  "NOT-10001": "The idempotencyId was already used by this organisation for a different request.",
+  "NOT-00003": "Shipment not found: unknown, another organisation's, or not a UUID. Use the shipmentId (or Location) of the 201.",
+  "NOT-00004": "A dependency (database, queue or the token issuer's keys) failed; nothing was registered. Safe to retry with the same idempotencyId.",
+  "NOT-00005": "This organisation has no status-callback subscription (webhook). PUT /future/webhook makes one.",
+  "NOT-10001":
+    "The idempotencyId was already used by this organisation for a different request; nothing was registered or sent. " +
+    "A new message needs a new idempotencyId; a retry must repeat the same request.",
 };
 
 export interface Problem {
@@ -56,6 +58,11 @@ export function problemBody(status: number, traceId: string, options: ApiError["
     traceId,
     ...(options.errors ? { errors: options.errors } : {}),
   };
+}
+
+/** The 400 for a request that failed its schema; `hint` adds what the caller most likely meant. */
+export function validationFailed(issues: Parameters<typeof validationErrors>[0], hint?: string): ApiError {
+  return new ApiError(400, { detail: hint ? `Validation failed. ${hint}` : "Validation failed.", errors: validationErrors(issues) });
 }
 
 /** Turns zod-style issues into `errors` keyed by the field's JSON path (`recipientSms.phoneNumber`). */

@@ -156,8 +156,5 @@ describe("the OpenAPI document", () => {
     expect(doc.paths[`${base}/deliveries/{id}/retry`]!.post!.operationId).toBe("retryWebhookDelivery");
     expect(doc.paths[base]!.get!.responses["404"]!.description).toContain("NOT-00005");
     expect(Object.keys(doc.paths[base]!.put!.responses).sort()).toEqual(["200", "400", "401", "403", "413", "415", "503"]);
-    const html = await (await exports.default.fetch("http://localhost/docs")).text();
-    expect(html).toContain("PUT /notifications/api/v1/future/webhook");
-    expect(html).toContain("NOT-00005");
   });
 });

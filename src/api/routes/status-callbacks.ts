@@ -124,8 +124,10 @@ export function registerStatusCallbackRoutes(app: OpenAPIHono<AppEnv>) {
       responses: {
         202: { description: "The delivery is pending again and its first attempt is under way; the retry schedule starts anew." },
         ...problemResponses,
-        404: problem("No such delivery, or (code `NOT-00005`) no subscription."),
-        409: problem("The delivery is not failed (it is pending or delivered), or the subscription is disabled (PUT it to enable it)."),
+        404: problem("No such delivery, or (code `NOT-00005`) no subscription.", 404, { detail: "No such delivery for this organisation." }),
+        409: problem("The delivery is not failed (it is pending or delivered), or the subscription is disabled (PUT it to enable it).", 409, {
+          detail: "Only a failed delivery can be retried.",
+        }),
       },
     }),
     async (c) => {
