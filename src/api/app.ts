@@ -11,8 +11,8 @@ import { registerOutboxRoutes } from "./routes/outbox";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerSimulatorRoutes } from "./routes/simulator";
 import { registerStatusCallbackRoutes } from "./routes/status-callbacks";
-import { registerWebhookRoutes } from "./routes/webhooks";
 import { logError } from "../log";
+import { registerReportRoutes } from "../reports/routes";
 
 const OPENAPI_INFO = {
   openapi: "3.1.0",
@@ -46,7 +46,7 @@ export function newApp() {
   registerOrderRoutes(app);
   registerShipmentRoutes(app);
   registerStatusCallbackRoutes(app);
-  registerWebhookRoutes(app);
+  registerReportRoutes(app);
   registerSimulatorRoutes(app);
   registerOutboxRoutes(app);
 

@@ -1,6 +1,6 @@
 // The caller's status-callback subscription: PUT/GET/DELETE /future/webhook, its deliveries and their
-// retry. Each organisation's lives in its own Durable Object (src/webhooks/). Not to be confused with
-// webhooks.ts, which receives providers' delivery reports.
+// retry. Each organisation's lives in its own Durable Object (src/webhooks/). (Providers' delivery
+// reports, inbound, are src/reports/.)
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import {
   DeliveriesQuerySchema,
