@@ -1,4 +1,5 @@
 // What the service's own HTML pages (/docs, /outbox) share: escaping and a strict Content-Security-Policy.
+import { bytesToBase64 } from "../encoding/base64";
 
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
@@ -7,7 +8,7 @@ export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.c
  * the page talks only to this origin, and nothing frames it. Inline styles stay allowed (Swagger UI sets them).
  */
 export function pagePolicy(): { nonce: string; csp: string } {
-  const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+  const nonce = bytesToBase64(crypto.getRandomValues(new Uint8Array(16)));
   const csp = [
     "default-src 'none'",
     `script-src 'self' 'nonce-${nonce}'`,

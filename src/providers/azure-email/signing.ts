@@ -5,6 +5,7 @@
 //   string to sign       = VERB + "\n" + path and query as sent + "\n" + date + ";" + host + ";" + hash
 //   Authorization        = "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=" +
 //                          Base64(HMAC-SHA256(Base64-decode(access key), UTF-8 string to sign))
+import { bytesToBase64 } from "../../encoding/base64";
 
 export interface AcsCredentials {
   /** https://<resource>.communication.azure.com, without a trailing slash. */
@@ -30,11 +31,7 @@ export function parseConnectionString(connectionString: string): AcsCredentials 
 
 const utf8 = new TextEncoder();
 
-function base64(bytes: ArrayBuffer): string {
-  let binary = "";
-  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte); // 32 bytes: no spread limit
-  return btoa(binary);
-}
+const base64 = (bytes: ArrayBuffer) => bytesToBase64(new Uint8Array(bytes));
 
 /** Base64(SHA-256(UTF-8 body)). */
 export async function contentHash(body: string): Promise<string> {
