@@ -7,8 +7,8 @@
 // Object call + one D1 insert + one queue send). Measurements run one after another:
 // bare, primitive, order floor, register (fresh keys), replay (one existing key), get (one shipment),
 // dispatch bursts, sustained dispatch; then, once the backlog has drained, a paced phase (open loop, a
-// quarter of the order floor's rate): the order floor, registration (with a status-callback subscription
-// and the feed polled), and registration with every D1 call delayed 150 ms.
+// quarter of the order floor's rate): the order floor, registration, registration with a status-callback
+// subscription and the feed polled, and registration with every D1 call delayed 150 ms.
 // With --json the last line is one JSON object with the figures.
 import autocannon from "autocannon";
 import { readFileSync } from "node:fs";
@@ -333,43 +333,20 @@ async function pacedPhase(base, orderFloorRps) {
   const floor = await openLoop(rate, PACED_SECONDS, floorRequest);
   errors += floor.errors;
 
-  // Registration, with a status-callback subscription and a feed reader, as a caller would run them.
-  const org = "bench-paced";
-  const token = await makeToken(org);
-  const receiver = await startCallbackReceiver();
-  const subscribed = await subscribeCallbacks(base, token, receiver.port);
-  const feed = startFeedPoller(base, token);
-  if (WARMUP_SECONDS > 0) await pacedRegistrations(base, org, rate, WARMUP_SECONDS);
-  note(`bench: paced registration (${rate}/s, open loop, ${PACED_SECONDS} s)…`);
-  await getJson(`${base}/bench/registered?reset=1`);
-  const register = await pacedRegistrations(base, org, rate);
-  errors += register.errors;
-  const finals = await waitCompleted(base, org, register.ids, FINAL_TIMEOUT_MS);
-  await waitAllIn(feed.seen, register.ids, 30_000);
-  if (subscribed) await waitAllIn(receiver.received, register.ids, 30_000);
-  await feed.stop();
-  await receiver.close();
-  const answeredAt = await registeredAt(base);
-  const toFinal = [];
-  const feedLag = [];
-  const callbackLag = [];
-  for (const id of register.ids) {
-    const row = finals.byId.get(id);
-    if (row?.status !== "Order_Completed") continue;
-    const finalAt = Date.parse(row.last_update);
-    if (answeredAt[id] !== undefined) toFinal.push(finalAt - answeredAt[id]);
-    const seen = feed.seen.get(id);
-    if (seen) feedLag.push(seen.at - finalAt);
-    const callback = receiver.received.get(id);
-    if (callback) callbackLag.push(callback.at - finalAt);
-  }
+  // Registration alone (the figure to compare with the floor and with D1 slowed down), then with a
+  // status-callback subscription and a feed reader, as a caller would run them.
+  const plain = await pacedRegistrationsObserved(base, "bench-paced", rate, { observe: false });
+  errors += plain.register.errors;
+  await settle(base, ["bench-paced"]);
+  const observed = await pacedRegistrationsObserved(base, "bench-paced-observed", rate, { observe: true });
+  errors += observed.register.errors;
 
   note(`bench: paced registration with every D1 call delayed ${D1_SLOW_MS} ms (${rate}/s, open loop, ${PACED_SECONDS} s)…`);
-  await settle(base, [org]);
+  await settle(base, ["bench-paced-observed"]);
   await getJson(`${base}/bench/d1?delayMs=${D1_SLOW_MS}`);
   let slow;
   try {
-    if (WARMUP_SECONDS > 0) await pacedRegistrations(base, "bench-slow-warmup", rate, WARMUP_SECONDS);
+    if (WARMUP_SECONDS > 0) await pacedRegistrations(base, "bench-slow", rate, WARMUP_SECONDS);
     slow = await pacedRegistrations(base, "bench-slow", rate);
   } finally {
     await getJson(`${base}/bench/d1?delayMs=0`);
@@ -379,14 +356,52 @@ async function pacedPhase(base, orderFloorRps) {
   return {
     rate,
     floor,
-    register,
+    register: plain.register,
+    toFinal: plain.toFinal,
+    notFinal: plain.register.ids.size - plain.toFinal.length,
+    observed: observed.register,
+    feedLag: observed.feedLag,
+    callbackLag: observed.callbackLag,
     slow,
-    toFinal,
-    feedLag,
-    callbackLag: subscribed ? callbackLag : null,
-    notFinal: register.ids.size - toFinal.length,
     errors,
   };
+}
+
+/**
+ * Paced registrations for `org` after a warm-up at the same rate; with `observe`, the organisation
+ * also has a final-status callback subscription to a local receiver and its feed is polled. Returns
+ * the registrations, 201 → final (on the service's clock), and final → feed / callback (null without
+ * a webhook API).
+ */
+async function pacedRegistrationsObserved(base, org, rate, { observe }) {
+  const token = await makeToken(org);
+  const receiver = observe ? await startCallbackReceiver() : null;
+  const subscribed = receiver ? await subscribeCallbacks(base, token, receiver.port) : false;
+  const feed = observe ? startFeedPoller(base, token) : null;
+  if (WARMUP_SECONDS > 0) await pacedRegistrations(base, org, rate, WARMUP_SECONDS);
+  note(`bench: paced registration${observe ? " with a callback subscription and the feed polled" : ""} (${rate}/s, open loop, ${PACED_SECONDS} s)…`);
+  await getJson(`${base}/bench/registered?reset=1`);
+  const register = await pacedRegistrations(base, org, rate);
+  const finals = await waitCompleted(base, org, register.ids, FINAL_TIMEOUT_MS);
+  if (feed) await waitAllIn(feed.seen, register.ids, 30_000);
+  if (subscribed) await waitAllIn(receiver.received, register.ids, 30_000);
+  await feed?.stop();
+  await receiver?.close();
+  const answeredAt = await registeredAt(base);
+  const toFinal = [];
+  const feedLag = [];
+  const callbackLag = [];
+  for (const id of register.ids) {
+    const row = finals.byId.get(id);
+    if (row?.status !== "Order_Completed") continue;
+    const finalAt = Date.parse(row.last_update);
+    if (answeredAt[id] !== undefined) toFinal.push(finalAt - answeredAt[id]);
+    const seen = feed?.seen.get(id);
+    if (seen) feedLag.push(seen.at - finalAt);
+    const callback = receiver?.received.get(id);
+    if (callback) callbackLag.push(callback.at - finalAt);
+  }
+  return { register, toFinal, feedLag, callbackLag: subscribed ? callbackLag : null };
 }
 
 function wranglerVersions() {
@@ -553,6 +568,8 @@ async function main() {
       paced_register_p99_ms: round(percentile(paced.register.latencies, 99)),
       paced_final_p50_ms: percentile(paced.toFinal, 50),
       paced_final_p99_ms: percentile(paced.toFinal, 99),
+      paced_register_p50_ms_subscribed: round(percentile(paced.observed.latencies, 50)),
+      paced_register_p99_ms_subscribed: round(percentile(paced.observed.latencies, 99)),
       paced_register_p50_ms_d1_slow: round(percentile(paced.slow.latencies, 50)),
       paced_register_p99_ms_d1_slow: round(percentile(paced.slow.latencies, 99)),
       paced_samples: paced.register.latencies.length,
@@ -611,14 +628,17 @@ async function main() {
           `open loop, a quarter of the order floor, ${PACED_SECONDS} s, after the backlog drained`],
         [`Paced ${paced.rate}/s: register`, null, ms(figures.paced_register_p50_ms), ms(figures.paced_register_p99_ms),
           `${ratio(figures.paced_register_p50_ms, figures.paced_floor_p50_ms)} / ${ratio(figures.paced_register_p99_ms, figures.paced_floor_p99_ms)} × paced floor (p50 / p99)`,
-          paced.register.errors, `with a final-status callback subscription${paced.callbackLag ? "" : " (none: no webhook API)"} and the feed polled`],
+          paced.register.errors, `fresh keys, a new recipient each`],
         [`Paced ${paced.rate}/s: 201 → final status`, null, ms(figures.paced_final_p50_ms), ms(figures.paced_final_p99_ms),
           `${ratio(figures.paced_final_p99_ms, figures.paced_floor_p99_ms)} × paced floor p99`, null,
           `measured by the service: the 201's time and the final status's lastUpdate; ${paced.toFinal.length} of ${paced.register.ids.size}`],
+        [`Paced ${paced.rate}/s: register, subscribed and feed polled`, null, ms(figures.paced_register_p50_ms_subscribed), ms(figures.paced_register_p99_ms_subscribed),
+          `${ratio(figures.paced_register_p50_ms_subscribed, figures.paced_register_p50_ms)} × paced register p50`, paced.observed.errors,
+          paced.callbackLag ? `another organisation, with a final-status callback subscription and its feed polled` : "its feed polled (no webhook API)"],
         [`Paced ${paced.rate}/s: final status → in the feed`, null, ms(figures.feed_lag_p50_ms), ms(figures.feed_lag_p99_ms), null, null,
-          `feed polled every ${FEED_POLL_MS} ms (adds up to that); ${paced.feedLag.length} of ${paced.toFinal.length}`],
+          `feed polled every ${FEED_POLL_MS} ms (adds up to that); ${paced.feedLag.length} of ${paced.observed.ids.size}`],
         [`Paced ${paced.rate}/s: final status → callback received`, null, ms(figures.callback_p50_ms), ms(figures.callback_p99_ms), null, null,
-          paced.callbackLag ? `local receiver, events "final"; ${paced.callbackLag.length} of ${paced.toFinal.length}` : "no webhook API in this build"],
+          paced.callbackLag ? `local receiver, events "final"; ${paced.callbackLag.length} of ${paced.observed.ids.size}` : "no webhook API in this build"],
         [`Paced ${paced.rate}/s: register, D1 +${D1_SLOW_MS} ms`, null, ms(figures.paced_register_p50_ms_d1_slow), ms(figures.paced_register_p99_ms_d1_slow),
           `${ratio(figures.paced_register_p50_ms_d1_slow, figures.paced_register_p50_ms)} × paced register p50`, paced.slow.errors,
           `every D1 call delayed ${D1_SLOW_MS} ms in the bench build (a primary in another region)`],
@@ -635,6 +655,7 @@ async function main() {
         `paced_register_p50 / paced_floor_p50 ${ratio(figures.paced_register_p50_ms, figures.paced_floor_p50_ms)}; ` +
         `paced_register_p99 / paced_floor_p99 ${ratio(figures.paced_register_p99_ms, figures.paced_floor_p99_ms)}; ` +
         `paced_register_p50_d1_slow / paced_register_p50 ${ratio(figures.paced_register_p50_ms_d1_slow, figures.paced_register_p50_ms)}; ` +
+        `paced_register_p50_subscribed / paced_register_p50 ${ratio(figures.paced_register_p50_ms_subscribed, figures.paced_register_p50_ms)}; ` +
         `paced_final_p99 / paced_floor_p99 ${ratio(figures.paced_final_p99_ms, figures.paced_floor_p99_ms)}.`,
       `201 → hand-over and 201 → final are measured on the service's clock (when it answered the 201, when the simulator took the ` +
         `hand-over, the final status's lastUpdate); the feed and callback lags compare the client's receipt with the final lastUpdate.`,
