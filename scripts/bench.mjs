@@ -33,7 +33,9 @@ const WARMUP_SECONDS = flags.warmup;
 const DRAIN_TIMEOUT_MS = 60_000;
 const BURSTS = 10;
 const FINAL_TIMEOUT_MS = 60_000;
-const RECIPIENT = "+4799999999";
+// Drawn per request: the limits allow only a few SMS to one number (+4799 and six digits).
+const RECIPIENTS = "+4799xxxxxx";
+const recipient = () => `+4799${String(Math.floor(Math.random() * 1_000_000)).padStart(6, "0")}`;
 const SMS_PATH = `${API}/future/orders/instant/sms`;
 
 const round = (n, digits = 1) => (n === null || n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(digits)));
@@ -42,7 +44,7 @@ function smsOrder(idempotencyId) {
   return JSON.stringify({
     idempotencyId,
     sendersReference: "bench",
-    recipientSms: { phoneNumber: RECIPIENT, timeToLiveInSeconds: 300, smsSettings: { sender: "Altinn", body: "Your code is 428516" } },
+    recipientSms: { phoneNumber: recipient(), timeToLiveInSeconds: 300, smsSettings: { sender: "Altinn", body: "Your code is 428516" } },
   });
 }
 
@@ -317,7 +319,7 @@ async function main() {
         row("Floor: primitive", primitive, null, "new DO call + 1 D1 insert + 1 queue send"),
         ["Floor: primitive's queue send → consumer", null, ms(floorQueue.p50), ms(floorQueue.p99), null, null,
           `${floorQueue.count} messages; the platform's own queue delay under that load`],
-        row("Register, fresh keys", register, `${figures.register_floor_ratio} × primitive`, `POST …/instant/sms, unique idempotencyId, ${RECIPIENT}`),
+        row("Register, fresh keys", register, `${figures.register_floor_ratio} × primitive`, `POST …/instant/sms, unique idempotencyId, varied ${RECIPIENTS}`),
         row("Replay, existing key", replay, `${figures.replay_bare_ratio} × bare`, "same request again: 200, identical body"),
         row("GET shipment", get, null, "GET …/future/shipment/{id}"),
         ["Bursts of 20: 201 → provider hand-over", null, ms(figures.burst_dispatch_p50_ms), ms(figures.burst_dispatch_p99_ms), null, burst.errors,

@@ -50,8 +50,24 @@ const EMAIL_SANDBOX = {
   "invalid@sandbox.example": { status: "Email_Failed_InvalidFormat", handover: false },
   "transient@sandbox.example": { status: "Email_Delivered", handover: true },
 };
-const NORMAL_SMS = ["+4799999999", "+4791234567", "004798765432"];
-const NORMAL_EMAIL = ["user@example.com", "someone.else@example.org", "Mixed.Case@Example.com"];
+// Normal recipients are drawn per request from these patterns (the limits allow only a few messages to one
+// recipient); the report groups them by pattern.
+const digits = (n) => String(Math.floor(Math.random() * 10 ** n)).padStart(n, "0");
+const NORMAL_SMS = [["+4799xxxxxx", () => `+4799${digits(6)}`], ["+4791xxxxxx", () => `+4791${digits(6)}`], ["004798xxxxxx", () => `004798${digits(6)}`]];
+const NORMAL_EMAIL = [
+  ["user.x@example.com", () => `user.${digits(8)}@example.com`],
+  ["someone.else.x@example.org", () => `someone.else.${digits(8)}@example.org`],
+  ["Mixed.Case.x@Example.com", () => `Mixed.Case.${digits(8)}@Example.com`],
+];
+/** A sandbox recipient (itself is its group) or a normal one drawn from its pattern. */
+function pick(kind, sandbox, normal) {
+  if (kind.startsWith("sandbox")) {
+    const recipient = sandbox[sequenceOf(kind) % sandbox.length];
+    return { recipient, group: recipient };
+  }
+  const [group, draw] = normal[sequenceOf(kind) % normal.length];
+  return { recipient: draw(), group };
+}
 
 // ── Requests ──────────────────────────────────────────────────────────────────────────────────
 
@@ -74,11 +90,11 @@ function newOrder(kind) {
   const code = newCode();
   const idempotencyId = `soak-${crypto.randomUUID()}`;
   const sendersReference = `soak-${n}`;
-  let channel, recipient, expected, path, body;
+  let channel, recipient, group, expected, path, body;
   if (kind === "sandbox-sms" || kind === "normal-sms" || kind === "deprecated-sms") {
     channel = "sms";
     const sandbox = Object.keys(SMS_SANDBOX);
-    recipient = kind === "sandbox-sms" ? sandbox[sequenceOf(kind) % sandbox.length] : NORMAL_SMS[sequenceOf(kind) % NORMAL_SMS.length];
+    ({ recipient, group } = pick(kind, sandbox, NORMAL_SMS));
     expected = SMS_SANDBOX[recipient] ?? { status: "SMS_Delivered", handover: true };
     const recipientSms = {
       phoneNumber: recipient,
@@ -95,7 +111,7 @@ function newOrder(kind) {
   } else {
     channel = "email";
     const sandbox = Object.keys(EMAIL_SANDBOX);
-    recipient = kind === "sandbox-email" ? sandbox[sequenceOf(kind) % sandbox.length] : NORMAL_EMAIL[sequenceOf(kind) % NORMAL_EMAIL.length];
+    ({ recipient, group } = pick(kind, sandbox, NORMAL_EMAIL));
     expected = EMAIL_SANDBOX[recipient] ?? { status: "Email_Delivered", handover: true };
     const html = n % 2 === 0;
     path = `${API}/future/orders/instant/email`;
@@ -113,7 +129,7 @@ function newOrder(kind) {
       },
     };
   }
-  return { kind, channel, recipient, code, path, body: JSON.stringify(body), expected, deprecated: kind === "deprecated-sms" };
+  return { kind, channel, recipient, group, code, path, body: JSON.stringify(body), expected, deprecated: kind === "deprecated-sms" };
 }
 
 const kindCounters = {};
@@ -365,11 +381,11 @@ async function main() {
     const missingInD1 = [...orders.keys()].filter((id) => !rowsById.has(id)).length;
     const unknownInD1 = rows.filter((r) => !orders.has(r.shipment_id)).length;
 
-    // By recipient: what was sent and what became of it.
+    // By recipient (normal ones by pattern): what was sent and what became of it.
     const byRecipient = new Map();
     for (const o of orders.values()) {
       const row = rowsById.get(o.shipmentId);
-      const key = o.recipient;
+      const key = o.group;
       const entry = byRecipient.get(key) ?? { channel: o.channel, expected: o.expected.status, n: 0, final: 0, statuses: new Map() };
       entry.n++;
       if (row?.status === "Order_Completed") entry.final++;

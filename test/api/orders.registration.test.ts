@@ -13,7 +13,7 @@ function spyOnQueue(queue: Queue) {
 
 describe("POST /future/orders/instant/sms — registration", () => {
   it("answers 201 with fresh ids, a Location header, and the shipment is readable at once", async () => {
-    const response = await postSms(smsRequest());
+    const response = await postSms(smsRequest({ phoneNumber: "+4799999999" }));
     expect(response.status).toBe(201);
     const body = (await response.json()) as OrderBody;
     expect(body.notificationOrderId).toMatch(/^[0-9a-f-]{36}$/);
@@ -34,7 +34,7 @@ describe("POST /future/orders/instant/sms — registration", () => {
 
   it("puts one reference message on the SMS queue, without the body", async () => {
     const send = spyOnQueue(env.SMS_QUEUE);
-    const response = await postSms(smsRequest({ body: "Your code is 771177" }));
+    const response = await postSms(smsRequest({ phoneNumber: "+4799999999", body: "Your code is 771177" }));
     const { notification } = (await response.json()) as OrderBody;
     expect(send).toHaveBeenCalledTimes(1);
     const [message] = send.mock.calls[0]!;
@@ -123,7 +123,7 @@ describe("POST /future/orders/instant/sms — registration", () => {
 describe("POST /future/orders/instant/email — registration", () => {
   it("answers 201 and puts one reference message on the email queue", async () => {
     const send = spyOnQueue(env.EMAIL_QUEUE);
-    const request = emailRequest();
+    const request = emailRequest({ emailAddress: "user@example.com" });
     const response = await postEmail(request);
     expect(response.status).toBe(201);
     expect(send).toHaveBeenCalledTimes(1);

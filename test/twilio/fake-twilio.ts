@@ -183,10 +183,7 @@ export function fakeTwilio(): FakeTwilio {
 }
 
 /** A fresh, valid Norwegian mobile number, so each test scripts its own recipient. */
-export function uniqueMobile(): string {
-  const digits = crypto.getRandomValues(new Uint32Array(1))[0]! % 10_000_000;
-  return `+479${String(digits).padStart(7, "0")}`;
-}
+export { variedPhoneNumber as uniqueMobile } from "../helpers";
 
 // ── Status callbacks, as Twilio sends them ────────────────────────────────────────────────────
 
