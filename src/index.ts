@@ -6,6 +6,7 @@ import { handleEmailEventBatch } from "./dispatch/email-events";
 
 export { OrderObject } from "./orders/order-object";
 export { ProviderSimulator } from "./providers/simulator/provider-simulator";
+export { LimitsObject } from "./limits/limits-object";
 
 const app = newApp();
 

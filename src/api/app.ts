@@ -20,7 +20,7 @@ const OPENAPI_INFO = {
       "One SMS or one email to one recipient, now, exactly once; a drop-in for the Altinn Notifications instant endpoints. " +
       "Problem codes: " +
       Object.entries(PROBLEM_CODES)
-        .map(([code, text]) => `${code}: ${text}`)
+        .map(([code, { text }]) => `${code}: ${text}`)
         .join(" "),
   },
 };

@@ -1,12 +1,18 @@
 // One error envelope: every failure leaves the service as application/problem+json (RFC 9457).
 
-export type ProblemCode = "NOT-00003" | "NOT-00004" | "NOT-10001";
+export type ProblemCode = "NOT-00003" | "NOT-00004" | "NOT-10001" | "NOT-10002" | "NOT-10003" | "NOT-10004";
 
-/** NOT-00003 and NOT-00004 are Altinn's; NOT-10001 is ours. Each is listed in the README and OpenAPI. */
-export const PROBLEM_CODES: Record<ProblemCode, string> = {
-  "NOT-00003": "Shipment not found.",
-  "NOT-00004": "A dependency (database, queue or the token issuer's keys) failed; nothing was registered. Safe to retry.",
-  "NOT-10001": "The idempotencyId was already used by this organisation for a different request.",
+/**
+ * NOT-00003 and NOT-00004 are Altinn's; NOT-1000x are ours. Each is listed in the README and OpenAPI.
+ * A code has one status: `ApiError.of(code)` takes it from here.
+ */
+export const PROBLEM_CODES: Record<ProblemCode, { status: number; text: string }> = {
+  "NOT-00003": { status: 404, text: "Shipment not found." },
+  "NOT-00004": { status: 503, text: "A dependency (database, queue or the token issuer's keys) failed; nothing was registered. Safe to retry." },
+  "NOT-10001": { status: 422, text: "The idempotencyId was already used by this organisation for a different request." },
+  "NOT-10002": { status: 429, text: "The organisation's request rate limit was reached; nothing was registered. Retry after Retry-After seconds." },
+  "NOT-10003": { status: 429, text: "The limit of messages to one recipient was reached; nothing was registered. Retry after Retry-After seconds." },
+  "NOT-10004": { status: 429, text: "The organisation's daily volume of this channel was reached; nothing was registered. Retry after Retry-After seconds." },
 };
 
 export interface Problem {
@@ -28,6 +34,7 @@ const TITLES: Record<number, string> = {
   413: "Content Too Large",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
+  429: "Too Many Requests",
   500: "Internal Server Error",
   503: "Service Unavailable",
 };
@@ -39,6 +46,11 @@ export class ApiError extends Error {
     readonly options: { code?: ProblemCode; detail?: string; errors?: Record<string, string[]>; headers?: Record<string, string> } = {},
   ) {
     super(options.detail ?? TITLES[status] ?? `HTTP ${status}`);
+  }
+
+  /** The error for a problem code, with the code's own status. */
+  static of(code: ProblemCode, options: Omit<ApiError["options"], "code"> = {}): ApiError {
+    return new ApiError(PROBLEM_CODES[code].status, { ...options, code });
   }
 }
 

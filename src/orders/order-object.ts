@@ -19,6 +19,7 @@ import { destinationOf, fingerprintOf, type Order } from "./order";
 import { shipmentIdFor } from "./order-key";
 import { nextWake, timings, type LifecycleState } from "./lifecycle";
 import { log, logError } from "../log";
+import { checkLimits, type LimitRefusal } from "../limits/check";
 
 export interface OrderResponse {
   notificationOrderId: string;
@@ -28,6 +29,7 @@ export interface OrderResponse {
 export type RegisterOutcome =
   | { kind: "created" | "replayed"; response: OrderResponse }
   | { kind: "conflict" }
+  | { kind: "refused"; refusal: LimitRefusal }
   | { kind: "unavailable" };
 
 /** What a queue message carries: a reference to the order, never its content. */
@@ -121,6 +123,10 @@ export class OrderObject extends DurableObject<Env> {
   /** Stores in D1 and enqueues first, and only then remembers the key: a failed step leaves nothing. */
   private async registerNew(org: string, order: Order): Promise<RegisterOutcome> {
     const now = Date.now();
+    // Limits count only new requests, before anything is stored: a refused one leaves nothing behind.
+    const verdict = await checkLimits(this.env, org, order, now);
+    if (verdict.kind === "unavailable") return verdict;
+    if (verdict.kind !== "ok") return { kind: "refused", refusal: verdict };
     const shipmentId = await shipmentIdFor(org, order.idempotencyId);
     const response: OrderResponse = {
       notificationOrderId: crypto.randomUUID(),
