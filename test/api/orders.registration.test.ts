@@ -54,7 +54,7 @@ describe("POST /future/orders/instant/sms — registration", () => {
   });
 
   it("treats the same request after normalisation (00 prefix, default sender) as the same request", async () => {
-    const request = smsRequest();
+    const request = smsRequest({ phoneNumber: "+4799999999" });
     const first = await postSms(request);
     const variant = structuredClone(request);
     variant.recipientSms.phoneNumber = "0047 99 99 99 99";
