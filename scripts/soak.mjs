@@ -66,17 +66,23 @@ function pick(kind, sandbox, normal) {
     return { recipient, group: recipient };
   }
   const [group, draw] = normal[sequenceOf(kind) % normal.length];
-  return { recipient: draw(), group };
+  // D1 keeps recipients, and the leak scan looks for the codes there: no drawn recipient may contain one.
+  let recipient;
+  do recipient = draw();
+  while ([...usedCodes, ...canaries].some((code) => recipient.includes(code)));
+  drawnRecipients.push(recipient);
+  return { recipient, group };
 }
 
 // ── Requests ──────────────────────────────────────────────────────────────────────────────────
 
 const usedCodes = new Set();
+const drawnRecipients = [];
 const canaries = new Set(); // put where the scan must find them: proves it can see D1's rows and the logs
 function newCode(into = usedCodes) {
   for (;;) {
     const code = String(10_000_000 + Math.floor(Math.random() * 90_000_000)); // 8 digits
-    if (!usedCodes.has(code) && !canaries.has(code)) {
+    if (!usedCodes.has(code) && !canaries.has(code) && !drawnRecipients.some((r) => r.includes(code))) {
       into.add(code);
       return code;
     }
