@@ -251,6 +251,13 @@ describe("configuration", () => {
     expect(logs.join("\n")).toContain("LIMITS.smsPerDay");
   });
 
+  it("refuses to register when LIMITS_KEY is missing, rather than count recipients unkeyed", async () => {
+    const logs = captureLogs();
+    const order = toSmsOrder(smsRequest(), { smsSender: "Altinn", emailSender: "noreply@example.com" });
+    expect(await checkLimits({ ...env, LIMITS_KEY: undefined }, "ttd", order, Date.now())).toEqual({ kind: "unavailable" });
+    expect(logs.join("\n")).toContain("LIMITS_KEY is not configured");
+  });
+
   it("wrangler.toml's local configuration is valid and is the contract's", () => {
     expect(limitsFor(env, "limits-default")).toEqual({
       enabled: true,
