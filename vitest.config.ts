@@ -18,6 +18,10 @@ const workers = (bindings: Record<string, string>) =>
         TEST_SIGNING_JWK: JSON.stringify(privateJwk),
         TEST_MIGRATIONS: migrations,
         SIMULATOR_REPORT_DELAY_MS: "0",
+        WRITE_BEHIND_MS: "0",
+        // Every organisation on the first shard, except the one the sharding tests pin to the second.
+        D1_SHARDS_OPEN: "DB",
+        ORG_SHARDS: JSON.stringify({ "org-on-shard-1": "DB_1" }),
         CONTENT_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
         LIMITS_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
         // Organisations whose limits the limit tests change; every other organisation has wrangler.toml's.

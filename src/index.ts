@@ -6,6 +6,8 @@ import { handleEmailEventBatch } from "./dispatch/email-events";
 
 export { OrderObject } from "./orders/order-object";
 export { ProviderSimulator } from "./providers/simulator/provider-simulator";
+export { ShardDirectory } from "./store/shard-directory";
+export { ShardWriter } from "./store/shard-writer";
 export { LimitsObject } from "./limits/limits-object";
 
 const app = newApp();

@@ -2,6 +2,9 @@
 import { expect } from "vitest";
 import { env, exports } from "cloudflare:workers";
 import { importJWK, SignJWT } from "jose";
+import { shipmentIdFor } from "../src/orders/order-key";
+import { syncToD1 } from "./pipeline/order-control";
+import { database, shardOf } from "../src/store/shards";
 
 export const BASE = "http://localhost/notifications/api/v1";
 export const SCOPE = "altinn:serviceowner/notifications.create";
@@ -91,14 +94,21 @@ export async function problemOf(response: Response) {
   return (await response.json()) as { status: number; code?: string; errors?: Record<string, string[]>; detail?: string; traceId: string };
 }
 
-/** Rows D1 holds for a key: registration must leave either one full set or nothing. */
+/** The D1 shard that holds an organisation's rows. */
+export async function shardDb(org = "ttd"): Promise<D1Database> {
+  return database(env, await shardOf(env, org));
+}
+
+/** Rows D1 holds for a key once it has caught up: registration must leave either one full set or nothing. */
 export async function rowsForKey(org: string, idempotencyId: string) {
-  const shipments = await env.DB.prepare("SELECT shipment_id FROM shipments WHERE org = ? AND idempotency_id = ?").bind(org, idempotencyId).all<{ shipment_id: string }>();
+  await syncToD1(await shipmentIdFor(org, idempotencyId));
+  const db = await shardDb(org);
+  const shipments = await db.prepare("SELECT shipment_id FROM shipments WHERE org = ? AND idempotency_id = ?").bind(org, idempotencyId).all<{ shipment_id: string }>();
   const ids = shipments.results.map((r) => r.shipment_id);
   const count = async (table: string) =>
     ids.length === 0
       ? 0
-      : ((await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE shipment_id IN (${ids.map(() => "?").join(",")})`).bind(...ids).first<{ n: number }>())?.n ?? 0);
+      : ((await db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE shipment_id IN (${ids.map(() => "?").join(",")})`).bind(...ids).first<{ n: number }>())?.n ?? 0);
   return { shipments: ids.length, recipients: await count("recipients"), events: await count("status_events") };
 }
 

@@ -257,18 +257,21 @@ export async function startService({ vars = {}, label = "bench", readyTimeoutMs 
   };
 
   try {
-    const migrate = spawnGroup(
-      [WRANGLER_BIN, "d1", "migrations", "apply", "notifications", "--local", "-c", configFile, "--persist-to", persistDir],
-      { cwd: workDir, env, logFile: join(workDir, "migrations.log") },
-    );
-    pgids.push(migrate.pgid);
-    let timer;
-    const timeout = new Promise((r) => (timer = setTimeout(() => r({ code: "timeout" }), 120_000)));
-    const result = await Promise.race([migrate.exited, timeout]);
-    clearTimeout(timer);
-    if (result.code !== 0) throw new Error(`D1 migrations failed (${result.code ?? result.signal}):\n${migrate.tail.join("\n")}`);
-    await stopGroup(migrate.pgid); // anything it left behind
-    await migrate.closed;
+    const config = JSON.parse(readFileSync(configFile, "utf8"));
+    for (const { database_name: database } of config.d1_databases ?? []) {
+      const migrate = spawnGroup(
+        [WRANGLER_BIN, "d1", "migrations", "apply", database, "--local", "-c", configFile, "--persist-to", persistDir],
+        { cwd: workDir, env, logFile: join(workDir, "migrations.log") },
+      );
+      pgids.push(migrate.pgid);
+      let timer;
+      const timeout = new Promise((r) => (timer = setTimeout(() => r({ code: "timeout" }), 120_000)));
+      const result = await Promise.race([migrate.exited, timeout]);
+      clearTimeout(timer);
+      if (result.code !== 0) throw new Error(`D1 migrations of ${database} failed (${result.code ?? result.signal}):\n${migrate.tail.join("\n")}`);
+      await stopGroup(migrate.pgid); // anything it left behind
+      await migrate.closed;
+    }
 
     const port = await freePort();
     const inspectorPort = await freePort();

@@ -17,7 +17,7 @@ export async function handleEmailEventBatch(batch: MessageBatch<unknown>, env: E
         return;
       }
       try {
-        const target = await findByProviderRef(env.DB, event.messageId);
+        const target = await findByProviderRef(env, event.messageId);
         if (!target) {
           if (message.attempts < MAX_LOOKUP_ATTEMPTS) message.retry({ delaySeconds: 2 ** message.attempts });
           else {

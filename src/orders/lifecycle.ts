@@ -11,6 +11,8 @@ export interface LifecycleState {
   deadline: number;
   dispatch_at: number;
   enqueued: number;
+  /** How often the alarm has put a new dispatch message on the queue: each wait for one grows. */
+  redispatches: number;
   claim_until: number;
   attempts: number;
   last_update: number;
@@ -25,9 +27,10 @@ export interface Timings {
   providerTimeoutMs: number;
   /** A claim's lease is the call's timeout plus this margin. */
   leaseMarginMs: number;
-  /** An enqueued dispatch not claimed by then is taken as lost and enqueued again. */
+  /** An enqueued dispatch not claimed by then is taken as lost and enqueued again (doubling, capped). */
   lostMessageAfterMs: number;
-  /** Retry of a D1 update that failed. */
+  lostMessageCapMs: number;
+  /** Retry of a hand-off to the shard writer that failed. */
   syncRetryMs: number;
   /** How long a final shipment (and so its idempotency key) is kept. */
   retentionMs: number;
@@ -40,6 +43,7 @@ export function timings(env: Pick<Env, "SMS_REPORT_GRACE_SECONDS" | "RETENTION_D
     providerTimeoutMs: setting(env.PROVIDER_TIMEOUT_MS, 10_000, 1),
     leaseMarginMs: 5_000,
     lostMessageAfterMs: 5_000,
+    lostMessageCapMs: 60_000,
     syncRetryMs: 2_000,
     retentionMs: setting(env.RETENTION_DAYS, 90, 1) * 24 * 3600 * 1000,
   };
@@ -60,7 +64,7 @@ export function nextWake(s: LifecycleState, t: Timings, unsynced: boolean, now: 
     const reportDeadline = s.channel === "sms" ? s.deadline + t.reportGraceMs : s.deadline;
     switch (s.handover) {
       case "waiting":
-        candidates.push(s.deadline, s.enqueued ? s.dispatch_at + t.lostMessageAfterMs : s.dispatch_at);
+        candidates.push(s.deadline, s.enqueued ? s.dispatch_at + lostMessageWait(s.redispatches, t) : s.dispatch_at);
         break;
       case "claimed":
         candidates.push(s.claim_until, reportDeadline);
@@ -73,4 +77,14 @@ export function nextWake(s: LifecycleState, t: Timings, unsynced: boolean, now: 
     }
   }
   return candidates.length === 0 ? null : Math.min(...candidates);
+}
+
+/** How long an enqueued dispatch may go unclaimed before it is enqueued again: 5 s, 10 s, 20 s, … 60 s. */
+export function lostMessageWait(redispatches: number, t: Pick<Timings, "lostMessageAfterMs" | "lostMessageCapMs">): number {
+  return Math.min(t.lostMessageCapMs, t.lostMessageAfterMs * 2 ** Math.min(redispatches, 16));
+}
+
+/** When an alarm that failed runs again: 1 s, 2 s, 4 s, … 60 s (its own backoff, not the platform's retries). */
+export function retryAfterFailure(failures: number): number {
+  return Math.min(60_000, 1_000 * 2 ** Math.max(0, Math.min(failures - 1, 16)));
 }

@@ -6,18 +6,14 @@ import type { ProviderOutcome } from "../providers/outcome";
 import type { OutboundMessage } from "../providers/provider";
 import type { RecipientStatus } from "../status/statuses";
 import { isFinal, orderStatusOf, transition } from "../status/transitions";
-import {
-  deleteShipmentByIdStatements,
-  deleteShipmentStatements,
-  insertShipmentStatements,
-  statusUpdateStatements,
-  type NewShipment,
-} from "../store/shipments";
+import type { ShipmentChange } from "../store/changes";
+import { shardOf, shardWriter } from "../store/shards";
 import { retryDelay } from "../dispatch/backoff";
 import { openContent, sealContent } from "./content-cipher";
 import { destinationOf, fingerprintOf, type Order } from "./order";
 import { shipmentIdFor } from "./order-key";
-import { nextWake, timings, type LifecycleState } from "./lifecycle";
+import { nextWake, retryAfterFailure, timings, type LifecycleState } from "./lifecycle";
+import { isoTime, manifestOf, type ShipmentView } from "./manifest";
 import { log, logError } from "../log";
 import { checkLimits, type LimitRefusal } from "../limits/check";
 
@@ -36,12 +32,23 @@ export type RegisterOutcome =
 export interface DispatchMessage {
   orderRef: string;
   shipmentId: string;
+  /** So the dispatcher can choose the provider before it claims (absent in messages of older versions). */
+  channel?: "sms" | "email";
 }
 
 export type ClaimResult =
   | { kind: "send"; claimId: string; timeoutMs: number; message: OutboundMessage }
-  /** Nothing to do for this message: handed over already, final, or not this order's shipment. */
-  | { kind: "skip"; reason: string };
+  /**
+   * Nothing to do for this message: handed over already, final, or not this order's shipment; or
+   * `pinnedTo`: an earlier hand-over to that provider is in doubt, and only it may be asked again.
+   */
+  | { kind: "skip"; reason: string; pinnedTo?: string };
+
+/** The provider a dispatcher means to call. `idempotent`: it honours our idempotency key (the shipment id). */
+export interface ProviderChoice {
+  name: string;
+  idempotent: boolean;
+}
 
 export interface HistoryEntry {
   status: RecipientStatus;
@@ -56,6 +63,9 @@ export type ReportResult = { kind: "applied" | "recorded" | "duplicate" | "unkno
 interface Row extends LifecycleState {
   org: string;
   shipment_id: string;
+  order_id: string;
+  idempotency_id: string;
+  senders_reference: string | null;
   channel: "sms" | "email";
   destination: string;
   sender: string;
@@ -65,20 +75,34 @@ interface Row extends LifecycleState {
   response: string;
   claim_id: string | null;
   provider_ref: string | null;
+  /** The provider of the current claim, whether it honours our idempotency key, and the one an in-doubt hand-over is pinned to. */
+  claim_provider: string | null;
+  claim_idempotent: number;
+  pinned_provider: string | null;
+  shard: string | null;
+  /** Counts every change D1 must learn of; `pushed_seq` is the last one handed to the shard writer. */
+  change_seq: number;
+  pushed_seq: number;
+  alarm_failures: number;
 }
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS shipment (
   id INTEGER PRIMARY KEY CHECK (id = 1),
-  org TEXT NOT NULL, shipment_id TEXT NOT NULL, channel TEXT NOT NULL,
+  org TEXT NOT NULL, shipment_id TEXT NOT NULL, order_id TEXT NOT NULL, idempotency_id TEXT NOT NULL,
+  senders_reference TEXT, channel TEXT NOT NULL,
   destination TEXT NOT NULL, sender TEXT NOT NULL, content_type TEXT,
   fingerprint TEXT NOT NULL, salt TEXT NOT NULL, response TEXT NOT NULL,
   created_at INTEGER NOT NULL, deadline INTEGER NOT NULL,
   status TEXT NOT NULL, last_update INTEGER NOT NULL,
   handover TEXT NOT NULL,               -- waiting | claimed | in_doubt | accepted | done
   dispatch_at INTEGER NOT NULL, enqueued INTEGER NOT NULL,
+  redispatches INTEGER NOT NULL DEFAULT 0,
   claim_id TEXT, claim_until INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
-  provider_ref TEXT
+  provider_ref TEXT,
+  claim_provider TEXT, claim_idempotent INTEGER NOT NULL DEFAULT 0, pinned_provider TEXT,
+  shard TEXT, change_seq INTEGER NOT NULL DEFAULT 0, pushed_seq INTEGER NOT NULL DEFAULT 0,
+  alarm_failures INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -92,11 +116,10 @@ CREATE TABLE IF NOT EXISTS content (id INTEGER PRIMARY KEY CHECK (id = 1), body 
 
 export class OrderObject extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
-
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql.exec(SCHEMA);
-  }
+  /** Whether this object holds an order at all: a read of an unknown id must not create storage. */
+  private hasSchema = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shipment'").toArray().length > 0;
+  /** Pushes to the shard writer run one after another, so D1 learns of changes in order. */
+  private pushChain: Promise<unknown> = Promise.resolve();
 
   // ── Registration ────────────────────────────────────────────────────────────────────────────
 
@@ -120,7 +143,10 @@ export class OrderObject extends DurableObject<Env> {
     return same ? { kind: "replayed", response: JSON.parse(stored.response) as OrderResponse } : { kind: "conflict" };
   }
 
-  /** Stores in D1 and enqueues first, and only then remembers the key: a failed step leaves nothing. */
+  /**
+   * The order becomes durable here and its dispatch is assured (a queue message, and the alarm behind
+   * it); D1 learns of it afterwards, through the shard writer. A failed step leaves nothing behind.
+   */
   private async registerNew(org: string, order: Order): Promise<RegisterOutcome> {
     const now = Date.now();
     // Limits count only new requests, before anything is stored: a refused one leaves nothing behind.
@@ -134,7 +160,6 @@ export class OrderObject extends DurableObject<Env> {
     };
     const deadline = now + (order.channel === "sms" ? order.timeToLiveInSeconds * 1000 : timings(this.env).emailLifetimeMs);
     const status: RecipientStatus = order.channel === "sms" ? "SMS_New" : "Email_New";
-    const db = this.env.DB;
 
     // Sealed first: a missing CONTENT_KEY must fail before anything is written.
     let sealedBody: string, sealedSubject: string | null;
@@ -145,43 +170,32 @@ export class OrderObject extends DurableObject<Env> {
       logError("register.seal_failed", error, { shipmentId });
       return { kind: "unavailable" };
     }
-
-    const rows: NewShipment = {
-      shipmentId,
-      orderId: response.notificationOrderId,
-      org,
-      idempotencyId: order.idempotencyId,
-      orderRef: this.ctx.id.toString(),
-      ...(order.sendersReference !== undefined ? { sendersReference: order.sendersReference } : {}),
-      channel: order.channel,
-      destination: destinationOf(order),
-      orderStatus: orderStatusOf(status),
-      recipientStatus: status,
-      createdAt: new Date(now).toISOString(),
-      deadline: new Date(deadline).toISOString(),
-    };
-    // D1 and the queue at once. A queue message whose registration then fails finds no shipment and is skipped.
-    const [stored, enqueued] = await Promise.allSettled([this.storeInD1(rows), this.enqueue(order.channel, shipmentId)]);
-    if (stored.status === "rejected" || enqueued.status === "rejected") {
-      if (stored.status === "rejected") logError("register.d1_failed", stored.reason, { shipmentId });
-      if (enqueued.status === "rejected") logError("register.enqueue_failed", enqueued.reason, { shipmentId });
-      // Undo the D1 rows; if even that fails, the next attempt under this key removes them first.
-      if (stored.status === "fulfilled") await db.batch(deleteShipmentStatements(db, org, order.idempotencyId)).catch(() => undefined);
+    // The queue message before the order: it cannot be claimed before this call ends (blockConcurrencyWhile),
+    // and a message whose registration then fails finds no order and is skipped.
+    try {
+      await this.enqueue(order.channel, shipmentId);
+    } catch (error) {
+      logError("register.enqueue_failed", error, { shipmentId });
       return { kind: "unavailable" };
     }
 
     const salt = crypto.randomUUID();
+    const fingerprint = await fingerprintOf(order, salt);
+    this.ensureSchema();
     this.sql.exec(
-      `INSERT INTO shipment (id, org, shipment_id, channel, destination, sender, content_type, fingerprint, salt, response,
-         created_at, deadline, status, last_update, handover, dispatch_at, enqueued)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, 1)`,
+      `INSERT INTO shipment (id, org, shipment_id, order_id, idempotency_id, senders_reference, channel, destination, sender, content_type,
+         fingerprint, salt, response, created_at, deadline, status, last_update, handover, dispatch_at, enqueued)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, 1)`,
       org,
       shipmentId,
+      response.notificationOrderId,
+      order.idempotencyId,
+      order.sendersReference ?? null,
       order.channel,
       destinationOf(order),
       order.channel === "sms" ? order.sender : order.senderEmailAddress,
       order.channel === "email" ? order.contentType : null,
-      await fingerprintOf(order, salt),
+      fingerprint,
       salt,
       JSON.stringify(response),
       now,
@@ -191,30 +205,21 @@ export class OrderObject extends DurableObject<Env> {
       now,
     );
     this.sql.exec("INSERT INTO content (id, body, subject) VALUES (1, ?, ?)", sealedBody, sealedSubject);
-    await this.scheduleAlarm();
+    this.addEvent(status, true, "registration");
+    await this.afterChange();
     log("registered", { shipmentId, channel: order.channel });
     return { kind: "created", response };
-  }
-
-  /** Inserts the shipment; rows an earlier, failed attempt under this key left behind (no 201 was answered for them) are cleared first. */
-  private async storeInD1(rows: NewShipment) {
-    const db = this.env.DB;
-    try {
-      await db.batch(insertShipmentStatements(db, rows));
-    } catch (error) {
-      if (!String(error).includes("UNIQUE constraint failed")) throw error;
-      await db.batch([...deleteShipmentStatements(db, rows.org, rows.idempotencyId), ...insertShipmentStatements(db, rows)]);
-    }
   }
 
   // ── Dispatch: claim, release, record ───────────────────────────────────────────────────────
 
   /**
-   * Claims the one hand-over. Only a waiting shipment inside its deadline can be claimed; the claim
-   * holds a lease that covers the provider call. Redelivered or duplicate queue messages find it
-   * claimed or handed over and skip.
+   * Claims the one hand-over for `via` (the provider the dispatcher chose). Only a waiting shipment
+   * inside its deadline can be claimed; the claim holds a lease that covers the provider call.
+   * Redelivered or duplicate queue messages find it claimed or handed over and skip. The content is
+   * opened before the claim is taken: an unreadable body fails at once and never counts as "maybe sent".
    */
-  async claim(shipmentId: string): Promise<ClaimResult> {
+  async claim(shipmentId: string, via?: ProviderChoice): Promise<ClaimResult> {
     const row = this.row();
     if (!row || row.shipment_id !== shipmentId) return { kind: "skip", reason: "unknown shipment" };
     const now = Date.now();
@@ -226,25 +231,34 @@ export class OrderObject extends DurableObject<Env> {
       return { kind: "skip", reason: "deadline passed" };
     }
     if (now < row.dispatch_at) return { kind: "skip", reason: "retry not due" };
+    if (row.pinned_provider && via?.name !== row.pinned_provider) return { kind: "skip", reason: "pinned", pinnedTo: row.pinned_provider };
+
+    let content: { body: string; subject: string | null };
+    try {
+      content = await this.openedContent(shipmentId);
+    } catch (error) {
+      logError("dispatch.content_unreadable", error, { shipmentId });
+      this.sql.exec("UPDATE shipment SET handover = 'done' WHERE id = 1");
+      this.eraseContent();
+      this.apply(row.channel === "sms" ? "SMS_Failed" : "Email_Failed", "dispatch", "the message content could not be opened (was CONTENT_KEY changed?); nothing was sent");
+      await this.afterChange();
+      return { kind: "skip", reason: "content unreadable" };
+    }
+    if (this.row()!.handover !== "waiting") return { kind: "skip", reason: "claimed meanwhile" };
 
     const { providerTimeoutMs, leaseMarginMs } = timings(this.env);
     const timeoutMs = Math.min(providerTimeoutMs, row.deadline - now);
     const claimId = crypto.randomUUID();
     this.sql.exec(
-      "UPDATE shipment SET handover = 'claimed', claim_id = ?, claim_until = ?, attempts = attempts + 1 WHERE id = 1",
+      `UPDATE shipment SET handover = 'claimed', claim_id = ?, claim_until = ?, attempts = attempts + 1,
+         claim_provider = ?, claim_idempotent = ? WHERE id = 1`,
       claimId,
       now + timeoutMs + leaseMarginMs,
+      via?.name ?? null,
+      via?.idempotent ? 1 : 0,
     );
-    this.apply(row.channel === "sms" ? "SMS_Sending" : "Email_Sending", "dispatch", `attempt ${row.attempts + 1}`);
-    // D1 learns of "Sending" with the provider's answer (record syncs both): the hand-over waits for nothing.
-    await this.scheduleAlarm();
-
-    const sealed = this.sql.exec<{ body: string; subject: string | null }>("SELECT body, subject FROM content").toArray()[0];
-    if (!sealed) throw new Error("a waiting shipment without its content"); // erased only when handed over or final
-    const content = {
-      body: await openContent(this.env.CONTENT_KEY, shipmentId, sealed.body),
-      subject: sealed.subject === null ? null : await openContent(this.env.CONTENT_KEY, shipmentId, sealed.subject),
-    };
+    this.apply(row.channel === "sms" ? "SMS_Sending" : "Email_Sending", "dispatch", `attempt ${row.attempts + 1}${via ? ` via ${via.name}` : ""}`);
+    await this.afterChange();
     return {
       kind: "send",
       claimId,
@@ -260,6 +274,15 @@ export class OrderObject extends DurableObject<Env> {
         ...(row.content_type ? { contentType: row.content_type as "Plain" | "Html" } : {}),
         validitySeconds: Math.max(1, Math.floor((row.deadline - now) / 1000)),
       },
+    };
+  }
+
+  private async openedContent(shipmentId: string): Promise<{ body: string; subject: string | null }> {
+    const sealed = this.sql.exec<{ body: string; subject: string | null }>("SELECT body, subject FROM content").toArray()[0];
+    if (!sealed) throw new Error("a waiting shipment without its content"); // erased only when handed over or final
+    return {
+      body: await openContent(this.env.CONTENT_KEY, shipmentId, sealed.body),
+      subject: sealed.subject === null ? null : await openContent(this.env.CONTENT_KEY, shipmentId, sealed.subject),
     };
   }
 
@@ -341,6 +364,20 @@ export class OrderObject extends DurableObject<Env> {
 
   // ── Reads ──────────────────────────────────────────────────────────────────────────────────
 
+  /** The delivery manifest, or null when this object holds no such shipment of this organisation. */
+  async manifest(org: string, shipmentId: string): Promise<ShipmentView | null> {
+    const row = this.row();
+    if (!row || row.org !== org || row.shipment_id !== shipmentId) return null;
+    return manifestOf({
+      shipmentId: row.shipment_id,
+      sendersReference: row.senders_reference,
+      channel: row.channel,
+      destination: row.destination,
+      status: row.status,
+      lastUpdate: isoTime(row.last_update),
+    });
+  }
+
   /** The status history (every proposal, applied or not), oldest first; empty for an unknown shipment. */
   async history(shipmentId: string): Promise<HistoryEntry[]> {
     const row = this.row();
@@ -350,25 +387,47 @@ export class OrderObject extends DurableObject<Env> {
         "SELECT status, applied, source, detail, at FROM events ORDER BY seq",
       )
       .toArray()
-      .map((e) => ({ status: e.status, applied: e.applied === 1, source: e.source, ...(e.detail !== null ? { detail: e.detail } : {}), at: new Date(e.at).toISOString() }));
+      .map((e) => ({ status: e.status, applied: e.applied === 1, source: e.source, ...(e.detail !== null ? { detail: e.detail } : {}), at: isoTime(e.at) }));
+  }
+
+  /** Hands every change not yet sent behind to the shard writer, and waits for it (tests, the bench). */
+  async syncNow(): Promise<boolean> {
+    return this.pushBehind();
   }
 
   // ── The alarm: the safety net that makes every shipment final ──────────────────────────────
 
+  /**
+   * Never throws: a failure (a queue send, the shard writer, D1) sets the next alarm by this order's own
+   * backoff, so the alarm never stops for good while the order has work left.
+   */
   override async alarm(): Promise<void> {
+    try {
+      await this.runAlarm();
+      if (this.hasSchema) this.sql.exec("UPDATE shipment SET alarm_failures = 0 WHERE id = 1 AND alarm_failures > 0");
+    } catch (error) {
+      const row = this.row();
+      if (!row) return;
+      this.sql.exec("UPDATE shipment SET alarm_failures = alarm_failures + 1 WHERE id = 1");
+      const now = Date.now();
+      // Its own backoff, but never past an upcoming deadline: that must still be kept.
+      const deadline = !isFinal(row.status) && row.deadline > now ? row.deadline : Infinity;
+      const at = Math.min(now + retryAfterFailure(row.alarm_failures + 1), deadline);
+      logError("alarm.failed", error, { shipmentId: row.shipment_id, failures: row.alarm_failures + 1 });
+      await this.ctx.storage.setAlarm(at);
+    }
+  }
+
+  private async runAlarm(): Promise<void> {
     const row = this.row();
     if (!row) return;
     const now = Date.now();
-    const { reportGraceMs, retentionMs } = timings(this.env);
-    if (isFinal(row.status) && now >= row.created_at + retentionMs) return this.forget(row);
+    const t = timings(this.env);
+    if (isFinal(row.status) && now >= row.created_at + t.retentionMs) return this.forget(row);
     if (!isFinal(row.status)) {
-      if (row.handover === "claimed" && now >= row.claim_until) {
-        // The consumer vanished mid-call: the provider may have accepted, so never hand over again.
-        this.sql.exec("UPDATE shipment SET handover = 'in_doubt' WHERE id = 1");
-        this.addEvent(row.status, false, "alarm", "claim expired without an answer; waiting for a report");
-      }
+      if (row.handover === "claimed" && now >= row.claim_until) this.settleExpiredClaim(row, now);
       const current = this.row()!;
-      const reportDeadline = current.channel === "sms" ? current.deadline + reportGraceMs : current.deadline;
+      const reportDeadline = current.channel === "sms" ? current.deadline + t.reportGraceMs : current.deadline;
       if (current.handover === "waiting" && now >= current.deadline) {
         this.finalizeTtl(current, "deadline passed before hand-over");
       } else if (current.handover !== "waiting" && now >= reportDeadline) {
@@ -376,25 +435,58 @@ export class OrderObject extends DurableObject<Env> {
       } else if (current.handover === "waiting" && now >= current.dispatch_at) {
         // A retry is due, or the queue message seems lost: put a new one on the queue.
         await this.enqueue(current.channel, current.shipment_id);
-        this.sql.exec("UPDATE shipment SET enqueued = 1, dispatch_at = ? WHERE id = 1", now);
+        this.sql.exec("UPDATE shipment SET enqueued = 1, dispatch_at = ?, redispatches = redispatches + 1 WHERE id = 1", now);
         log("redispatched", { shipmentId: current.shipment_id, attempts: current.attempts });
       }
     }
-    await this.afterChange();
+    await this.scheduleAlarm();
+    if (!(await this.pushBehind())) throw new Error("the shard writer did not take the changes");
   }
 
-  /** The retention period is over: the shipment and its key are deleted, and the key may be used anew. */
+  /**
+   * The consumer vanished mid-call (a crash), so the provider may or may not have the message. A
+   * provider that honours our idempotency key is asked again with the same key, which cannot send
+   * twice; with any other, the hand-over stays in doubt and is never repeated (at most once): a report
+   * or the deadline settles it.
+   */
+  private settleExpiredClaim(row: Row, now: number) {
+    if (row.claim_idempotent && row.claim_provider) {
+      this.sql.exec("UPDATE shipment SET handover = 'waiting', enqueued = 0, dispatch_at = ?, pinned_provider = ? WHERE id = 1", now, row.claim_provider);
+      this.addEvent(row.status, false, "alarm", `claim expired without an answer; asking ${row.claim_provider} again with the same idempotency key`);
+    } else {
+      this.sql.exec("UPDATE shipment SET handover = 'in_doubt' WHERE id = 1");
+      this.addEvent(row.status, false, "alarm", "claim expired without an answer; waiting for a report");
+    }
+  }
+
+  /**
+   * The retention period is over: the shipment leaves D1 (through the shard writer, after every earlier
+   * change) and then this object, and the key may be used anew. A registration that arrives meanwhile
+   * waits (blockConcurrencyWhile) and finds the key free, never a half-deleted shipment.
+   */
   private async forget(row: Row) {
-    await this.env.DB.batch(deleteShipmentByIdStatements(this.env.DB, row.shipment_id));
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
-    this.sql.exec(SCHEMA); // this instance may live on and take the key anew
-    log("retention.deleted", { shipmentId: row.shipment_id });
+    await this.ctx.blockConcurrencyWhile(async () => {
+      if (!(await this.pushBehind())) throw new Error("the shard writer did not take the last changes");
+      const deletion: ShipmentChange = { kind: "delete", shipmentId: row.shipment_id, org: row.org };
+      const shard = await this.shard(row);
+      await shardWriter(this.env, shard).append(shard, [deletion]);
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+      this.hasSchema = false;
+      log("retention.deleted", { shipmentId: row.shipment_id });
+    });
   }
 
   // ── State helpers ──────────────────────────────────────────────────────────────────────────
 
+  private ensureSchema() {
+    if (this.hasSchema) return;
+    this.sql.exec(SCHEMA);
+    this.hasSchema = true;
+  }
+
   private row(): Row | null {
+    if (!this.hasSchema) return null;
     return (this.sql.exec("SELECT * FROM shipment WHERE id = 1").toArray()[0] as unknown as Row | undefined) ?? null;
   }
 
@@ -423,66 +515,87 @@ export class OrderObject extends DurableObject<Env> {
 
   private addEvent(status: RecipientStatus, applied: boolean, source: string, detail?: string) {
     this.sql.exec("INSERT INTO events (status, applied, source, detail, at) VALUES (?, ?, ?, ?, ?)", status, applied ? 1 : 0, source, detail ?? null, Date.now());
+    this.sql.exec("UPDATE shipment SET change_seq = change_seq + 1 WHERE id = 1");
   }
 
   private setProviderRef(ref: string) {
-    this.sql.exec("UPDATE shipment SET provider_ref = ? WHERE id = 1", ref);
+    this.sql.exec("UPDATE shipment SET provider_ref = ?, change_seq = change_seq + 1 WHERE id = 1", ref);
   }
 
   private async enqueue(channel: "sms" | "email", shipmentId: string) {
-    const message: DispatchMessage = { orderRef: this.ctx.id.toString(), shipmentId };
+    const message: DispatchMessage = { orderRef: this.ctx.id.toString(), shipmentId, channel };
     await (channel === "sms" ? this.env.SMS_QUEUE : this.env.EMAIL_QUEUE).send(message, { contentType: "json" });
   }
 
-  /** After every change: D1 is brought up to date, and the alarm follows the new state. */
+  /** After every change: the alarm follows the new state, and D1 learns of it behind the answer. */
   private async afterChange() {
-    await this.syncToD1();
     await this.scheduleAlarm();
+    this.ctx.waitUntil(this.pushBehind());
   }
 
-
-  private async scheduleAlarm() {
+  /** `retrySync`: a hand-off to the shard writer failed and must be tried again soon. */
+  private async scheduleAlarm(retrySync = false) {
     const row = this.row();
     if (!row) return;
-    const unsynced = this.sql.exec("SELECT 1 FROM events WHERE synced = 0 LIMIT 1").toArray().length > 0;
-    const wake = nextWake(row, timings(this.env), unsynced, Date.now());
+    const wake = nextWake(row, timings(this.env), retrySync && row.change_seq > row.pushed_seq, Date.now());
     if (wake === null) await this.ctx.storage.deleteAlarm();
     else if ((await this.ctx.storage.getAlarm()) !== wake) await this.ctx.storage.setAlarm(wake);
   }
 
+  /** The organisation's D1 shard, learnt once and kept with the order. */
+  private async shard(row: Row): Promise<string> {
+    if (row.shard) return row.shard;
+    const shard = await shardOf(this.env, row.org);
+    this.sql.exec("UPDATE shipment SET shard = ? WHERE id = 1", shard);
+    return shard;
+  }
+
   /**
-   * Writes the current state and the unsynced events to D1, within the calling request. Concurrent syncs
-   * are safe: `version` keeps an older state from overwriting a newer one and events are written once.
-   * A failure leaves the events unsynced and the alarm tries again, so D1 always catches up.
+   * Sends the current state and the events D1 has not seen to the shard writer; one push at a time, in
+   * order. Resolves false when the writer could not take them: they stay unsent and the alarm retries.
    */
-  private async syncToD1(): Promise<void> {
+  private pushBehind(): Promise<boolean> {
+    const next = this.pushChain.then(() => this.pushOnce());
+    this.pushChain = next.catch(() => undefined);
+    return next.catch(async (error) => {
+      logError("sync.push_failed", error, { shipmentId: this.row()?.shipment_id });
+      await this.scheduleAlarm(true);
+      return false;
+    });
+  }
+
+  private async pushOnce(): Promise<boolean> {
     const row = this.row();
+    if (!row || row.change_seq <= row.pushed_seq) return true;
     const events = this.sql
-      .exec<{ seq: number; status: string; applied: number; source: string; detail: string | null; at: number }>(
+      .exec<{ seq: number; status: RecipientStatus; applied: number; source: string; detail: string | null; at: number }>(
         "SELECT seq, status, applied, source, detail, at FROM events WHERE synced = 0 ORDER BY seq",
       )
       .toArray();
-    if (!row || events.length === 0) return;
-    const lastSeq = events[events.length - 1]!.seq;
-    try {
-      await this.env.DB.batch(
-        statusUpdateStatements(this.env.DB, {
-          shipmentId: row.shipment_id,
-          org: row.org,
-          version: lastSeq,
-          orderStatus: orderStatusOf(row.status),
-          recipientStatus: row.status,
-          lastUpdate: new Date(row.last_update).toISOString(),
-          providerRef: row.provider_ref,
-          events: events.map((e) => ({ ...e, applied: e.applied === 1, at: new Date(e.at).toISOString() })),
-          completed: isFinal(row.status),
-        }),
-      );
-      this.sql.exec("UPDATE events SET synced = 1 WHERE seq <= ?", lastSeq);
-    } catch (error) {
-      logError("sync.d1_failed", error, { shipmentId: row.shipment_id });
-    }
+    const change: ShipmentChange = {
+      kind: "state",
+      shipmentId: row.shipment_id,
+      org: row.org,
+      orderId: row.order_id,
+      idempotencyId: row.idempotency_id,
+      orderRef: this.ctx.id.toString(),
+      sendersReference: row.senders_reference,
+      channel: row.channel,
+      destination: row.destination,
+      createdAt: isoTime(row.created_at),
+      deadline: isoTime(row.deadline),
+      version: row.change_seq,
+      orderStatus: orderStatusOf(row.status),
+      recipientStatus: row.status,
+      lastUpdate: isoTime(row.last_update),
+      providerRef: row.provider_ref,
+      events: events.map((e) => ({ seq: e.seq, status: e.status, applied: e.applied === 1, source: e.source, detail: e.detail, at: isoTime(e.at) })),
+      completed: isFinal(row.status),
+    };
+    const shard = await this.shard(row);
+    await shardWriter(this.env, shard).append(shard, [change]);
+    if (events.length > 0) this.sql.exec("UPDATE events SET synced = 1 WHERE seq <= ?", events[events.length - 1]!.seq);
+    this.sql.exec("UPDATE shipment SET pushed_seq = MAX(pushed_seq, ?) WHERE id = 1", row.change_seq);
+    return true;
   }
 }
-
-

@@ -115,10 +115,16 @@ export const OrderResponseSchema = z
   })
   .openapi("InstantNotificationOrderResponse");
 
+const statusDescription = z.string().openapi({
+  description: "What the status means and what the caller should do next (as Altinn's manifest).",
+  example: "The SMS was delivered to the recipient's phone.",
+});
+
 const RecipientStatusSchema = z.object({
   type: z.enum(["SMS", "Email"]),
   destination: z.string(),
   status: z.string().openapi({ example: "SMS_Delivered" }),
+  statusDescription,
   lastUpdate: z.string().openapi({ example: "2024-09-30T08:25:13Z" }),
 });
 
@@ -128,6 +134,7 @@ export const ShipmentSchema = z
     sendersReference: z.string().optional(),
     type: z.literal("Instant"),
     status: z.string().openapi({ example: "Order_Completed" }),
+    statusDescription,
     lastUpdate: z.string(),
     recipients: z.array(RecipientStatusSchema),
   })
@@ -140,6 +147,7 @@ export const FeedEntrySchema = z
     sendersReference: z.string().optional(),
     shipmentType: z.literal("Instant"),
     status: z.string(),
+    statusDescription,
     lastUpdate: z.string(),
     recipients: z.array(RecipientStatusSchema.omit({ type: true })),
   })

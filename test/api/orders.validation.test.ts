@@ -4,6 +4,7 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { BASE, call, emailRequest, postEmail, postSms, problemOf, rowsForKey, smsRequest, tokenFor, uniqueKey, type CallOptions } from "../helpers";
+import { syncToD1 } from "../pipeline/order-control";
 
 type Body = Record<string, unknown>;
 type Post = (body: unknown, options?: CallOptions) => Promise<Response>;
@@ -34,6 +35,10 @@ function withField<T extends object>(body: T, path: string, value: unknown): T {
 }
 
 async function storedShipmentIds(): Promise<string[]> {
+  // D1 is written behind: let every earlier registration arrive first.
+  await syncToD1();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await syncToD1();
   return (await env.DB.prepare("SELECT shipment_id FROM shipments").all<{ shipment_id: string }>()).results.map((r) => r.shipment_id);
 }
 

@@ -8,6 +8,7 @@ const base: LifecycleState = {
   handover: "waiting",
   deadline: 120_000,
   dispatch_at: 0,
+  redispatches: 0,
   enqueued: 1,
   claim_until: 0,
   attempts: 0,

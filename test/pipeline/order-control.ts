@@ -1,15 +1,21 @@
 // Reaching into one order's Durable Object, for the tests that must move time or see what it stores.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { orderStubForShipment } from "../../src/orders/order-key";
+import { shardNames, shardWriter } from "../../src/store/shards";
 
 export async function orderRefOf(shipmentId: string): Promise<string> {
-  const row = await env.DB.prepare("SELECT order_ref FROM shipments WHERE shipment_id = ?").bind(shipmentId).first<{ order_ref: string }>();
-  if (!row) throw new Error(`no shipment ${shipmentId}`);
-  return row.order_ref;
+  return env.ORDERS.idFromName(`shipment:${shipmentId}`).toString();
 }
 
 export async function orderObjectOf(shipmentId: string) {
-  return env.ORDERS.get(env.ORDERS.idFromString(await orderRefOf(shipmentId)));
+  return orderStubForShipment(env, shipmentId);
+}
+
+/** Lets D1 catch up with the order: its changes to the shard writer, and every writer's to D1. */
+export async function syncToD1(shipmentId?: string) {
+  if (shipmentId) await orderStubForShipment(env, shipmentId).syncNow();
+  for (const shard of shardNames(env)) await shardWriter(env, shard).flush();
 }
 
 /** The order's own stored state (its SQLite row). */

@@ -109,5 +109,5 @@ describe("validators, property-based", () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 90_000);
 });

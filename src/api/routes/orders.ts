@@ -73,7 +73,7 @@ async function register(c: AppContext, order: Order, phoneField = "recipientSms.
   switch (outcome.kind) {
     case "created":
       if (c.env.DISPATCH_ON_REGISTRATION !== "queue") {
-        c.executionCtx.waitUntil(dispatchRightAway(c.env, { orderRef: stub.id.toString(), shipmentId: outcome.response.notification.shipmentId }));
+        c.executionCtx.waitUntil(dispatchRightAway(c.env, { orderRef: stub.id.toString(), shipmentId: outcome.response.notification.shipmentId, channel: order.channel }));
       }
       return c.json(outcome.response, 201, {
         Location: `${BASE_PATH}/future/shipment/${outcome.response.notification.shipmentId}`,

@@ -1,7 +1,11 @@
-// GET /future/shipment/{shipmentId}: read from D1, scoped to the caller's organisation.
+// GET /future/shipment/{shipmentId} from the order itself (read-your-write, whatever D1's lag), and the
+// status feed from the organisation's D1 shard. Both scoped to the caller's organisation.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { orderStubForShipment } from "../../orders/order-key";
 import { FeedEntrySchema, ShipmentSchema } from "../../orders/schemas";
-import { readFeed, readShipment } from "../../store/shipments";
+import { database, shardOf } from "../../store/shards";
+import { readFeed } from "../../store/shipments";
+import { logError } from "../../log";
 import { BASE_PATH, type AppEnv } from "../context";
 import { ApiError } from "../problem";
 import { notFoundResponse, problemResponses } from "../responses";
@@ -13,6 +17,16 @@ export function notFound(): never {
 }
 
 export const MAX_FEED_PAGE = 500;
+
+/** A store that failed on a read path: 503, never 500. */
+async function orUnavailable<T>(what: string, traceId: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    logError(what, error, { traceId });
+    throw new ApiError(503, { code: "NOT-00004", detail: "A dependency failed; try again shortly." });
+  }
+}
 
 const FeedQuerySchema = z.object({
   seq: z.coerce
@@ -53,7 +67,11 @@ export function registerShipmentRoutes(app: OpenAPIHono<AppEnv>) {
       const { seq, pageSize, orderBy } = c.req.valid("query");
       const size = Math.min(MAX_FEED_PAGE, Math.max(1, pageSize));
       const order = orderBy.toLowerCase() === "desc" ? "Desc" : "Asc";
-      return c.json(await readFeed(c.env.DB, c.get("org"), seq, size, order), 200);
+      const org = c.get("org");
+      const entries = await orUnavailable("feed.read_failed", c.get("traceId"), async () =>
+        readFeed(database(c.env, await shardOf(c.env, org)), org, seq, size, order),
+      );
+      return c.json(entries, 200);
     },
   );
 
@@ -75,7 +93,8 @@ export function registerShipmentRoutes(app: OpenAPIHono<AppEnv>) {
     async (c) => {
       const { shipmentId } = c.req.valid("param");
       if (!UUID.test(shipmentId)) notFound();
-      const shipment = await readShipment(c.env.DB, c.get("org"), shipmentId.toLowerCase());
+      const id = shipmentId.toLowerCase();
+      const shipment = await orUnavailable("shipment.read_failed", c.get("traceId"), () => orderStubForShipment(c.env, id).manifest(c.get("org"), id));
       return shipment ? c.json(shipment, 200) : notFound();
     },
   );

@@ -1,0 +1,57 @@
+// The shipment's delivery manifest (GET /future/shipment/{id}), the same wherever it is built: from
+// the order itself, from D1 for the feed, and for status callbacks.
+import { describeStatus } from "../status/descriptions";
+import type { Channel, OrderStatus, RecipientStatus } from "../status/statuses";
+import { orderStatusOf } from "../status/transitions";
+
+export interface RecipientView {
+  type: "SMS" | "Email";
+  destination: string;
+  status: RecipientStatus;
+  statusDescription: string;
+  lastUpdate: string;
+}
+
+export interface ShipmentView {
+  shipmentId: string;
+  sendersReference?: string;
+  type: "Instant";
+  status: OrderStatus;
+  statusDescription: string;
+  lastUpdate: string;
+  recipients: RecipientView[];
+}
+
+export interface ManifestFacts {
+  shipmentId: string;
+  sendersReference?: string | null;
+  channel: Channel;
+  destination: string;
+  status: RecipientStatus;
+  /** ISO 8601 UTC. */
+  lastUpdate: string;
+}
+
+export function manifestOf(facts: ManifestFacts): ShipmentView {
+  const orderStatus = orderStatusOf(facts.status);
+  return {
+    shipmentId: facts.shipmentId,
+    ...(facts.sendersReference != null ? { sendersReference: facts.sendersReference } : {}),
+    type: "Instant",
+    status: orderStatus,
+    statusDescription: describeStatus(orderStatus),
+    lastUpdate: facts.lastUpdate,
+    recipients: [
+      {
+        type: facts.channel === "sms" ? "SMS" : "Email",
+        destination: facts.destination,
+        status: facts.status,
+        statusDescription: describeStatus(facts.status),
+        lastUpdate: facts.lastUpdate,
+      },
+    ],
+  };
+}
+
+/** Timestamps as the contract shows them: ISO 8601 UTC. */
+export const isoTime = (ms: number) => new Date(ms).toISOString();

@@ -1,0 +1,90 @@
+// What an order sends behind it to D1: its current state and the status events D1 has not seen yet,
+// and how many such changes become one D1 transaction (group commit).
+import type { Channel, OrderStatus, RecipientStatus } from "../status/statuses";
+
+export interface StatusEventRow {
+  seq: number;
+  status: RecipientStatus;
+  applied: boolean;
+  source: string;
+  detail: string | null;
+  /** ISO 8601 UTC. */
+  at: string;
+}
+
+export interface ShipmentState {
+  kind: "state";
+  shipmentId: string;
+  org: string;
+  orderId: string;
+  idempotencyId: string;
+  /** The order's Durable Object id. */
+  orderRef: string;
+  sendersReference: string | null;
+  channel: Channel;
+  destination: string;
+  createdAt: string;
+  deadline: string;
+  /** The order's change counter: an older state never overwrites a newer one. */
+  version: number;
+  orderStatus: OrderStatus;
+  recipientStatus: RecipientStatus;
+  lastUpdate: string;
+  providerRef: string | null;
+  /** Events not yet sent behind; each is written once (by shipment and seq). */
+  events: StatusEventRow[];
+  /** The recipient is final: the shipment enters the feed. */
+  completed: boolean;
+}
+
+/** The retention period is over: the shipment leaves D1. */
+export interface ShipmentDeletion {
+  kind: "delete";
+  shipmentId: string;
+  org: string;
+}
+
+export type ShipmentChange = ShipmentState | ShipmentDeletion;
+
+/**
+ * The statements that bring D1 up to a list of changes, in order. Safe to repeat and to replay out of
+ * order: `version` guards the state, events and feed entries are written once. Run as one batch (one
+ * transaction), so the feed's sequence numbers are assigned in commit order.
+ */
+export function changeStatements(db: D1Database, changes: readonly ShipmentChange[]): D1PreparedStatement[] {
+  return changes.flatMap((change) => (change.kind === "delete" ? deleteStatements(db, change.shipmentId) : stateStatements(db, change)));
+}
+
+function stateStatements(db: D1Database, s: ShipmentState): D1PreparedStatement[] {
+  const statements = [
+    db
+      .prepare(
+        `INSERT INTO shipments (shipment_id, order_id, org, idempotency_id, order_ref, senders_reference, channel, status, created_at, deadline, last_update, version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (shipment_id) DO UPDATE SET status = excluded.status, last_update = excluded.last_update, version = excluded.version
+         WHERE excluded.version > shipments.version`,
+      )
+      .bind(s.shipmentId, s.orderId, s.org, s.idempotencyId, s.orderRef, s.sendersReference, s.channel, s.orderStatus, s.createdAt, s.deadline, s.lastUpdate, s.version),
+    db
+      .prepare(
+        `INSERT INTO recipients (shipment_id, type, destination, status, last_update, provider_ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (shipment_id) DO UPDATE SET status = excluded.status, last_update = excluded.last_update,
+           provider_ref = COALESCE(excluded.provider_ref, recipients.provider_ref)
+         WHERE (SELECT version FROM shipments WHERE shipment_id = ?1) = ?7`,
+      )
+      .bind(s.shipmentId, s.channel === "sms" ? "SMS" : "Email", s.destination, s.recipientStatus, s.lastUpdate, s.providerRef, s.version),
+    ...s.events.map((e) =>
+      db
+        .prepare("INSERT OR IGNORE INTO status_events (shipment_id, event_seq, status, applied, source, detail, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        .bind(s.shipmentId, e.seq, e.status, e.applied ? 1 : 0, e.source, e.detail, e.at),
+    ),
+  ];
+  if (s.completed) {
+    statements.push(db.prepare("INSERT OR IGNORE INTO feed (org, shipment_id, at) VALUES (?1, ?2, ?3)").bind(s.org, s.shipmentId, s.lastUpdate));
+  }
+  return statements;
+}
+
+function deleteStatements(db: D1Database, shipmentId: string): D1PreparedStatement[] {
+  return ["status_events", "recipients", "feed", "shipments"].map((table) => db.prepare(`DELETE FROM ${table} WHERE shipment_id = ?1`).bind(shipmentId));
+}

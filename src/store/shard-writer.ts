@@ -1,0 +1,100 @@
+// One writer per D1 shard: the orders hand it their changes, it keeps them durably and writes them to
+// D1 behind, many orders' changes in one transaction (group commit). Being the only writer of its
+// shard, it commits feed entries in sequence order, so the feed never shows a gap that fills later.
+// When D1 fails, the changes wait here and the alarm retries with backoff until D1 has caught up.
+import { DurableObject } from "cloudflare:workers";
+import { log, logError } from "../log";
+import { changeStatements, type ShipmentChange } from "./changes";
+import { database } from "./shards";
+
+/** At most this many changes in one D1 transaction. */
+const MAX_BATCH = 100;
+const RETRY_BASE_MS = 500;
+const RETRY_CAP_MS = 30_000;
+/** The alarm backs the in-memory timer up, in case this instance is evicted before it fires. */
+const SAFETY_NET_MS = 5_000;
+
+export class ShardWriter extends DurableObject<Env> {
+  private readonly sql = this.ctx.storage.sql;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private flushing: Promise<void> | null = null;
+  private failures = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY AUTOINCREMENT, change TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `);
+  }
+
+  /** Takes changes for D1. Once this returns they are durable here and will reach D1. */
+  async append(shard: string, changes: ShipmentChange[]): Promise<void> {
+    this.sql.exec("INSERT INTO meta (key, value) VALUES ('shard', ?) ON CONFLICT (key) DO NOTHING", shard);
+    for (const change of changes) this.sql.exec("INSERT INTO pending (change) VALUES (?)", JSON.stringify(change));
+    await this.ensureAlarm(Date.now() + SAFETY_NET_MS);
+    this.scheduleFlush();
+  }
+
+  /** Writes everything pending now (tests and the bench use it to settle). Returns how many remain. */
+  async flush(): Promise<number> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.runFlush();
+    return this.pendingCount();
+  }
+
+  override async alarm(): Promise<void> {
+    await this.runFlush();
+    if (this.pendingCount() > 0) {
+      const delay = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.min(this.failures, 10));
+      await this.ctx.storage.setAlarm(Date.now() + (this.failures > 0 ? delay : 0));
+    }
+  }
+
+  /** A short window lets concurrent orders' changes share one transaction. */
+  private scheduleFlush() {
+    if (this.timer || this.failures > 0) return; // while D1 fails, the alarm's backoff decides
+    const windowMs = Math.max(0, Number(this.env.WRITE_BEHIND_MS) || 0);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.ctx.waitUntil(this.runFlush());
+    }, windowMs);
+  }
+
+  /** One flush at a time: the feed's sequence numbers follow commit order. */
+  private runFlush(): Promise<void> {
+    this.flushing ??= this.flushAll().finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  private async flushAll(): Promise<void> {
+    const shard = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'shard'").toArray()[0]?.value;
+    if (!shard) return;
+    for (;;) {
+      const rows = this.sql.exec<{ id: number; change: string }>("SELECT id, change FROM pending ORDER BY id LIMIT ?", MAX_BATCH).toArray();
+      if (rows.length === 0) break;
+      const db = database(this.env, shard);
+      try {
+        await db.batch(changeStatements(db, rows.map((r) => JSON.parse(r.change) as ShipmentChange)));
+      } catch (error) {
+        this.failures++;
+        logError("d1.write_failed", error, { shard, changes: rows.length, failures: this.failures });
+        return;
+      }
+      this.sql.exec("DELETE FROM pending WHERE id <= ?", rows[rows.length - 1]!.id);
+      if (this.failures > 0) log("d1.caught_up", { shard, after: this.failures });
+      this.failures = 0;
+    }
+    await this.ctx.storage.deleteAlarm();
+  }
+
+  private pendingCount(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM pending").one().n;
+  }
+
+  private async ensureAlarm(at: number) {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+}

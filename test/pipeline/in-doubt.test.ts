@@ -1,0 +1,62 @@
+// Issue 9, point 4: a hand-over left in doubt by a crash is settled by what is known, and content that
+// cannot be opened fails at once instead of counting as "maybe sent".
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { postSms, registeredShipmentId, smsRequest, waitForShipment } from "../helpers";
+import { fireAlarm, orderObjectOf, shiftOrderTimes, storedOrder } from "./order-control";
+
+afterEach(() => vi.restoreAllMocks());
+
+function loseNextDispatch() {
+  return vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send").mockResolvedValueOnce(undefined as never);
+}
+
+describe("a claim whose consumer vanished", () => {
+  it("is asked again, of the same provider only, when that provider honours our idempotency key", async () => {
+    loseNextDispatch();
+    const id = await registeredShipmentId(await postSms(smsRequest()));
+    vi.restoreAllMocks();
+    const order = await orderObjectOf(id);
+    const first = await order.claim(id, { name: "primary", idempotent: true });
+    expect(first.kind).toBe("send"); // …and the consumer died mid-call
+    await shiftOrderTimes(id, ["claim_until"], -60_000);
+    vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send").mockResolvedValue(undefined as never); // keep the queue out of it
+    await fireAlarm(id);
+    expect(await storedOrder(id)).toMatchObject({ handover: "waiting", pinned_provider: "primary" });
+    // Another provider would not know the key: it may not take over.
+    expect(await order.claim(id, { name: "secondary", idempotent: true })).toEqual({ kind: "skip", reason: "pinned", pinnedTo: "primary" });
+    const again = await order.claim(id, { name: "primary", idempotent: true });
+    expect(again.kind).toBe("send");
+    if (again.kind === "send") expect(again.message.shipmentId).toBe(id); // the idempotency key
+  });
+
+  it("stays in doubt and is never repeated when the provider cannot de-duplicate", async () => {
+    loseNextDispatch();
+    const id = await registeredShipmentId(await postSms(smsRequest()));
+    vi.restoreAllMocks();
+    const order = await orderObjectOf(id);
+    expect((await order.claim(id, { name: "twilio", idempotent: false })).kind).toBe("send");
+    await shiftOrderTimes(id, ["claim_until"], -60_000);
+    await fireAlarm(id);
+    expect((await storedOrder(id)).handover).toBe("in_doubt");
+    expect((await order.claim(id, { name: "twilio", idempotent: false })).kind).toBe("skip");
+  });
+});
+
+describe("content that cannot be opened", () => {
+  it("fails the shipment at once with a clear status, and is never claimed", async () => {
+    loseNextDispatch();
+    const id = await registeredShipmentId(await postSms(smsRequest()));
+    vi.restoreAllMocks();
+    const order = await orderObjectOf(id);
+    await runInDurableObject(order, (_i, state) => state.storage.sql.exec("UPDATE content SET body = 'AAAA.AAAA'"));
+    expect(await order.claim(id)).toEqual({ kind: "skip", reason: "content unreadable" });
+    const stored = await storedOrder(id);
+    expect(stored).toMatchObject({ status: "SMS_Failed", handover: "done", attempts: 0, content: null });
+    const history = await order.history(id);
+    expect(history.at(-1)).toMatchObject({ status: "SMS_Failed", applied: true, source: "dispatch" });
+    expect(history.at(-1)!.detail).toMatch(/could not be opened/);
+    expect((await waitForShipment(id, () => true)).recipients[0]!.status).toBe("SMS_Failed");
+  });
+});
