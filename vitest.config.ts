@@ -1,6 +1,24 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { exportJWK, generateKeyPair } from "jose";
 import { defineConfig } from "vitest/config";
+import { buildStatic } from "./scripts/build-static.mjs";
+
+// wrangler.toml's [assets] directory must exist before the pool reads the configuration.
+buildStatic();
+
+// Quiet runs: wrangler's "Using secrets defined in .dev.vars" (once per test file; the tests set their own
+// bindings) is an info line, and workerd reports the runner's WebSocket closing at the end of every test
+// file as an "exception" that is none. Warnings, errors and the tests' own output still show.
+process.env.WRANGLER_LOG ??= "warn";
+const RUNNER_CLOSED = /^exception = workerd\/api\/web-socket\.c\+\+:\d+: disconnected: WebSocket peer disconnected\r?\n/gm;
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : null;
+    if (text === null || !text.includes("WebSocket peer disconnected")) return write(chunk, ...rest);
+    return write(text.replace(RUNNER_CLOSED, ""), ...rest); // an empty write still calls its callback
+  }) as typeof stream.write;
+}
 
 // A throw-away issuer key per test run: the Worker trusts its public half, tests sign with the private half.
 const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });

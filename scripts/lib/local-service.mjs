@@ -11,6 +11,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { experimental_readRawConfig } from "wrangler";
+import { buildStatic } from "../build-static.mjs";
 import { ensureDevKey, REQUIRED_SCOPE, signDevToken } from "../dev-key.mjs";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -186,6 +187,8 @@ export async function benchConfig(vars = {}) {
       bindings: [...(top.durable_objects?.bindings ?? []), { name: "FLOOR", class_name: "FloorObject" }],
     },
     migrations: [...(top.migrations ?? []), { tag: "bench-v1", new_sqlite_classes: ["FloorObject"] }],
+    // The API reference's files (/docs), from the project's static/ directory.
+    ...(top.assets ? { assets: { ...top.assets, directory: resolve(ROOT, top.assets.directory) } } : {}),
     d1_databases: (top.d1_databases ?? []).map((db) => ({
       ...db,
       ...(db.migrations_dir ? { migrations_dir: resolve(ROOT, db.migrations_dir) } : {}),
@@ -227,6 +230,7 @@ export async function startService({ vars = {}, label = "bench", readyTimeoutMs 
   const logFile = join(workDir, "service.log");
   mkdirSync(persistDir);
   const configFile = join(workDir, "wrangler.json"); // JSON is valid JSONC
+  buildStatic();
   writeFileSync(configFile, JSON.stringify(await benchConfig(vars), null, 2) + "\n");
   const env = wranglerEnv(workDir);
   const pgids = [];

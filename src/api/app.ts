@@ -1,11 +1,13 @@
 // The HTTP API: routes, auth, the OpenAPI document and the one place failures become problem+json.
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { BASE_PATH, type AppEnv } from "./context";
 import { docsPage } from "./docs-page";
 import { requireToken, traceAndNoStore } from "./middleware";
-import { ApiError, PROBLEM_CODES, problemBody, validationErrors } from "./problem";
+import { ApiError, PROBLEM_CODES, problemBody, validationFailed } from "./problem";
 import { registerOrderRoutes } from "./routes/orders";
+import { registerOutboxRoutes } from "./routes/outbox";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerSimulatorRoutes } from "./routes/simulator";
 import { registerWebhookRoutes } from "./routes/webhooks";
@@ -17,11 +19,12 @@ const OPENAPI_INFO = {
     title: "Instant notifications API",
     version: "1.0.0",
     description:
-      "One SMS or one email to one recipient, now, exactly once; a drop-in for the Altinn Notifications instant endpoints. " +
-      "Problem codes: " +
+      "One SMS or one email to one recipient, now, exactly once; a drop-in for the Altinn Notifications instant endpoints.\n\n" +
+      "Authorize with a bearer token (locally: `npm run --silent token -- --org ttd`), then *Try it out*.\n\n" +
+      "Problem codes:\n\n" +
       Object.entries(PROBLEM_CODES)
-        .map(([code, { text }]) => `${code}: ${text}`)
-        .join(" "),
+        .map(([code, text]) => `- [${code}](#problem-${code}): ${text}`)
+        .join("\n"),
   },
 };
 
@@ -29,11 +32,13 @@ export function newApp() {
   const app = new OpenAPIHono<AppEnv>({
     // Schema failures become one 400 problem with `errors` keyed by JSON path.
     defaultHook: (result) => {
-      if (!result.success) throw new ApiError(400, { detail: "Validation failed.", errors: validationErrors(result.error.issues) });
+      if (!result.success) throw validationFailed(result.error.issues);
     },
   });
 
   app.use("*", traceAndNoStore);
+  // Browser tools (editors, other API consoles) load the document from another origin.
+  app.use("/openapi.json", cors({ origin: "*", allowMethods: ["GET", "OPTIONS"] }));
   app.use(`${BASE_PATH}/*`, requireToken);
 
   app.get("/health", (c) => c.json({ status: "ok" }));
@@ -41,12 +46,13 @@ export function newApp() {
   registerShipmentRoutes(app);
   registerWebhookRoutes(app);
   registerSimulatorRoutes(app);
+  registerOutboxRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", OPENAPI_INFO);
-  app.get("/docs", async (c) => {
-    const document = app.getOpenAPI31Document(OPENAPI_INFO);
-    return c.html(docsPage(document));
+  app.get("/docs", (c) => {
+    const { html, csp } = docsPage(OPENAPI_INFO.info.title, PROBLEM_CODES);
+    return c.html(html, 200, { "Content-Security-Policy": csp });
   });
 
   // Hono answers 404 for a known path with the wrong method; say 405 and which methods exist.

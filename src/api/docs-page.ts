@@ -1,34 +1,49 @@
-// A self-contained docs page rendered from the same OpenAPI document (no CDN, works offline).
+// The API reference at /docs: Swagger UI (served from static/, no CDN, works offline) over /openapi.json,
+// and one anchor per problem code, so a problem's `type` (/docs#problem-NOT-10001) lands on its meaning.
 
-interface OpenApiDoc {
-  info: { title: string; version: string; description?: string };
-  paths?: Record<string, Record<string, { summary?: string; deprecated?: boolean; responses?: Record<string, { description?: string }> }>>;
-}
+import { escapeHtml, pagePolicy } from "./html";
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+export const SWAGGER_UI_PATH = "/docs/swagger-ui";
 
-export function docsPage(doc: unknown): string {
-  const { info, paths = {} } = doc as OpenApiDoc;
-  const operations = Object.entries(paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => {
-      const responses = Object.entries(op.responses ?? {})
-        .map(([status, r]) => `<tr><td>${escapeHtml(status)}</td><td>${escapeHtml(r.description ?? "")}</td></tr>`)
-        .join("");
-      return `<section${op.deprecated ? ' class="deprecated"' : ""}>
-  <h2><code>${method.toUpperCase()} ${escapeHtml(path)}</code>${op.deprecated ? " (deprecated)" : ""}</h2>
-  <p>${escapeHtml(op.summary ?? "")}</p>
-  <table><tr><th>Status</th><th>Meaning</th></tr>${responses}</table>
-</section>`;
-    }),
-  );
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(info.title)}</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left;vertical-align:top}
-.deprecated h2{color:#888}code{font-size:95%}</style></head>
-<body><h1>${escapeHtml(info.title)} <small>${escapeHtml(info.version)}</small></h1>
-<p>${escapeHtml(info.description ?? "")}</p>
-<p>The machine-readable document: <a href="/openapi.json">/openapi.json</a>.</p>
-${operations.join("\n")}
+/** The page and its Content-Security-Policy. */
+export function docsPage(title: string, problemCodes: Record<string, string>): { html: string; csp: string } {
+  const { nonce, csp } = pagePolicy();
+  const problems = Object.entries(problemCodes)
+    .map(([code, text]) => `<dt id="problem-${escapeHtml(code)}"><code>${escapeHtml(code)}</code></dt><dd>${escapeHtml(text)}</dd>`)
+    .join("\n");
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${SWAGGER_UI_PATH}/swagger-ui.css">
+<style>body{margin:0;font-family:system-ui,sans-serif}
+#problems{max-width:1460px;margin:0 auto 3rem;padding:0 20px;color:#3b4151}
+#problems dt{margin-top:1rem;font-weight:600}#problems dt:target{background:#fff3c4}
+#problems dd{margin:.25rem 0 0 1.5rem}</style></head>
+<body>
+<div id="swagger-ui"><noscript><p>The API reference needs JavaScript; the document itself is at <a href="/openapi.json">/openapi.json</a>.</p></noscript></div>
+<section id="problems">
+<h2>Problem codes</h2>
+<p>Every error is <code>application/problem+json</code> (RFC 9457). Where a problem carries a <code>code</code>, its <code>type</code> links here.
+Errors without a code link to their HTTP status in RFC 9110.</p>
+<dl>
+${problems}
+</dl>
+</section>
+<script src="${SWAGGER_UI_PATH}/swagger-ui-bundle.js"></script>
+<script nonce="${nonce}">
+SwaggerUIBundle({
+  url: "/openapi.json",
+  dom_id: "#swagger-ui",
+  deepLinking: false,
+  docExpansion: "list",
+  defaultModelsExpandDepth: 2,
+  displayOperationId: true,
+  tryItOutEnabled: true,
+  // A problem's type link (#problem-…) names an anchor below the reference, which renders later.
+  onComplete: () => { if (location.hash.startsWith("#problem-")) document.getElementById(location.hash.slice(1))?.scrollIntoView(); },
+});
+</script>
 </body></html>`;
+  return { html, csp };
 }

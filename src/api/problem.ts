@@ -2,17 +2,26 @@
 
 export type ProblemCode = "NOT-00003" | "NOT-00004" | "NOT-10001" | "NOT-10002" | "NOT-10003" | "NOT-10004";
 
-/**
- * NOT-00003 and NOT-00004 are Altinn's; NOT-1000x are ours. Each is listed in the README and OpenAPI.
- * A code has one status: `ApiError.of(code)` takes it from here.
- */
-export const PROBLEM_CODES: Record<ProblemCode, { status: number; text: string }> = {
-  "NOT-00003": { status: 404, text: "Shipment not found." },
-  "NOT-00004": { status: 503, text: "A dependency (database, queue or the token issuer's keys) failed; nothing was registered. Safe to retry." },
-  "NOT-10001": { status: 422, text: "The idempotencyId was already used by this organisation for a different request." },
-  "NOT-10002": { status: 429, text: "The organisation's request rate limit was reached; nothing was registered. Retry after Retry-After seconds." },
-  "NOT-10003": { status: 429, text: "The limit of messages to one recipient was reached; nothing was registered. Retry after Retry-After seconds." },
-  "NOT-10004": { status: 429, text: "The organisation's daily volume of this channel was reached; nothing was registered. Retry after Retry-After seconds." },
+/** NOT-00003 and NOT-00004 are Altinn's; NOT-1000x are ours. Each is listed in the README and OpenAPI. */
+export const PROBLEM_CODES: Record<ProblemCode, string> = {
+  "NOT-00003": "Shipment not found: unknown, another organisation's, or not a UUID. Use the shipmentId (or Location) of the 201.",
+  "NOT-00004": "A dependency (database, queue or the token issuer's keys) failed; nothing was registered. Safe to retry with the same idempotencyId.",
+  "NOT-10001":
+    "The idempotencyId was already used by this organisation for a different request; nothing was registered or sent. " +
+    "A new message needs a new idempotencyId; a retry must repeat the same request.",
+  "NOT-10002": "The organisation's request rate limit was reached; nothing was registered and the key is not remembered. Retry after Retry-After seconds.",
+  "NOT-10003": "The limit of messages to one recipient was reached; nothing was registered and the key is not remembered. Retry after Retry-After seconds.",
+  "NOT-10004": "The organisation's daily volume of this channel was reached; nothing was registered and the key is not remembered. Retry after Retry-After seconds (the next UTC midnight).",
+};
+
+/** A code has one status: `ApiError.of(code)` takes it from here. */
+const PROBLEM_STATUS: Record<ProblemCode, number> = {
+  "NOT-00003": 404,
+  "NOT-00004": 503,
+  "NOT-10001": 422,
+  "NOT-10002": 429,
+  "NOT-10003": 429,
+  "NOT-10004": 429,
 };
 
 export interface Problem {
@@ -50,7 +59,7 @@ export class ApiError extends Error {
 
   /** The error for a problem code, with the code's own status. */
   static of(code: ProblemCode, options: Omit<ApiError["options"], "code"> = {}): ApiError {
-    return new ApiError(PROBLEM_CODES[code].status, { ...options, code });
+    return new ApiError(PROBLEM_STATUS[code], { ...options, code });
   }
 }
 
@@ -66,6 +75,11 @@ export function problemBody(status: number, traceId: string, options: ApiError["
     traceId,
     ...(options.errors ? { errors: options.errors } : {}),
   };
+}
+
+/** The 400 for a request that failed its schema; `hint` adds what the caller most likely meant. */
+export function validationFailed(issues: Parameters<typeof validationErrors>[0], hint?: string): ApiError {
+  return new ApiError(400, { detail: hint ? `Validation failed. ${hint}` : "Validation failed.", errors: validationErrors(issues) });
 }
 
 /** Turns zod-style issues into `errors` keyed by the field's JSON path (`recipientSms.phoneNumber`). */

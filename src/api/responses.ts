@@ -1,16 +1,28 @@
 // OpenAPI response entries shared by the routes, so every status and problem code is documented once.
 import { ProblemSchema } from "../orders/schemas";
+import { problemBody, type ApiError } from "./problem";
 
-const problem = (description: string) => ({
+/** A documented problem response, its example built by the same function that builds real ones. */
+const problem = (description: string, status: number, options: ApiError["options"]) => ({
   description,
-  content: { "application/problem+json": { schema: ProblemSchema } },
+  content: {
+    "application/problem+json": { schema: ProblemSchema, example: problemBody(status, "0f596100-287c-4eb5-9d11-b161e5b5063d", options) },
+  },
 });
 
 export const problemResponses = {
-  400: problem("Validation failed; `errors` is keyed by the JSON path of each field. Nothing was stored."),
-  401: problem("No, malformed, expired or badly signed bearer token (with `WWW-Authenticate: Bearer`)."),
-  403: problem("The token lacks the scope `altinn:serviceowner/notifications.create` or the `urn:altinn:org` claim."),
-  503: problem("Code `NOT-00004`: a dependency (database, queue, the token issuer's keys) failed; nothing was registered; safe to retry."),
+  400: problem("Validation failed; `errors` is keyed by the JSON path of each field. Nothing was stored.", 400, {
+    detail: "Validation failed.",
+    errors: { "recipientSms.phoneNumber": ["Required"] },
+  }),
+  401: problem("No, malformed, expired or badly signed bearer token (with `WWW-Authenticate: Bearer`).", 401, { detail: "The token has expired." }),
+  403: problem("The token lacks the scope `altinn:serviceowner/notifications.create` or the `urn:altinn:org` claim.", 403, {
+    detail: "The token lacks the scope altinn:serviceowner/notifications.create.",
+  }),
+  503: problem("Code `NOT-00004`: a dependency (database, queue, the token issuer's keys) failed; nothing was registered; safe to retry.", 503, {
+    code: "NOT-00004",
+    detail: "A dependency failed; nothing was registered. Retry with the same idempotencyId.",
+  }),
 };
 
 export const orderProblemResponses = {
@@ -18,18 +30,27 @@ export const orderProblemResponses = {
   400: problem(
     "Validation failed; `errors` is keyed by the JSON path of each field. Also an SMS to a country the limits do not allow " +
       "(`errors[\"recipientSms.phoneNumber\"]` names the country). Nothing was stored.",
+    400,
+    { detail: "Validation failed.", errors: { "recipientSms.phoneNumber": ["SMS to Sweden (SE) is not allowed for this organisation."] } },
   ),
-  413: problem("The body is larger than 256 KiB."),
-  415: problem("The body is not JSON (`Content-Type` must be `application/json`)."),
-  422: problem("Code `NOT-10001`: the idempotencyId was already used by this organisation for a different request."),
+  413: problem("The body is larger than 256 KiB.", 413, { detail: "The body must be at most 262144 bytes." }),
+  415: problem("The body is not JSON (`Content-Type` must be `application/json`).", 415, { detail: "Content-Type must be application/json." }),
+  422: problem("Code `NOT-10001`: the idempotencyId was already used by this organisation for a different request.", 422, {
+    code: "NOT-10001",
+    detail: "This idempotencyId was already used for a different request. Use a new idempotencyId for a new message.",
+  }),
   429: {
     ...problem(
       "A limit was reached; nothing was registered and the idempotencyId is not remembered. Code `NOT-10002`: the organisation's " +
         "request rate; `NOT-10003`: messages to one recipient; `NOT-10004`: the organisation's daily volume of the channel. " +
-        "`detail` names the limit. A replay of an already registered request is never refused.",
+        "`detail` names the limit (never the recipient). A replay of an already registered request is never refused.",
+      429,
+      { code: "NOT-10003", detail: "Limit reached: 5 SMS per 10 minutes to one phone number. Retry after 598 seconds." },
     ),
     headers: { "Retry-After": { schema: { type: "integer" as const, minimum: 1 }, description: "Whole seconds until the request could succeed." } },
   },
 };
 
-export const notFoundResponse = { 404: problem("Code `NOT-00003`: no such shipment for the caller's organisation.") };
+export const notFoundResponse = {
+  404: problem("Code `NOT-00003`: no such shipment for the caller's organisation.", 404, { code: "NOT-00003", detail: "No such shipment for this organisation." }),
+};

@@ -1,5 +1,5 @@
-// Bearer-token verification with jose: pinned asymmetric algorithms, issuer, expiry with a small
-// clock skew, the notifications scope, and the organisation claim.
+// Bearer-token verification with jose: pinned asymmetric algorithms, issuer, expiry and not-before with
+// a small clock skew, the notifications scope, and the organisation claim.
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
 
 export const REQUIRED_SCOPE = "altinn:serviceowner/notifications.create";
@@ -55,12 +55,16 @@ function cachedKeySet(config: AuthConfig): JWTVerifyGetKey {
 }
 
 export async function verifyBearerToken(authorization: string | undefined, config: AuthConfig): Promise<AuthResult> {
-  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(authorization?.trim() ?? "");
-  if (!match?.[1]) return { ok: false, status: 401, detail: "A bearer token is required.", noToken: true };
+  // RFC 7235: the scheme is case-insensitive. No Bearer credentials at all is "missing"; a Bearer
+  // credential that is not a compact JWS is "malformed", so a caller knows which of the two to fix.
+  const bearer = /^Bearer(?:\s+(.*))?$/is.exec(authorization?.trim() ?? "");
+  if (!bearer?.[1]) return { ok: false, status: 401, detail: "A bearer token is required: Authorization: Bearer <JWT>.", noToken: true };
+  const match = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.exec(bearer[1]);
+  if (!match) return { ok: false, status: 401, detail: "The bearer token is malformed: a JWT is three base64url parts separated by dots." };
 
   let payload;
   try {
-    ({ payload } = await jwtVerify(match[1], keySetFor(config), {
+    ({ payload } = await jwtVerify(match[0], keySetFor(config), {
       issuer: config.issuer,
       algorithms: ALLOWED_ALGORITHMS,
       clockTolerance: CLOCK_SKEW_SECONDS,

@@ -58,7 +58,8 @@ function setting(value: string | undefined, fallback: number, min: number): numb
 /** The next moment something can be due, or null when the order needs no more wake-ups. */
 export function nextWake(s: LifecycleState, t: Timings, unsynced: boolean, now: number): number | null {
   const candidates: number[] = [];
-  if (unsynced) candidates.push(now + t.syncRetryMs);
+  // On a coarse grid, so the changes of one burst do not each move the alarm.
+  if (unsynced) candidates.push(Math.ceil((now + t.syncRetryMs) / 1_000) * 1_000);
   if (isFinal(s.status)) candidates.push(s.created_at + t.retentionMs);
   else {
     const reportDeadline = s.channel === "sms" ? s.deadline + t.reportGraceMs : s.deadline;

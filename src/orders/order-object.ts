@@ -12,7 +12,7 @@ import { retryDelay } from "../dispatch/backoff";
 import { openContent, sealContent } from "./content-cipher";
 import { destinationOf, fingerprintOf, type Order } from "./order";
 import { shipmentIdFor } from "./order-key";
-import { nextWake, retryAfterFailure, timings, type LifecycleState } from "./lifecycle";
+import { lostMessageWait, nextWake, retryAfterFailure, timings, type LifecycleState } from "./lifecycle";
 import { isoTime, manifestOf, type ShipmentView } from "./manifest";
 import { log, logError } from "../log";
 import { checkLimits, type LimitRefusal } from "../limits/check";
@@ -114,10 +114,16 @@ CREATE TABLE IF NOT EXISTS seen_reports (key TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS content (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL, subject TEXT);
 `;
 
+/** How long an order gathers its changes before it hands them to the shard writer. */
+const PUSH_GATHER_MS = 15;
+
 export class OrderObject extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
   /** Whether this object holds an order at all: a read of an unknown id must not create storage. */
   private hasSchema = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shipment'").toArray().length > 0;
+  /** The alarm as this instance last set it (undefined: not read yet): saves a storage read per change. */
+  private alarmAt: number | null | undefined;
+  private pushTimer: ReturnType<typeof setTimeout> | null = null;
   /** Pushes to the shard writer run one after another, so D1 learns of changes in order. */
   private pushChain: Promise<unknown> = Promise.resolve();
 
@@ -402,6 +408,7 @@ export class OrderObject extends DurableObject<Env> {
    * backoff, so the alarm never stops for good while the order has work left.
    */
   override async alarm(): Promise<void> {
+    this.alarmAt = null; // it has fired
     try {
       await this.runAlarm();
       if (this.hasSchema) this.sql.exec("UPDATE shipment SET alarm_failures = 0 WHERE id = 1 AND alarm_failures > 0");
@@ -414,6 +421,7 @@ export class OrderObject extends DurableObject<Env> {
       const deadline = !isFinal(row.status) && row.deadline > now ? row.deadline : Infinity;
       const at = Math.min(now + retryAfterFailure(row.alarm_failures + 1), deadline);
       logError("alarm.failed", error, { shipmentId: row.shipment_id, failures: row.alarm_failures + 1 });
+      this.alarmAt = at;
       await this.ctx.storage.setAlarm(at);
     }
   }
@@ -432,7 +440,7 @@ export class OrderObject extends DurableObject<Env> {
         this.finalizeTtl(current, "deadline passed before hand-over");
       } else if (current.handover !== "waiting" && now >= reportDeadline) {
         this.finalizeTtl(current, "no final report by the deadline");
-      } else if (current.handover === "waiting" && now >= current.dispatch_at) {
+      } else if (current.handover === "waiting" && now >= current.dispatch_at + (current.enqueued ? lostMessageWait(current.redispatches, t) : 0)) {
         // A retry is due, or the queue message seems lost: put a new one on the queue.
         await this.enqueue(current.channel, current.shipment_id);
         this.sql.exec("UPDATE shipment SET enqueued = 1, dispatch_at = ?, redispatches = redispatches + 1 WHERE id = 1", now);
@@ -473,6 +481,7 @@ export class OrderObject extends DurableObject<Env> {
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
       this.hasSchema = false;
+      this.alarmAt = null;
       log("retention.deleted", { shipmentId: row.shipment_id });
     });
   }
@@ -527,19 +536,29 @@ export class OrderObject extends DurableObject<Env> {
     await (channel === "sms" ? this.env.SMS_QUEUE : this.env.EMAIL_QUEUE).send(message, { contentType: "json" });
   }
 
-  /** After every change: the alarm follows the new state, and D1 learns of it behind the answer. */
+  /**
+   * After every change: the alarm follows the new state, and D1 learns of it behind the answer. Changes
+   * that come close together (registration and claim, say) go to the shard writer in one hand-off; the
+   * alarm covers a hand-off that never happens (this instance evicted first).
+   */
   private async afterChange() {
     await this.scheduleAlarm();
-    this.ctx.waitUntil(this.pushBehind());
+    if (this.pushTimer) return;
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = null;
+      this.ctx.waitUntil(this.pushBehind());
+    }, PUSH_GATHER_MS);
   }
 
-  /** `retrySync`: a hand-off to the shard writer failed and must be tried again soon. */
-  private async scheduleAlarm(retrySync = false) {
+  private async scheduleAlarm() {
     const row = this.row();
     if (!row) return;
-    const wake = nextWake(row, timings(this.env), retrySync && row.change_seq > row.pushed_seq, Date.now());
+    const wake = nextWake(row, timings(this.env), row.change_seq > row.pushed_seq, Date.now());
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (wake === this.alarmAt) return;
+    this.alarmAt = wake;
     if (wake === null) await this.ctx.storage.deleteAlarm();
-    else if ((await this.ctx.storage.getAlarm()) !== wake) await this.ctx.storage.setAlarm(wake);
+    else await this.ctx.storage.setAlarm(wake);
   }
 
   /** The organisation's D1 shard, learnt once and kept with the order. */
@@ -557,9 +576,8 @@ export class OrderObject extends DurableObject<Env> {
   private pushBehind(): Promise<boolean> {
     const next = this.pushChain.then(() => this.pushOnce());
     this.pushChain = next.catch(() => undefined);
-    return next.catch(async (error) => {
+    return next.catch((error) => {
       logError("sync.push_failed", error, { shipmentId: this.row()?.shipment_id });
-      await this.scheduleAlarm(true);
       return false;
     });
   }

@@ -8,6 +8,12 @@ import { normalizePhoneNumber } from "./phone-number";
 import { countSmsSegments, MAX_SMS_SEGMENTS } from "./sms-segments";
 import { isValidSmsSender } from "./sms-sender";
 
+// A required field that is missing (or null, which means "left out" here) says "Required", not zod 4's
+// "Invalid input: expected string, received undefined". Messages set on a schema still come first.
+z.config({
+  customError: (issue) => (issue.code === "invalid_type" && (issue.input === undefined || issue.input === null) ? "Required" : undefined),
+});
+
 export const MIN_TTL_SECONDS = 60;
 export const MAX_TTL_SECONDS = 172_800;
 
@@ -113,7 +119,12 @@ export const OrderResponseSchema = z
     notificationOrderId: z.uuid(),
     notification: z.object({ shipmentId: z.uuid(), sendersReference: z.string().optional() }),
   })
-  .openapi("InstantNotificationOrderResponse");
+  .openapi("InstantNotificationOrderResponse", {
+    example: {
+      notificationOrderId: "0f5f4a35-3b3e-4d1c-9f59-5f2b8c3e1a77",
+      notification: { shipmentId: "2d4f1359-2f4b-4a3f-9d0e-5f3b9a6d8c21", sendersReference: "otp-login-1234" },
+    },
+  });
 
 const statusDescription = z.string().openapi({
   description: "What the status means and what the caller should do next (as Altinn's manifest).",

@@ -6,7 +6,9 @@ import { simulatorStub } from "./simulator/provider-simulator";
 import { twilioConfig, twilioProvider } from "./twilio/client";
 
 function simulatorProvider(env: Env): Provider {
-  // The body stays here: the simulator needs only the recipient to decide the outcome.
+  // Outside production the body goes along, for the local outbox (memory only). In production it stays
+  // here: the simulator needs only the recipient to decide the outcome.
+  if (env.ENVIRONMENT !== "production") return { send: (message) => simulatorStub(env).send(message) };
   return { send: ({ body: _body, subject: _subject, ...message }) => simulatorStub(env).send(message) };
 }
 

@@ -19,6 +19,8 @@ export class ShardWriter extends DurableObject<Env> {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> | null = null;
   private failures = 0;
+  /** The alarm as this instance last set it (undefined: not known yet), so an append rarely touches it. */
+  private alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -45,10 +47,12 @@ export class ShardWriter extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.alarmAt = null; // it has fired
     await this.runFlush();
     if (this.pendingCount() > 0) {
       const delay = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.min(this.failures, 10));
-      await this.ctx.storage.setAlarm(Date.now() + (this.failures > 0 ? delay : 0));
+      this.alarmAt = Date.now() + (this.failures > 0 ? delay : 0);
+      await this.ctx.storage.setAlarm(this.alarmAt);
     }
   }
 
@@ -86,7 +90,10 @@ export class ShardWriter extends DurableObject<Env> {
       if (this.failures > 0) log("d1.caught_up", { shard, after: this.failures });
       this.failures = 0;
     }
-    await this.ctx.storage.deleteAlarm();
+    if (this.alarmAt !== null) {
+      this.alarmAt = null;
+      await this.ctx.storage.deleteAlarm();
+    }
   }
 
   private pendingCount(): number {
@@ -94,7 +101,9 @@ export class ShardWriter extends DurableObject<Env> {
   }
 
   private async ensureAlarm(at: number) {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
   }
 }

@@ -38,8 +38,17 @@ describe("authorization", () => {
     expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
   });
 
-  it("rejects a non-Bearer authorization header with 401", async () => {
-    await expectRejected(null, 401, { Authorization: "Basic dXNlcjpwYXNz" });
+  it("rejects a non-Bearer authorization header with 401, as a missing token", async () => {
+    const problem = await expectRejected(null, 401, { Authorization: "Basic dXNlcjpwYXNz" });
+    expect(problem.detail).toMatch(/bearer token is required/);
+  });
+
+  it.each(["Bearer abc", "Bearer a.b", "bearer not-a-jwt", "Bearer a.b.c.d", "Bearer two words"])("tells %j that its token is malformed, not missing", async (authorization) => {
+    const problem = await expectRejected(null, 401, { Authorization: authorization });
+    expect(problem.detail).toMatch(/malformed/);
+    expect(problem.detail).not.toMatch(/required/);
+    const response = await postSms(smsRequest(), { token: null, headers: { Authorization: authorization } });
+    expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
   });
 
   it("rejects a token signed by an untrusted key with 401", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { syncToD1 } from "../pipeline/order-control";
 import { call, postSms, problemOf, registeredShipmentId, smsRequest, waitForShipment } from "../helpers";
 
 type Entry = { sequenceNumber: number; shipmentId: string; shipmentType: string; status: string; recipients: { destination: string; status: string }[] };
@@ -15,6 +16,7 @@ async function completed(org: string, count: number, phoneNumber = "+4799999999"
   for (let i = 0; i < count; i++) {
     const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber }), { org }));
     await waitForShipment(id, (s) => s.status === "Order_Completed", { org });
+    await syncToD1(id); // the feed is D1, written behind the order
     ids.push(id);
   }
   return ids;

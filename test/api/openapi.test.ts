@@ -1,5 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { PROBLEM_CODES } from "../../src/api/problem";
+import { tokenFor } from "../helpers";
 
 type Doc = { paths: Record<string, Record<string, { deprecated?: boolean; responses: Record<string, { description: string }> }>> };
 
@@ -27,15 +29,65 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(sms.properties!)).toEqual(["phoneNumber", "timeToLiveInSeconds", "smsSettings"]);
     expect(sms.properties!["timeToLiveInSeconds"]).toMatchObject({ minimum: 60, maximum: 172800 });
   });
+
+  it("names every operation with a unique operationId", async () => {
+    const doc = (await (await exports.default.fetch("http://localhost/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { operationId?: string }>>;
+    };
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ at: `${method.toUpperCase()} ${path}`, operationId: op.operationId })),
+    );
+    expect(operations.length).toBeGreaterThanOrEqual(5);
+    expect(operations.filter((op) => !op.operationId).map((op) => op.at)).toEqual([]);
+    const ids = operations.map((op) => op.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("can be loaded by a browser tool on another origin (CORS, preflight included)", async () => {
+    const origin = { Origin: "https://editor.example" };
+    const response = await exports.default.fetch("http://localhost/openapi.json", { headers: origin });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("access-control-allow-origin")).toBe("*");
+
+    const preflight = await exports.default.fetch("http://localhost/openapi.json", {
+      method: "OPTIONS",
+      headers: { ...origin, "Access-Control-Request-Method": "GET" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-methods")).toContain("GET");
+  });
 });
 
 describe("GET /docs", () => {
-  it("renders a page listing the endpoints", async () => {
+  it("serves the API reference over /openapi.json from this service's own files, without a token", async () => {
     const response = await exports.default.fetch("http://localhost/docs");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/html");
     const html = await response.text();
-    expect(html).toContain("POST /notifications/api/v1/future/orders/instant/sms");
-    expect(html).toContain("NOT-00004");
+    expect(html).toContain('<script src="/docs/swagger-ui/swagger-ui-bundle.js"></script>');
+    expect(html).toContain('url: "/openapi.json"');
+    expect(html).not.toMatch(/https?:\/\/(?!www\.rfc-editor)/); // nothing from the internet
+  });
+
+  it("lets only its own files and its one inline script run", async () => {
+    const response = await exports.default.fetch("http://localhost/docs");
+    const csp = response.headers.get("content-security-policy") ?? "";
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(csp).toContain("default-src 'none'");
+    expect(nonce).toBeTruthy();
+    const html = await response.text();
+    expect(html.match(/<script nonce="([^"]+)">/g)).toEqual([`<script nonce="${nonce}">`]);
+  });
+
+  it("has an anchor explaining every problem code, where a problem's type links", async () => {
+    const html = await (await exports.default.fetch("http://localhost/docs")).text();
+    for (const [code, text] of Object.entries(PROBLEM_CODES)) {
+      expect(html).toContain(`<dt id="problem-${code}"><code>${code}</code></dt><dd>${text.replaceAll("'", "&#39;")}</dd>`);
+    }
+    const problem = (await (await exports.default.fetch("http://localhost/notifications/api/v1/future/shipment/unknown", {
+      headers: { Authorization: `Bearer ${await tokenFor("ttd")}` },
+    })).json()) as { type: string };
+    expect(problem.type).toBe("/docs#problem-NOT-00003");
   });
 });

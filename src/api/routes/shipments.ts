@@ -52,6 +52,7 @@ export function registerShipmentRoutes(app: OpenAPIHono<AppEnv>) {
   // Registered before /{shipmentId}, which would otherwise take "feed" as an id.
   app.openapi(
     createRoute({
+      operationId: "getShipmentFeed",
       method: "get",
       path: `${BASE_PATH}/future/shipment/feed`,
       summary: "Status feed: the caller's completed shipments in sequence order",
@@ -77,6 +78,7 @@ export function registerShipmentRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(
     createRoute({
+      operationId: "getShipment",
       method: "get",
       path: `${BASE_PATH}/future/shipment/{shipmentId}`,
       summary: "Delivery manifest of one shipment",

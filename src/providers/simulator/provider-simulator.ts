@@ -5,7 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import { deliverReport } from "../../dispatch/reports";
 import type { RecipientStatus } from "../../status/statuses";
 import type { ProviderOutcome } from "../outcome";
-import type { OutboundMessage } from "../provider";
+import { describeAnswer, Outbox, type OutboxMessage, type SimulatorMessage } from "./outbox";
 import { sandboxBehaviour } from "./sandbox";
 import { logError } from "../../log";
 
@@ -19,6 +19,8 @@ export interface HandoverStats {
 
 export class ProviderSimulator extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
+  /** What a developer's phone or inbox would show: memory only, never this object's storage. */
+  private readonly outbox = new Outbox();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -29,8 +31,19 @@ export class ProviderSimulator extends DurableObject<Env> {
     `);
   }
 
-  /** Receives a hand-over. The message body is read by nobody and kept nowhere. */
-  async send(message: Omit<OutboundMessage, "body" | "subject">): Promise<ProviderOutcome> {
+  /** Receives a hand-over; its body (sent only outside production) goes to the in-memory outbox alone. */
+  async send(message: SimulatorMessage): Promise<ProviderOutcome> {
+    const outcome = await this.answer(message);
+    this.outbox.add(message, describeAnswer(outcome));
+    return outcome;
+  }
+
+  /** The latest messages received, newest first (the local outbox page). */
+  async outboxMessages(): Promise<OutboxMessage[]> {
+    return this.outbox.list();
+  }
+
+  private async answer(message: SimulatorMessage): Promise<ProviderOutcome> {
     const behaviour = sandboxBehaviour(message.channel, message.to);
     const attempt = this.sql
       .exec<{ count: number }>(

@@ -1,0 +1,72 @@
+// npm run check:outbox [-- --url http://127.0.0.1:8787]
+// Opens /outbox in headless Chromium, then sends an SMS and an HTML email through the API: both appear
+// by themselves (the page refreshes itself) with their bodies as the recipient sees them, the SMS's
+// timeline reaches SMS_Delivered, and the email's script does not run. Screenshot: .dev/screenshots/outbox.png.
+import { randomInt, randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { ensure, makeToken, note, runBrowserCheck, SCREENSHOTS } from "./browser.mjs";
+
+const USAGE = `Usage: npm run check:outbox [-- --url <base URL of a running local service>]
+Without --url, starts the service for the run. Needs Debian's chromium (apt-get install -y chromium).`;
+const API = "/notifications/api/v1/future/orders/instant";
+
+// What the email tries and the page must refuse: its script (sandbox) and a remote image (the policy).
+const SCRIPT_BLOCKED = /Blocked script execution in 'about:srcdoc'.*sandboxed/;
+const IMAGE_BLOCKED = /Loading the image 'https:\/\/tracker\.example\/p\.gif' violates .*Content Security Policy/;
+
+await runBrowserCheck("check:outbox", USAGE, async (page, baseUrl) => {
+  const refused = [];
+  page.on("console", (message) => refused.push(message.text()));
+  await page.goto(`${baseUrl}/outbox`, { waitUntil: "networkidle0" });
+  const title = await page.title();
+
+  const code = String(randomInt(100000, 999999));
+  const token = await makeToken("ttd");
+  const post = async (channel, body) => {
+    const response = await fetch(`${baseUrl}${API}/${channel}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 201) throw new Error(`POST …/instant/${channel} answered ${response.status}: ${await response.text()}`);
+    return (await response.json()).notification.shipmentId;
+  };
+  const smsShipment = await post("sms", {
+    idempotencyId: randomUUID(),
+    sendersReference: "check-outbox",
+    recipientSms: { phoneNumber: "+4799999999", timeToLiveInSeconds: 120, smsSettings: { sender: "Altinn", body: `Your code is ${code}` } },
+  });
+  await post("email", {
+    idempotencyId: randomUUID(),
+    recipientEmail: {
+      emailAddress: "user@example.com",
+      emailSettings: {
+        subject: `Sign-in code ${code}`,
+        body: `<h2 style="color:#0969da">Your code is <b>${code}</b></h2><script>parent.document.title = "script ran"</script><img src="https://tracker.example/p.gif">`,
+        contentType: "Html",
+      },
+    },
+  });
+  note(`sent an SMS and an email with code ${code}; waiting for the page to show them…`);
+
+  await page.waitForFunction((text) => document.body.innerText.includes(text), { timeout: 15_000 }, `Your code is ${code}`);
+  await page.waitForFunction(
+    (shipment) => [...document.querySelectorAll("article.message")].some((m) => m.innerText.includes(shipment) && m.innerText.includes("SMS_Delivered")),
+    { timeout: 15_000 },
+    smsShipment,
+  );
+  note("the SMS body and its SMS_Delivered status appeared without a reload");
+
+  const frameHandle = await page.waitForSelector("iframe.body", { timeout: 15_000 });
+  ensure((await frameHandle.evaluate((f) => f.getAttribute("sandbox"))) === "", "the email frame is not fully sandboxed");
+  const frame = await frameHandle.contentFrame();
+  await frame.waitForFunction((text) => document.body?.innerText.includes(text), { timeout: 5000 }, `Your code is ${code}`);
+  ensure(await page.evaluate((subject) => document.body.innerText.includes(subject), `Sign-in code ${code}`), "the email's subject is not shown");
+  ensure((await page.title()) === title, "the email's script ran");
+  ensure(refused.some((text) => SCRIPT_BLOCKED.test(text)), "Chromium did not report the email's script as blocked");
+  ensure(refused.some((text) => IMAGE_BLOCKED.test(text)), "Chromium did not report the email's remote image as blocked");
+  note("the HTML email is rendered in its sandboxed frame; its script and its remote image were blocked");
+
+  await page.screenshot({ path: join(SCREENSHOTS, "outbox.png"), fullPage: true });
+  note(`screenshot: ${SCREENSHOTS}/outbox.png`);
+}, { expectedErrors: [SCRIPT_BLOCKED, IMAGE_BLOCKED] });
