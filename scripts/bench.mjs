@@ -197,7 +197,9 @@ async function main() {
   const machine = machineInfo();
   const load1 = readFileSync("/proc/loadavg", "utf8").split(" ")[0];
   note(`bench: starting the service (bench build, simulator, report delay 0)…`);
-  const service = await startService({ vars: { SIMULATOR_REPORT_DELAY_MS: "0", LIMITS_ORGANISATIONS: BENCH_LIMITS }, label: "bench", keep: flags.keep });
+  // The no-limits organisation is pinned to the shard /bench/shipments reads (DB), so its drain can be seen.
+  const vars = { SIMULATOR_REPORT_DELAY_MS: "0", LIMITS_ORGANISATIONS: BENCH_LIMITS, ORG_SHARDS: JSON.stringify({ [NO_LIMITS_ORG]: "DB" }) };
+  const service = await startService({ vars, label: "bench", keep: flags.keep });
   const rss = startRssSampler(() => service.pgids);
   note(`bench: service ready at ${service.baseUrl} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   const base = service.baseUrl;
