@@ -56,6 +56,17 @@ const workers = (bindings: Record<string, string>) =>
     },
   });
 
+// Twilio's test account (test/twilio/fake-twilio.ts speaks to it), shared by the projects that use Twilio.
+const twilio = {
+  TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
+  TWILIO_API_KEY_SID: "SK00000000000000000000000000000000",
+  TWILIO_API_KEY_SECRET: "test-api-key-secret",
+  TWILIO_AUTH_TOKEN: "test-auth-token",
+  TWILIO_API_BASE: "https://api.twilio.test",
+  PUBLIC_BASE_URL: "https://notifications.test",
+  PROVIDER_TIMEOUT_MS: "500", // so a hanging provider times out within a test
+};
+
 export default defineConfig({
   test: {
     setupFiles: ["./test/setup.ts"],
@@ -70,7 +81,7 @@ export default defineConfig({
         extends: true,
         // Dispatch only through the queue here, so tests can lose, hold back and redeliver its messages.
         plugins: [workers({ DISPATCH_ON_REGISTRATION: "queue" })],
-        test: { name: "simulator", include: ["test/**/*.test.ts"], exclude: ["test/twilio/**"] },
+        test: { name: "simulator", include: ["test/**/*.test.ts"], exclude: ["test/twilio/**", "test/provider-apis/**"] },
       },
       {
         // SMS through Twilio: only Twilio's HTTP API is faked (tests stub fetch with its wire format).
@@ -78,17 +89,33 @@ export default defineConfig({
         extends: true,
         plugins: [
           workers({
-            SMS_PROVIDER: "twilio",
-            TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
-            TWILIO_API_KEY_SID: "SK00000000000000000000000000000000",
-            TWILIO_API_KEY_SECRET: "test-api-key-secret",
-            TWILIO_AUTH_TOKEN: "test-auth-token",
-            TWILIO_API_BASE: "https://api.twilio.test",
-            PUBLIC_BASE_URL: "https://notifications.test",
-            PROVIDER_TIMEOUT_MS: "500", // so a hanging provider times out within a test
+            SMS_PROVIDERS: "twilio",
+            ...twilio,
           }),
         ],
         test: { name: "twilio", include: ["test/twilio/**/*.test.ts"] },
+      },
+      {
+        // Altinn's providers and SMS failover over HTTP: LINK Mobility first, Twilio second, ACS for
+        // email. Only their HTTP APIs are faked (test/provider-apis/fake-*.ts), in their wire formats.
+        extends: true,
+        plugins: [
+          workers({
+            SMS_PROVIDERS: "linkmobility,twilio",
+            EMAIL_PROVIDER: "azure",
+            LINK_BASE_URL: "https://link.test",
+            LINK_USERNAME: "link-user",
+            LINK_PASSWORD: "link-password",
+            LINK_PLATFORM_ID: "PLATFORM-1",
+            LINK_PLATFORM_PARTNER_ID: "PARTNER-1",
+            LINK_GATE_ID: "GATE-1",
+            LINK_DR_SECRET: "link-dr-secret",
+            ACS_CONNECTION_STRING: `endpoint=https://acs.test/;accesskey=${btoa("fake-acs-access-key-of-32-bytes!")}`,
+            ACS_EVENTS_SECRET: "acs-events-secret",
+            ...twilio,
+          }),
+        ],
+        test: { name: "providers", include: ["test/provider-apis/**/*.test.ts"] },
       },
     ],
   },

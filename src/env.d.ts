@@ -12,6 +12,20 @@ declare namespace Cloudflare {
     TWILIO_AUTH_TOKEN?: string;
     TWILIO_MESSAGING_SERVICE_SID?: string;
     TWILIO_API_BASE?: string;
+    /** LINK Mobility (SMS): the account's API origin, e.g. https://n-eu.linkmobility.io. */
+    LINK_BASE_URL?: string;
+    LINK_USERNAME?: string;
+    LINK_PASSWORD?: string;
+    LINK_PLATFORM_ID?: string;
+    LINK_PLATFORM_PARTNER_ID?: string;
+    /** The gate whose delivery-report URL is <PUBLIC_BASE_URL>/webhooks/linkmobility/dr. */
+    LINK_GATE_ID?: string;
+    /** The password LINK sends (HTTP Basic, user "linkmobility") with every delivery report. */
+    LINK_DR_SECRET?: string;
+    /** Azure Communication Services (email): `endpoint=https://<resource>.communication.azure.com/;accesskey=<base64>`. */
+    ACS_CONNECTION_STRING?: string;
+    /** The secret Event Grid sends as ?accesskey= with every delivery report. */
+    ACS_EVENTS_SECRET?: string;
     /** Upper bound of one provider call in ms (default 10000); the remaining lifetime bounds it too. */
     PROVIDER_TIMEOUT_MS?: string;
   }

@@ -2,9 +2,11 @@
 // Durable Object; these entry points only route.
 import { newApp } from "./api/app";
 import { handleDispatchBatch } from "./dispatch/consumer";
-import { handleEmailEventBatch } from "./dispatch/email-events";
+import { handleEmailEventBatch } from "./reports/email-events";
+import { handleReportBatch } from "./reports/queue";
 
 export { OrderObject } from "./orders/order-object";
+export { ProviderHealth } from "./providers/failover/provider-health";
 export { ProviderSimulator } from "./providers/simulator/provider-simulator";
 export { ShardDirectory } from "./store/shard-directory";
 export { ShardWriter } from "./store/shard-writer";
@@ -16,6 +18,7 @@ export default {
   fetch: app.fetch,
   async queue(batch, env) {
     if (batch.queue.startsWith("email-events")) return handleEmailEventBatch(batch, env);
+    if (batch.queue.startsWith("provider-reports")) return handleReportBatch(batch, env);
     return handleDispatchBatch(batch, env);
   },
 } satisfies ExportedHandler<Env>;

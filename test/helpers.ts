@@ -5,6 +5,7 @@ import { importJWK, SignJWT } from "jose";
 import { shipmentIdFor } from "../src/orders/order-key";
 import { syncToD1 } from "./pipeline/order-control";
 import { database, shardOf } from "../src/store/shards";
+import { uniqueMobile } from "./support/fake-fetch";
 
 export const BASE = "http://localhost/notifications/api/v1";
 export const SCOPE = "altinn:serviceowner/notifications.create";
@@ -50,13 +51,10 @@ let counter = 0;
 export const uniqueKey = (prefix = "key") => `${prefix}-${Date.now()}-${++counter}-${crypto.randomUUID()}`;
 
 /**
- * A valid Norwegian mobile number (+479 and seven digits) drawn per call: the limits allow only a few SMS
- * to one number, so tests that do not care about the recipient must not all send to the same one.
+ * A valid Norwegian mobile number drawn per call: the limits allow only a few SMS to one number, so tests
+ * that do not care about the recipient must not all send to the same one.
  */
-export function variedPhoneNumber(): string {
-  const digits = crypto.getRandomValues(new Uint32Array(1))[0]! % 10_000_000;
-  return `+479${String(digits).padStart(7, "0")}`;
-}
+export const variedPhoneNumber = uniqueMobile;
 
 /** An address drawn per call, for the same reason as variedPhoneNumber. */
 export const variedEmailAddress = () => `user.${crypto.randomUUID().slice(0, 8)}@example.com`;

@@ -10,8 +10,8 @@ import { registerOrderRoutes } from "./routes/orders";
 import { registerOutboxRoutes } from "./routes/outbox";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerSimulatorRoutes } from "./routes/simulator";
-import { registerWebhookRoutes } from "./routes/webhooks";
 import { logError } from "../log";
+import { registerReportRoutes } from "../reports/routes";
 
 const OPENAPI_INFO = {
   openapi: "3.1.0",
@@ -44,7 +44,7 @@ export function newApp() {
   app.get("/health", (c) => c.json({ status: "ok" }));
   registerOrderRoutes(app);
   registerShipmentRoutes(app);
-  registerWebhookRoutes(app);
+  registerReportRoutes(app);
   registerSimulatorRoutes(app);
   registerOutboxRoutes(app);
 

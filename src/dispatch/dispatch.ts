@@ -1,24 +1,84 @@
-// One dispatch attempt: claim the hand-over from the order, call the provider under the deadline,
+// One dispatch attempt: claim the hand-over from the order, call the providers under the deadline,
 // record the answer. The queue consumer runs it for every message; registration runs it at once too.
-import { logError } from "../log";
+import { log, logError } from "../log";
 import { orderStubByRef } from "../orders/order-key";
-import type { DispatchMessage } from "../orders/order-object";
+import type { ClaimResult, DispatchMessage, ProviderChoice } from "../orders/order-object";
 import type { ProviderOutcome } from "../providers/outcome";
-import { providerFor } from "../providers/choose";
+import { honoursIdempotencyKey, providerFor, providerNames } from "../providers/choose";
+import { healthyCall } from "../providers/failover/breaker";
+import { handOverOrder, noteCall } from "../providers/failover/health-client";
+import type { Provider } from "../providers/provider";
 
-export async function dispatchShipment(env: Env, { orderRef, shipmentId }: DispatchMessage): Promise<void> {
+/** The next provider is tried only with this much of the call's time left (or half of it, if less). */
+const MIN_FAILOVER_MS = 1_000;
+
+export async function dispatchShipment(env: Env, { orderRef, shipmentId, channel }: DispatchMessage): Promise<void> {
   const order = orderStubByRef(env, orderRef);
-  const claim = await order.claim(shipmentId);
+  // The providers are chosen before the claim, which names the first (messages of older versions carry
+  // no channel: their claim names none). A hand-over in doubt at a provider that honours our key is
+  // pinned to it: then only that provider is asked again.
+  let names = channel ? await handOverOrder(env, channel, providerNames(env, channel)) : [];
+  let claim = await order.claim(shipmentId, choiceOf(names));
+  if (claim.kind === "skip" && claim.pinnedTo) {
+    names = [claim.pinnedTo];
+    claim = await order.claim(shipmentId, choiceOf(names));
+  }
   if (claim.kind !== "send") return;
-  let provider;
+  let candidates: [string, Provider][];
   try {
-    provider = providerFor(env, claim.message.channel);
+    if (names.length === 0) names = await handOverOrder(env, claim.message.channel, providerNames(env, claim.message.channel));
+    if (names.length === 0) throw new Error(`No ${claim.message.channel} provider is configured`);
+    candidates = names.map((name) => [name, providerFor(env, claim.message.channel, name)]);
   } catch (error) {
     await order.release(shipmentId, claim.claimId); // nothing was handed over
     throw error;
   }
-  const outcome = await provider.send(claim.message, AbortSignal.timeout(claim.timeoutMs));
-  await recordWithRetry(order, shipmentId, claim.claimId, outcome);
+  const { provider, outcome } = await handOver(claim, candidates);
+  await recordWithRetry(order, shipmentId, claim.claimId, outcome, provider);
+}
+
+/**
+ * The claim names the first provider. It may be asked again with the same key after a crash only when
+ * it honours the key and no other provider can take over under this claim (failover would make the
+ * first provider's name wrong for the call in flight).
+ */
+function choiceOf(names: readonly string[]): ProviderChoice | undefined {
+  const first = names[0];
+  return first === undefined ? undefined : { name: first, idempotent: names.length === 1 && honoursIdempotencyKey(first) };
+}
+
+type Send = Extract<ClaimResult, { kind: "send" }>;
+
+/**
+ * Tries the providers in order under the claim's one timeout, until one gives an answer that settles
+ * the hand-over. Only a transient failure (nothing happened at that provider) moves on to the next; an
+ * acceptance, a refusal, and a call whose answer was lost (it may have been accepted) end it, so a
+ * message is never handed to two providers. Each call carries the lifetime left at that moment.
+ */
+export async function handOver(claim: Send, candidates: readonly [string, Provider][]): Promise<{ provider: string; outcome: ProviderOutcome }> {
+  const start = Date.now();
+  const signal = AbortSignal.timeout(claim.timeoutMs);
+  const budgetEnd = start + claim.timeoutMs;
+  const lifetimeEnd = start + claim.message.validitySeconds * 1000; // never later than the deadline
+  const failures: string[] = [];
+  let last: { provider: string; outcome: ProviderOutcome } | null = null;
+  for (const [name, provider] of candidates) {
+    const now = Date.now();
+    const validitySeconds = Math.floor((lifetimeEnd - now) / 1000);
+    if (last && (budgetEnd - now < Math.min(MIN_FAILOVER_MS, claim.timeoutMs / 2) || validitySeconds < 1)) break;
+    const outcome = await provider.send({ ...claim.message, validitySeconds: Math.max(1, validitySeconds) }, signal);
+    noteCall(claim.message.channel, name, healthyCall(outcome.kind, Date.now() - now));
+    last = { provider: name, outcome };
+    if (outcome.kind !== "transient") break;
+    failures.push(`${name}: ${outcome.detail ?? "transient"}`);
+  }
+  if (!last) throw new Error("no provider to hand over to");
+  if (failures.length > 1 && last.outcome.kind === "transient") {
+    last = { ...last, outcome: { ...last.outcome, detail: failures.join("; ") } };
+  } else if (failures.length > 0) {
+    log("dispatch.failover", { shipmentId: claim.message.shipmentId, to: last.provider, after: failures });
+  }
+  return last;
 }
 
 /**
@@ -35,10 +95,10 @@ export async function dispatchRightAway(env: Env, message: DispatchMessage): Pro
 }
 
 /** The provider has answered: losing that answer would leave the order in doubt, so try a little harder. */
-async function recordWithRetry(order: ReturnType<typeof orderStubByRef>, shipmentId: string, claimId: string, outcome: ProviderOutcome) {
+async function recordWithRetry(order: ReturnType<typeof orderStubByRef>, shipmentId: string, claimId: string, outcome: ProviderOutcome, provider: string) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await order.record(shipmentId, claimId, outcome);
+      return await order.record(shipmentId, claimId, outcome, provider);
     } catch (error) {
       if (attempt >= 3) throw error;
       await scheduler.wait(50 * attempt);

@@ -2,6 +2,7 @@
 // authorisation and idempotency (a replay never gets here) and before anything is stored: one call to
 // the organisation's LimitsObject counts the request against every limit, or against none.
 import type { Order } from "../orders/order";
+import { providerNames, SIMULATOR_NAMES } from "../providers/names";
 import { isSandboxRecipient } from "../providers/simulator/sandbox";
 import { log, logError } from "../log";
 import { limitsFor, LimitsConfigError, type LimitSettings } from "./config";
@@ -90,18 +91,10 @@ function duration(seconds: number): string {
   return n === 1 ? `1 ${unit}` : `${count(n)} ${unit}s`;
 }
 
-/** Sandbox recipients count against no recipient limit while only the simulator can receive them. */
+/** Sandbox recipients count against no recipient limit while only a simulator can receive them. */
 function sandboxExempt(env: Env, order: Order): boolean {
   const recipient = order.channel === "sms" ? order.phoneNumber : order.emailAddress;
   if (!isSandboxRecipient(order.channel, recipient)) return false;
   const names = providerNames(env, order.channel);
-  return names.length > 0 && names.every((name) => name === "simulator");
-}
-
-/** The channel's providers: a list (SMS_PROVIDERS / EMAIL_PROVIDERS, for failover) or the single one. */
-function providerNames(env: Env, channel: Order["channel"]): string[] {
-  const list = (env as unknown as Record<string, unknown>)[channel === "sms" ? "SMS_PROVIDERS" : "EMAIL_PROVIDERS"];
-  if (Array.isArray(list)) return list.map(String);
-  const text = typeof list === "string" && list.trim() !== "" ? list : channel === "sms" ? env.SMS_PROVIDER : env.EMAIL_PROVIDER;
-  return (text ?? "").split(/[\s,]+/).filter(Boolean);
+  return names.length > 0 && names.every((name) => SIMULATOR_NAMES.includes(name));
 }

@@ -331,6 +331,10 @@ export class OrderObject extends DurableObject<Env> {
         this.addEvent(row.status, false, source, `transient: ${outcome.detail ?? "retrying"}`);
         break;
       }
+      case "unknown":
+        // The answer was lost after the request left (maybe sent): settled as an expired claim is.
+        this.settleExpiredClaim(row, now, source, `answer lost (${outcome.detail ?? "timeout"})`);
+        break;
       case "progress":
       case "ignore":
         break;
@@ -457,13 +461,13 @@ export class OrderObject extends DurableObject<Env> {
    * twice; with any other, the hand-over stays in doubt and is never repeated (at most once): a report
    * or the deadline settles it.
    */
-  private settleExpiredClaim(row: Row, now: number) {
+  private settleExpiredClaim(row: Row, now: number, source = "alarm", what = "claim expired without an answer") {
     if (row.claim_idempotent && row.claim_provider) {
       this.sql.exec("UPDATE shipment SET handover = 'waiting', enqueued = 0, dispatch_at = ?, pinned_provider = ? WHERE id = 1", now, row.claim_provider);
-      this.addEvent(row.status, false, "alarm", `claim expired without an answer; asking ${row.claim_provider} again with the same idempotency key`);
+      this.addEvent(row.status, false, source, `${what}; asking ${row.claim_provider} again with the same idempotency key`);
     } else {
       this.sql.exec("UPDATE shipment SET handover = 'in_doubt' WHERE id = 1");
-      this.addEvent(row.status, false, "alarm", "claim expired without an answer; waiting for a report");
+      this.addEvent(row.status, false, source, `${what}; waiting for a report`);
     }
   }
 

@@ -1,24 +1,57 @@
-// The provider for each channel, chosen by configuration (SMS_PROVIDER, EMAIL_PROVIDER).
+// The providers of each channel, chosen by configuration: SMS_PROVIDERS (in order of preference) and
+// EMAIL_PROVIDER. `primary`, `secondary` and `simulator` are simulators (local development and tests).
 import type { Channel } from "../status/statuses";
+import type { ProviderOutcome } from "./outcome";
+import { acsConfig, azureEmailProvider } from "./azure-email/client";
 import { cloudflareEmailProvider } from "./cloudflare-email/client";
+import { boundedBy, lostCall } from "./http";
+import { linkConfig, linkMobilityProvider } from "./linkmobility/client";
 import type { Provider } from "./provider";
 import { simulatorStub } from "./simulator/provider-simulator";
 import { twilioConfig, twilioProvider } from "./twilio/client";
+import { providerNames, SIMULATOR_NAMES } from "./names";
 
-function simulatorProvider(env: Env): Provider {
-  // Outside production the body goes along, for the local outbox (memory only). In production it stays
-  // here: the simulator needs only the recipient to decide the outcome.
-  if (env.ENVIRONMENT !== "production") return { send: (message) => simulatorStub(env).send(message) };
-  return { send: ({ body: _body, subject: _subject, ...message }) => simulatorStub(env).send(message) };
+export { providerNames, SIMULATOR_NAMES, smsProviderNames } from "./names";
+
+
+/**
+ * Whether a provider honours our idempotency key (the shipment id), so a hand-over left in doubt may be
+ * asked of it again without sending twice. The simulators do. Twilio and LINK Mobility offer no such
+ * key; ACS takes our Operation-Id, but whether it de-duplicates on it is unconfirmed.
+ */
+export function honoursIdempotencyKey(name: string): boolean {
+  return SIMULATOR_NAMES.includes(name);
 }
 
-export function providerFor(env: Env, channel: Channel): Provider {
-  const name = channel === "sms" ? env.SMS_PROVIDER : env.EMAIL_PROVIDER;
-  if (name === "simulator") return simulatorProvider(env);
+export function isConfigured(env: Pick<Env, "SMS_PROVIDERS" | "EMAIL_PROVIDER">, channel: Channel, name: string): boolean {
+  return providerNames(env, channel).includes(name);
+}
+
+function simulatorProvider(env: Env, name: string): Provider {
+  return {
+    async send(message, signal) {
+      // Outside production the body goes along, for the local outbox (memory only). In production it
+      // stays here: the simulator needs only the recipient to decide the outcome.
+      const { body: _body, subject: _subject, ...withoutContent } = message;
+      const handed = env.ENVIRONMENT !== "production" ? message : withoutContent;
+      try {
+        return await boundedBy(simulatorStub(env).send(handed, name) as Promise<ProviderOutcome>, signal);
+      } catch (error) {
+        return lostCall(signal, error);
+      }
+    },
+  };
+}
+
+/** The named provider of a channel; throws for a name that is not a provider of it, or one not configured. */
+export function providerFor(env: Env, channel: Channel, name: string): Provider {
+  if (SIMULATOR_NAMES.includes(name)) return simulatorProvider(env, name);
   if (channel === "sms" && name === "twilio") return twilioProvider(twilioConfig(env));
+  if (channel === "sms" && name === "linkmobility") return linkMobilityProvider(linkConfig(env));
   if (channel === "email" && name === "cloudflare") {
     if (!env.EMAIL) throw new Error("EMAIL_PROVIDER=cloudflare needs the send_email binding EMAIL");
     return cloudflareEmailProvider(env.EMAIL);
   }
+  if (channel === "email" && name === "azure") return azureEmailProvider(acsConfig(env));
   throw new Error(`Unknown ${channel} provider: ${name}`);
 }

@@ -219,7 +219,7 @@ describe("sandbox recipients", () => {
 
   it("are not exempt when a real provider could receive them", async () => {
     const order = toSmsOrder(smsRequest({ phoneNumber: "+4740000006" }), { smsSender: "Altinn", emailSender: "noreply@example.com" });
-    const realProvider = { ...env, SMS_PROVIDER: "twilio" };
+    const realProvider = { ...env, SMS_PROVIDERS: "primary,twilio" }; // a simulator first, a real one behind it
     const org = `limits-sandbox-real-${crypto.randomUUID()}`;
     const now = Date.now();
     const verdicts = [];

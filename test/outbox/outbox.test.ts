@@ -124,7 +124,7 @@ describe("the outbox outside local development", () => {
   it("receives no body from a production dispatcher, so nothing is kept", async () => {
     const body = `Your code is ${uniqueKey("production")}`;
     const shipmentId = crypto.randomUUID();
-    const outcome = await providerFor(production, "sms").send({ ...message(0), shipmentId, body }, AbortSignal.timeout(5000));
+    const outcome = await providerFor(production, "sms", "primary").send({ ...message(0), shipmentId, body }, AbortSignal.timeout(5000));
     expect(outcome.kind).toBe("accepted");
     expect((await simulatorStub(env).outboxMessages()).some((m) => m.shipmentId === shipmentId)).toBe(false);
   });

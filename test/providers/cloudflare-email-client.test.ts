@@ -96,22 +96,23 @@ describe("cloudflareEmailProvider", () => {
     expect((await cloudflareEmailProvider(binding).send(email(), neverAborted())).kind).toBe("transient");
   });
 
-  it("answers transient when the signal fires while the binding has not answered", async () => {
+  it("answers unknown (maybe sent) when the signal fires while the binding has not answered", async () => {
     const { binding, send } = fakeBinding(() => new Promise<EmailSendResult>(() => {}));
     const controller = new AbortController();
     const pending = cloudflareEmailProvider(binding).send(email(), controller.signal);
     await vi.waitFor(() => expect(send).toHaveBeenCalledTimes(1));
     controller.abort(new DOMException("The operation timed out.", "TimeoutError"));
-    expect((await pending).kind).toBe("transient");
+    expect((await pending).kind).toBe("unknown"); // sent, answer lost: maybe accepted
   });
 
-  it("answers transient on a timeout signal (as the consumer passes one)", async () => {
+  it("answers unknown (maybe sent) on a timeout signal (as the consumer passes one)", async () => {
     const { binding } = fakeBinding(() => new Promise<EmailSendResult>(() => {}));
-    expect((await cloudflareEmailProvider(binding).send(email(), AbortSignal.timeout(20))).kind).toBe("transient");
+    expect((await cloudflareEmailProvider(binding).send(email(), AbortSignal.timeout(20))).kind).toBe("unknown");
   });
 
-  it("answers transient when the signal is already aborted", { timeout: 2_000 }, async () => {
-    const { binding } = fakeBinding(() => new Promise<EmailSendResult>(() => {}));
+  it("answers transient, without calling, when the signal is already aborted", { timeout: 2_000 }, async () => {
+    const { binding, send } = fakeBinding(() => new Promise<EmailSendResult>(() => {}));
     expect((await cloudflareEmailProvider(binding).send(email(), AbortSignal.abort())).kind).toBe("transient");
+    expect(send).not.toHaveBeenCalled();
   });
 });

@@ -1,10 +1,11 @@
-// A fake of Twilio's Messages API, in Twilio's wire format, behind the Worker's own `fetch`.
-// The queue consumer runs in the tests' isolate, so a spy on globalThis.fetch sees its calls; every
-// other URL goes through to the real fetch. Behaviour is scripted per recipient (`To`), because a
-// message may be dispatched before the test learns its shipment id.
+// A fake of Twilio's Messages API, in Twilio's wire format, behind the Worker's own `fetch`
+// (test/support/fake-fetch.ts). Behaviour is scripted per recipient (`To`), because a message may be
+// dispatched before the test learns its shipment id.
 import { exports } from "cloudflare:workers";
-import { vi } from "vitest";
 import { twilioSignature } from "../../src/providers/twilio/signature";
+import { interceptFetch, json, never, scriptedReplies } from "../support/fake-fetch";
+
+export { uniqueMobile } from "../support/fake-fetch";
 
 // The "twilio" project's bindings (vitest.config.ts).
 export const TWILIO_API_BASE = "https://api.twilio.test";
@@ -23,7 +24,7 @@ export type TwilioReply =
   | { kind: "error"; httpStatus: number; code: number; message: string }
   /** The connection fails: fetch rejects. */
   | { kind: "network" }
-  /** No answer at all: settles only when the caller's signal aborts. */
+  /** Twilio creates the message (it has a SID) but its answer never arrives: settles only when the caller's signal aborts. */
   | { kind: "hang" };
 
 export const reply = {
@@ -51,14 +52,11 @@ export interface TwilioRequest {
   form: Record<string, string>;
   /** From the StatusCallback query: which shipment this hand-over was for. */
   shipmentId: string | null;
-  orderRef: string | null;
   answered: TwilioReply["kind"];
   httpStatus?: number;
   /** The Message SID Twilio gave it (201 only). */
   sid?: string;
 }
-
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json; charset=utf-8" } });
 
 const twilioError = (status: number, code: number, message: string) =>
   json(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
@@ -80,21 +78,11 @@ export interface FakeTwilio {
 
 /** Installs the fake (restored by vi.restoreAllMocks()). */
 export function fakeTwilio(): FakeTwilio {
-  const passThrough = globalThis.fetch;
   const requests: TwilioRequest[] = [];
-  const scripts = new Map<string, TwilioReply[]>();
+  const { script, next } = scriptedReplies<TwilioReply>(reply.created);
 
-  const next = (to: string): TwilioReply => {
-    const queue = scripts.get(to);
-    if (!queue || queue.length === 0) return reply.created();
-    return queue.length > 1 ? queue.shift()! : queue[0]!;
-  };
-
-  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (!url.startsWith(`${TWILIO_API_BASE}/`)) return passThrough(input, init);
-
-    const request = new Request(input, init);
+  interceptFetch(`${TWILIO_API_BASE}/`, async (request) => {
+    const url = request.url;
     // (arrayBuffer, not text(): workerd warns when a form body is read as text)
     const form = Object.fromEntries(new URLSearchParams(new TextDecoder().decode(await request.arrayBuffer())));
     let callback: URL | null = null;
@@ -112,7 +100,6 @@ export function fakeTwilio(): FakeTwilio {
       contentType: request.headers.get("content-type"),
       form,
       shipmentId: callback?.searchParams.get("shipment") ?? null,
-      orderRef: callback?.searchParams.get("ref") ?? null,
       answered: "created",
     };
     requests.push(record);
@@ -135,11 +122,8 @@ export function fakeTwilio(): FakeTwilio {
       case "network":
         throw new TypeError("Network connection lost.");
       case "hang":
-        return new Promise<Response>((_, reject) => {
-          const signal = request.signal;
-          if (signal.aborted) reject(signal.reason);
-          signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-        });
+        record.sid = `SM${crypto.randomUUID().replaceAll("-", "")}`;
+        return never(request);
       case "error":
         record.httpStatus = answer.httpStatus;
         return twilioError(answer.httpStatus, answer.code, answer.message);
@@ -178,12 +162,9 @@ export function fakeTwilio(): FakeTwilio {
   return {
     requests,
     requestsFor: (shipmentId) => requests.filter((r) => r.shipmentId === shipmentId),
-    script: (to, replies) => void scripts.set(to, [...replies]),
+    script,
   };
 }
-
-/** A fresh, valid Norwegian mobile number, so each test scripts its own recipient. */
-export { variedPhoneNumber as uniqueMobile } from "../helpers";
 
 // ── Status callbacks, as Twilio sends them ────────────────────────────────────────────────────
 
@@ -205,8 +186,11 @@ export function callbackParams(handover: TwilioRequest, status: string, errorCod
   return params;
 }
 
+/** The URL Twilio requests for a StatusCallback: the fragment (its connection overrides) is Twilio's, never sent. */
+export const requestedUrl = (statusCallback: string) => statusCallback.split("#")[0]!;
+
 export interface PostCallbackOptions {
-  /** The URL posted to; default the hand-over's StatusCallback. */
+  /** The URL posted to; default the hand-over's StatusCallback as Twilio requests it (no fragment). */
   url?: string;
   /** What the signature covers; default what is posted. */
   signedUrl?: string;
@@ -218,8 +202,8 @@ export interface PostCallbackOptions {
 
 /** POSTs a status callback to the Worker, signed like Twilio signs it unless told otherwise. */
 export async function postCallback(handover: TwilioRequest, params: Record<string, string>, options: PostCallbackOptions = {}): Promise<Response> {
-  const url = options.url ?? handover.form.StatusCallback;
-  if (!url) throw new Error("that hand-over carried no StatusCallback");
+  if (!handover.form.StatusCallback) throw new Error("that hand-over carried no StatusCallback");
+  const url = options.url ?? requestedUrl(handover.form.StatusCallback);
   const signature =
     options.signature !== undefined
       ? options.signature

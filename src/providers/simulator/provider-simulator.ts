@@ -1,8 +1,9 @@
-// The local provider: one Durable Object that plays SMS and email provider for the sandbox table.
-// It answers hand-overs like a provider, counts them (for tests, the benchmark and the soak), and sends
-// its delivery reports after a configurable delay through the same path real reports take.
+// The local provider: one Durable Object that plays every simulated provider (`simulator`, and the two
+// SMS providers `primary` and `secondary`) for the sandbox table. It answers hand-overs like a provider,
+// counts them per provider (for tests, the benchmark and the soak), can play an outage of one provider,
+// and sends its delivery reports after a configurable delay through the same path real reports take.
 import { DurableObject } from "cloudflare:workers";
-import { deliverReport } from "../../dispatch/reports";
+import { deliverReport } from "../../reports/deliver";
 import type { RecipientStatus } from "../../status/statuses";
 import type { ProviderOutcome } from "../outcome";
 import { describeAnswer, Outbox, type OutboxMessage, type SimulatorMessage } from "./outbox";
@@ -12,9 +13,14 @@ import { logError } from "../../log";
 export interface HandoverStats {
   handovers: number;
   shipments: number;
+  /** Hand-overs beyond the first of a shipment, across all providers. */
   duplicateHandovers: number;
   /** Hand-over times by shipment (ms since epoch), for dispatch latency. */
   times: Record<string, number>;
+  /** Hand-overs and shipments per simulated provider. */
+  providers: Record<string, { handovers: number; shipments: number }>;
+  /** Providers in a simulated outage, and until when (ISO). */
+  outages: Record<string, string>;
 }
 
 export class ProviderSimulator extends DurableObject<Env> {
@@ -28,12 +34,27 @@ export class ProviderSimulator extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS attempts (shipment_id TEXT PRIMARY KEY, count INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS handovers (id INTEGER PRIMARY KEY AUTOINCREMENT, shipment_id TEXT NOT NULL, channel TEXT NOT NULL, at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS reports (id INTEGER PRIMARY KEY AUTOINCREMENT, due INTEGER NOT NULL, report TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS outages (provider TEXT PRIMARY KEY, until INTEGER NOT NULL);
     `);
+    // State made by an earlier version gets the newer columns (its hand-overs were all "simulator").
+    const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(handovers)").toArray();
+    if (!columns.some((c) => c.name === "provider")) this.sql.exec("ALTER TABLE handovers ADD COLUMN provider TEXT NOT NULL DEFAULT 'simulator'");
+    if (!columns.some((c) => c.name === "provider_ref")) this.sql.exec("ALTER TABLE handovers ADD COLUMN provider_ref TEXT");
   }
 
-  /** Receives a hand-over; its body (sent only outside production) goes to the in-memory outbox alone. */
-  async send(message: SimulatorMessage): Promise<ProviderOutcome> {
-    const outcome = await this.answer(message);
+  /** Every call to `provider` fails transiently (503) for `seconds` from now; 0 ends an outage. */
+  async outage(provider: string, seconds: number): Promise<{ provider: string; until: string }> {
+    const until = Date.now() + seconds * 1000;
+    this.sql.exec("INSERT INTO outages (provider, until) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET until = excluded.until", provider, until);
+    return { provider, until: new Date(until).toISOString() };
+  }
+
+  /**
+   * Receives a hand-over for the named provider; its body (sent only outside production) goes to the
+   * in-memory outbox alone.
+   */
+  async send(message: SimulatorMessage, provider = "simulator"): Promise<ProviderOutcome> {
+    const outcome = await this.answer(message, provider);
     this.outbox.add(message, describeAnswer(outcome));
     return outcome;
   }
@@ -43,7 +64,20 @@ export class ProviderSimulator extends DurableObject<Env> {
     return this.outbox.list();
   }
 
-  private async answer(message: SimulatorMessage): Promise<ProviderOutcome> {
+  /**
+   * The shipment id is an idempotency key: a hand-over this provider already took is answered as before
+   * and not taken twice (so an order may ask again after a lost answer).
+   */
+  private async answer(message: SimulatorMessage, provider: string): Promise<ProviderOutcome> {
+    const outage = this.sql.exec<{ until: number }>("SELECT until FROM outages WHERE provider = ?", provider).toArray()[0];
+    if (outage && Date.now() < outage.until) return { kind: "transient", detail: `simulated outage of ${provider} (503)` };
+    const taken = this.sql
+      .exec<{ provider_ref: string | null }>("SELECT provider_ref FROM handovers WHERE shipment_id = ? AND provider = ? LIMIT 1", message.shipmentId, provider)
+      .toArray()[0];
+    if (taken) {
+      const status = message.channel === "sms" ? "SMS_Accepted" : "Email_Succeeded";
+      return taken.provider_ref ? { kind: "accepted", status, providerRef: taken.provider_ref } : { kind: "accepted", status };
+    }
     const behaviour = sandboxBehaviour(message.channel, message.to);
     const attempt = this.sql
       .exec<{ count: number }>(
@@ -56,7 +90,14 @@ export class ProviderSimulator extends DurableObject<Env> {
 
     const now = Date.now();
     const providerRef = `SIM${crypto.randomUUID().replaceAll("-", "")}`;
-    this.sql.exec("INSERT INTO handovers (shipment_id, channel, at) VALUES (?, ?, ?)", message.shipmentId, message.channel, now);
+    this.sql.exec(
+      "INSERT INTO handovers (shipment_id, channel, at, provider, provider_ref) VALUES (?, ?, ?, ?, ?)",
+      message.shipmentId,
+      message.channel,
+      now,
+      provider,
+      providerRef,
+    );
     if (behaviour.report) {
       const delay = Math.max(0, Number(this.env.SIMULATOR_REPORT_DELAY_MS) || 0);
       const report = { orderRef: message.orderRef, shipmentId: message.shipmentId, providerRef, status: behaviour.report };
@@ -95,11 +136,17 @@ export class ProviderSimulator extends DurableObject<Env> {
     const rows = this.sql.exec<{ shipment_id: string; n: number; first: number }>(
       "SELECT shipment_id, COUNT(*) AS n, MIN(at) AS first FROM handovers GROUP BY shipment_id",
     ).toArray();
+    const perProvider = this.sql.exec<{ provider: string; handovers: number; shipments: number }>(
+      "SELECT provider, COUNT(*) AS handovers, COUNT(DISTINCT shipment_id) AS shipments FROM handovers GROUP BY provider ORDER BY provider",
+    ).toArray();
+    const outages = this.sql.exec<{ provider: string; until: number }>("SELECT provider, until FROM outages WHERE until > ? ORDER BY provider", Date.now()).toArray();
     return {
       handovers: rows.reduce((sum, r) => sum + r.n, 0),
       shipments: rows.length,
       duplicateHandovers: rows.reduce((sum, r) => sum + (r.n - 1), 0),
       times: Object.fromEntries(rows.map((r) => [r.shipment_id, r.first])),
+      providers: Object.fromEntries(perProvider.map(({ provider, handovers, shipments }) => [provider, { handovers, shipments }])),
+      outages: Object.fromEntries(outages.map((o) => [o.provider, new Date(o.until).toISOString()])),
     };
   }
 }

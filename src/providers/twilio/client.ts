@@ -1,4 +1,5 @@
 // SMS through Twilio's Messages API over fetch (form POST, HTTP Basic with an API key).
+import { callProvider } from "../http";
 import type { ProviderOutcome } from "../outcome";
 import type { OutboundMessage, Provider } from "../provider";
 import { mapTwilioSendResponse } from "./status-map";
@@ -29,9 +30,18 @@ export function twilioConfig(env: Env): TwilioConfig {
   };
 }
 
-/** The status-callback URL for one message; it names the order, and Twilio signs it with every callback. */
-export function statusCallbackUrl(publicBaseUrl: string, orderRef: string, shipmentId: string): string {
-  return `${publicBaseUrl}/webhooks/twilio/status?ref=${encodeURIComponent(orderRef)}&shipment=${encodeURIComponent(shipmentId)}`;
+export const TWILIO_STATUS_PATH = "/webhooks/twilio/status";
+
+/**
+ * Twilio's connection overrides for the callback (a fragment: it never reaches us): up to 5 retries
+ * (Twilio's maximum) on any failure, so a report we answer 503 (not yet durable) is sent again.
+ * Twilio keeps all attempts within 15 s.
+ */
+export const CALLBACK_OVERRIDES = "#rc=5&rp=all";
+
+/** The status-callback URL for one message; it names the shipment, and Twilio signs it with every callback. */
+export function statusCallbackUrl(publicBaseUrl: string, shipmentId: string): string {
+  return `${publicBaseUrl}${TWILIO_STATUS_PATH}?shipment=${encodeURIComponent(shipmentId)}${CALLBACK_OVERRIDES}`;
 }
 
 export function twilioProvider(config: TwilioConfig): Provider {
@@ -42,25 +52,25 @@ export function twilioProvider(config: TwilioConfig): Provider {
         Body: message.body,
         // Twilio's validity counts only its own queue time; our deadline alarm covers the rest.
         ValidityPeriod: String(Math.min(message.validitySeconds, TWILIO_MAX_VALIDITY_SECONDS)),
-        StatusCallback: statusCallbackUrl(config.publicBaseUrl, message.orderRef, message.shipmentId),
+        StatusCallback: statusCallbackUrl(config.publicBaseUrl, message.shipmentId),
       });
       if (config.messagingServiceSid) form.set("MessagingServiceSid", config.messagingServiceSid);
       if (message.from) form.set("From", message.from);
 
-      let response: Response;
-      try {
-        response = await fetch(`${config.apiBase}/2010-04-01/Accounts/${encodeURIComponent(config.accountSid)}/Messages.json`, {
+      const call = await callProvider(
+        `${config.apiBase}/2010-04-01/Accounts/${encodeURIComponent(config.accountSid)}/Messages.json`,
+        {
           method: "POST",
           headers: {
             Authorization: `Basic ${btoa(`${config.apiKeySid}:${config.apiKeySecret}`)}`,
             "Content-Type": "application/x-www-form-urlencoded",
           },
           body: form,
-          signal,
-        });
-      } catch (error) {
-        return { kind: "transient", detail: signal.aborted ? "timeout" : `network: ${(error as Error).name}` };
-      }
+        },
+        signal,
+      );
+      if ("outcome" in call) return call.outcome;
+      const { response } = call;
       const body: unknown = await response.json().catch(() => null);
       return mapTwilioSendResponse(response.status, body, { retryAfter: response.headers.get("retry-after") });
     },

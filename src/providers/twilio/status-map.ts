@@ -1,6 +1,7 @@
 // Twilio answers → contract statuses (PROVIDERS.md §1, "Mapping").
 
 import type { SMS_FINAL, SmsStatus } from "../../status/statuses";
+import { parseRetryAfter, transientHttp } from "../http";
 import { lookup, type ProviderOutcome } from "../outcome";
 
 type SmsFinal = (typeof SMS_FINAL)[number];
@@ -60,9 +61,7 @@ export function mapTwilioSendResponse(
   // 408/429/5xx: the request was not processed, so retrying cannot duplicate. Anything else
   // unexpected (1xx/3xx) is retried too, bounded by the deadline.
   if (httpStatus === 408 || httpStatus === 429 || httpStatus >= 500 || httpStatus < 400) {
-    const retryAfterMs = parseRetryAfter(headers?.retryAfter);
-    const detail = `http ${httpStatus}`;
-    return retryAfterMs === undefined ? { kind: "transient", detail } : { kind: "transient", retryAfterMs, detail };
+    return transientHttp(httpStatus, parseRetryAfter(headers?.retryAfter));
   }
   // Other 4xx: validation, or config errors (401/403/404) that retrying will not fix.
   const code = field(body, "code");
@@ -82,13 +81,6 @@ export function mapTwilioCallback(messageStatus: string, errorCode: string | und
   const code = errorCode?.trim() || undefined;
   const status = lookup(CALLBACK_ERROR_STATUS, code) ?? rule.failureOtherwise;
   return code ? { kind: "final", status, detail: `twilio ${code}` } : { kind: "final", status };
-}
-
-/** Retry-After in delta-seconds; HTTP-dates are ignored (Twilio sends seconds). */
-function parseRetryAfter(value: string | null | undefined): number | undefined {
-  const trimmed = value?.trim();
-  if (!trimmed || !/^\d+$/.test(trimmed)) return undefined;
-  return Number(trimmed) * 1000;
 }
 
 function field(body: unknown, name: string): unknown {

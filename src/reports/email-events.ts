@@ -1,7 +1,8 @@
-// Cloudflare Email Service delivery events (from its event queue) into the orders.
+// Cloudflare Email Service delivery events (from its event queue) into the orders. The event queue is
+// durable itself: an event that cannot reach its order yet is retried from there.
 import { mapEmailEvent } from "../providers/cloudflare-email/status-map";
 import { findByProviderRef } from "../store/shipments";
-import { deliverReport } from "./reports";
+import { deliverReport } from "./deliver";
 import { logError } from "../log";
 
 /** An event can overtake the recording of its message id; give it this many tries to find its order. */

@@ -1,0 +1,153 @@
+// Email through Azure Communication Services (EMAIL_PROVIDER=azure), end to end. Only ACS's HTTP API is
+// faked (fake-acs.ts, which checks every request's HMAC signature as ACS does); its delivery reports
+// come as Event Grid posts them.
+import { exports } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { emailRequest, postEmail, problemOf } from "../helpers";
+import { eventually, orderState, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
+import { acsReply, deliveryEvent, EVENTS_URL, fakeAcs, postEvents, SEND_URL, validationEvent, type FakeAcs } from "./fake-acs";
+
+afterEach(() => vi.restoreAllMocks());
+
+const uniqueAddress = () => `user-${crypto.randomUUID()}@example.com`;
+
+async function acceptedEmail(acs: FakeAcs) {
+  const address = uniqueAddress();
+  const shipmentId = await shipmentIdOf(await postEmail(emailRequest({ emailAddress: address })));
+  await waitForRecipientStatus(shipmentId, "Email_Succeeded");
+  return { shipmentId, address, handover: acs.requestsFor(shipmentId)[0]! };
+}
+
+describe("hand-over to ACS", () => {
+  it("sends once, signed, with our shipment id as Operation-Id; a Delivered event completes the order", async () => {
+    const acs = fakeAcs();
+    const address = uniqueAddress();
+    const request = emailRequest({ emailAddress: address, body: "<p>Your code is 428516</p>" });
+    const shipmentId = await shipmentIdOf(await postEmail(request));
+    expect((await postEmail(request)).status).toBe(200);
+
+    await waitForRecipientStatus(shipmentId, "Email_Succeeded");
+    const [handover] = acs.requestsFor(shipmentId);
+    expect(handover).toMatchObject({ url: SEND_URL, operationId: shipmentId, signatureValid: true, httpStatus: 202 });
+    expect(handover!.body).toEqual({
+      senderAddress: "noreply@example.com",
+      recipients: { to: [{ address }] },
+      content: { subject: "One-time code", html: "<p>Your code is 428516</p>" },
+      userEngagementTrackingDisabled: true,
+    });
+    const { row, events } = await orderState(shipmentId);
+    expect(row).toMatchObject({ status: "Email_Succeeded", provider_ref: shipmentId });
+    expect(events.find((e) => e.status === "Email_Succeeded")).toMatchObject({ applied: 1, source: "provider azure" });
+
+    expect((await postEvents([deliveryEvent(shipmentId, address, "Delivered")])).status).toBe(200);
+    expect(await waitForRecipientStatus(shipmentId, "Email_Delivered")).toEqual({ status: "Order_Completed", recipientStatus: "Email_Delivered" });
+    expect(acs.requestsFor(shipmentId)).toHaveLength(1);
+  });
+
+  it.each([
+    ["Bounced", "Email_Failed_Bounced"],
+    ["Suppressed", "Email_Failed_SuppressedRecipient"],
+    ["FilteredSpam", "Email_Failed_FilteredSpam"],
+    ["Quarantined", "Email_Failed_Quarantined"],
+    ["Failed", "Email_Failed"],
+    ["Expanded", "Email_Failed"],
+  ])("maps a delivery report with status %s to %s", async (status, expected) => {
+    const acs = fakeAcs();
+    const { shipmentId, address } = await acceptedEmail(acs);
+    expect((await postEvents([deliveryEvent(shipmentId, address, status)])).status).toBe(200);
+    expect(await waitForRecipientStatus(shipmentId, expected)).toEqual({ status: "Order_Completed", recipientStatus: expected });
+  });
+
+  it("honours retry-after on a 429, then sends again and is accepted", async () => {
+    const acs = fakeAcs();
+    const address = uniqueAddress();
+    acs.script(address, [acsReply.tooManyRequests("2"), acsReply.accepted()]);
+    const shipmentId = await shipmentIdOf(await postEmail(emailRequest({ emailAddress: address })));
+    await waitForRecipientStatus(shipmentId, "Email_Succeeded", 10_000);
+    const requests = acs.requestsFor(shipmentId);
+    expect(requests.map((r) => r.httpStatus)).toEqual([429, 202]);
+    expect(requests[1]!.at - requests[0]!.at).toBeGreaterThanOrEqual(2_000);
+    expect(requests.every((r) => r.signatureValid)).toBe(true);
+  });
+
+  it("takes 'Invalid format for email address' as Email_Failed_InvalidFormat at once", async () => {
+    const acs = fakeAcs();
+    const address = uniqueAddress();
+    acs.script(address, [acsReply.invalidAddress()]);
+    const shipmentId = await shipmentIdOf(await postEmail(emailRequest({ emailAddress: address })));
+    expect(await waitForRecipientStatus(shipmentId, "Email_Failed_InvalidFormat")).toEqual({ status: "Order_Completed", recipientStatus: "Email_Failed_InvalidFormat" });
+    expect(acs.requestsFor(shipmentId)).toHaveLength(1);
+  });
+
+  it("keeps a call whose answer never came in doubt, never sends it again, and its report settles it", async () => {
+    const acs = fakeAcs();
+    const address = uniqueAddress();
+    acs.script(address, [acsReply.hang(), acsReply.accepted()]);
+    const shipmentId = await shipmentIdOf(await postEmail(emailRequest({ emailAddress: address })));
+    await eventually(() => orderState(shipmentId), (s) => s.row.handover === "in_doubt", { what: "the hand-over in doubt" });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(acs.requestsFor(shipmentId)).toHaveLength(1);
+    expect((await postEvents([deliveryEvent(shipmentId, address, "Delivered")])).status).toBe(200);
+    await waitForRecipientStatus(shipmentId, "Email_Delivered");
+  });
+});
+
+describe("POST /webhooks/azure-email/events", () => {
+  it("answers the subscription-validation handshake with its code", async () => {
+    const response = await postEvents([validationEvent("512d38b6-c7b8-40c8-89fe-f46f9e9622b6")], { type: "SubscriptionValidation" });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ validationResponse: "512d38b6-c7b8-40c8-89fe-f46f9e9622b6" });
+  });
+
+  it("answers the CloudEvents OPTIONS handshake by allowing the requesting origin", async () => {
+    const response = await exports.default.fetch(
+      new Request(`${EVENTS_URL}?accesskey=acs-events-secret`, { method: "OPTIONS", headers: { "WebHook-Request-Origin": "eventgrid.azure.net" } }),
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get("webhook-allowed-origin")).toBe("eventgrid.azure.net");
+  });
+
+  it.each([
+    ["no access key", null],
+    ["a wrong access key", "not-the-secret"],
+    ["an empty access key", ""],
+  ])("answers 401 for %s, to the handshake and to reports alike, and changes nothing", async (_name, accesskey) => {
+    const acs = fakeAcs();
+    const { shipmentId, address } = await acceptedEmail(acs);
+    const before = await orderState(shipmentId);
+    const validation = await postEvents([validationEvent("code")], { accesskey, type: "SubscriptionValidation" });
+    expect(validation.status).toBe(401);
+    const report = await postEvents([deliveryEvent(shipmentId, address, "Delivered")], { accesskey });
+    expect(report.status).toBe(401);
+    expect((await problemOf(report)).status).toBe(401);
+    expect(await orderState(shipmentId)).toEqual(before);
+  });
+
+  it("answers 400 for a body that is not an Event Grid batch", async () => {
+    expect((await postEvents([{ nope: true }])).status).toBe(400);
+    expect((await postEvents([])).status).toBe(400);
+  });
+
+  it("answers a repeated event, an unknown message and other event types 200, and changes nothing", async () => {
+    const acs = fakeAcs();
+    const { shipmentId, address } = await acceptedEmail(acs);
+    const delivered = deliveryEvent(shipmentId, address, "Delivered");
+    expect((await postEvents([delivered])).status).toBe(200);
+    await waitForRecipientStatus(shipmentId, "Email_Delivered");
+    const before = await orderState(shipmentId);
+
+    expect((await postEvents([delivered])).status).toBe(200);
+    expect((await postEvents([deliveryEvent(crypto.randomUUID(), address, "Bounced")])).status).toBe(200);
+    expect((await postEvents([{ ...delivered, id: crypto.randomUUID(), eventType: "Microsoft.Communication.EmailEngagementTrackingReportReceived" }])).status).toBe(200);
+    expect(await orderState(shipmentId)).toEqual(before);
+    expect(await shipmentState(shipmentId)).toEqual({ status: "Order_Completed", recipientStatus: "Email_Delivered" });
+  });
+
+  it("applies a batch of reports for several shipments", async () => {
+    const acs = fakeAcs();
+    const [a, b] = [await acceptedEmail(acs), await acceptedEmail(acs)];
+    expect((await postEvents([deliveryEvent(a.shipmentId, a.address, "Delivered"), deliveryEvent(b.shipmentId.toUpperCase(), b.address, "Bounced")])).status).toBe(200);
+    await waitForRecipientStatus(a.shipmentId, "Email_Delivered");
+    await waitForRecipientStatus(b.shipmentId, "Email_Failed_Bounced");
+  });
+});

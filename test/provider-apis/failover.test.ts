@@ -1,0 +1,151 @@
+// SMS failover over HTTP: LINK Mobility first, Twilio second (SMS_PROVIDERS="linkmobility,twilio").
+// A hand-over moves to Twilio only when LINK said nothing happened; never when LINK may have taken it.
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { forgetHealthViews } from "../../src/providers/failover/health-client";
+import { postSms, smsRequest } from "../helpers";
+import { uniqueMobile } from "../support/fake-fetch";
+import { eventually, orderState, orderStubOf, shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
+import { fakeTwilio, reply, sendStatus } from "../twilio/fake-twilio";
+import { fakeLink, linkReply, sendDr } from "./fake-link";
+
+beforeEach(async () => {
+  // Each test starts with healthy providers: no breaker state, no cached verdict.
+  await runInDurableObject(env.PROVIDER_HEALTH.get(env.PROVIDER_HEALTH.idFromName("sms")), (_o, state) => state.storage.sql.exec("DELETE FROM breakers"));
+  forgetHealthViews();
+});
+afterEach(() => vi.restoreAllMocks());
+
+describe("failover from LINK Mobility to Twilio", () => {
+  it.each([
+    ["503", linkReply.unavailable()],
+    ["429", linkReply.tooManyRequests()],
+    ["a refused connection", linkReply.network()],
+  ])("hands over to Twilio in the same dispatch when LINK answers %s, once, and the history names Twilio", async (_name, failure) => {
+    const link = fakeLink();
+    const twilio = fakeTwilio();
+    const to = uniqueMobile();
+    link.script(to, [failure]);
+    const shipmentId = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: to })));
+    await waitForRecipientStatus(shipmentId, "SMS_Accepted");
+
+    expect(link.requestsFor(shipmentId)).toHaveLength(1);
+    const [handover] = twilio.requestsFor(shipmentId);
+    expect(twilio.requestsFor(shipmentId)).toHaveLength(1);
+    const { row, events } = await orderState(shipmentId);
+    expect(row).toMatchObject({ attempts: 1, provider_ref: handover!.sid });
+    expect(events.find((e) => e.status === "SMS_Accepted")).toMatchObject({ applied: 1, source: "provider twilio" });
+    // Twilio's report completes it; LINK is asked nothing more.
+    expect((await sendStatus(handover!, "delivered")).status).toBe(200);
+    await waitForRecipientStatus(shipmentId, "SMS_Delivered");
+    expect(link.requestsFor(shipmentId)).toHaveLength(1);
+  });
+
+  it("never hands over to Twilio when LINK's answer was lost (it may have queued it): in doubt, and LINK's report settles it", async () => {
+    const link = fakeLink();
+    const twilio = fakeTwilio();
+    const to = uniqueMobile();
+    link.script(to, [linkReply.hang()]);
+    const shipmentId = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: to })));
+    const { row, events } = await eventually(() => orderState(shipmentId), (s) => s.row.handover === "in_doubt", { what: "the hand-over in doubt" });
+    expect(row.attempts).toBe(1);
+    expect(events.at(-1)).toMatchObject({ applied: 0, source: "provider linkmobility", detail: "answer lost (timeout); waiting for a report" });
+
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // a second hand-over would have come by now
+    expect(twilio.requestsFor(shipmentId)).toHaveLength(0);
+    expect(link.requestsFor(shipmentId)).toHaveLength(1);
+    expect((await sendDr(link.requestsFor(shipmentId)[0]!, 1001)).status).toBe(200);
+    expect(await waitForRecipientStatus(shipmentId, "SMS_Delivered")).toEqual({ status: "Order_Completed", recipientStatus: "SMS_Delivered" });
+    expect(twilio.requestsFor(shipmentId)).toHaveLength(0);
+  });
+
+  it("stops asking LINK first during its outage, and gives it traffic back once it is healthy", async () => {
+    const link = fakeLink();
+    const twilio = fakeTwilio();
+    link.scriptAll(linkReply.unavailable());
+    const send = async () => shipmentIdOf(await postSms(smsRequest({ phoneNumber: uniqueMobile() })));
+
+    // The outage: every message still goes out (through Twilio), and the breaker opens on LINK.
+    const during: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      during.push(await send());
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the isolate's verdict refreshes every second
+    }
+    for (const id of during) await waitForRecipientStatus(id, "SMS_Accepted");
+    expect(during.every((id) => twilio.requestsFor(id).length === 1)).toBe(true);
+    const linkCallsDuring = link.requests.length;
+    expect(linkCallsDuring).toBeLessThan(during.length); // later messages went to Twilio first
+    const breaker = await runInDurableObject(env.PROVIDER_HEALTH.get(env.PROVIDER_HEALTH.idFromName("sms")), (_o, state) =>
+      JSON.parse(state.storage.sql.exec<{ state: string }>("SELECT state FROM breakers WHERE provider = 'linkmobility'").one().state),
+    );
+    expect(breaker.position).toBe("open");
+
+    // LINK recovers; its open time is over (moved into the past), so probes go to it and close the breaker.
+    link.scriptAll(null);
+    await runInDurableObject(env.PROVIDER_HEALTH.get(env.PROVIDER_HEALTH.idFromName("sms")), (_o, state) =>
+      state.storage.sql.exec("UPDATE breakers SET state = json_set(state, '$.since', 0) WHERE provider = 'linkmobility'"),
+    );
+    const after: string[] = [];
+    await eventually(
+      async () => {
+        after.push(await send());
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return after.slice(-3).every((id) => link.requestsFor(id).length === 1);
+      },
+      (back) => back,
+      { timeoutMs: 15_000, intervalMs: 0, what: "LINK to take traffic first again" },
+    );
+    for (const id of after) await waitForRecipientStatus(id, "SMS_Accepted");
+    // Each message was handed over exactly once, whichever provider took it.
+    for (const id of [...during, ...after]) {
+      const accepted = link.requestsFor(id).filter((r) => r.httpStatus === 200).length + twilio.requestsFor(id).filter((r) => r.httpStatus === 201).length;
+      expect(accepted).toBe(1);
+    }
+  });
+});
+
+describe("the deadline, with both providers failing", () => {
+  it("alternates providers until the deadline, each call within the lifetime left, and nothing after it", async () => {
+    const link = fakeLink();
+    const twilio = fakeTwilio();
+    const to = uniqueMobile();
+    link.script(to, [linkReply.unavailable()]);
+    twilio.script(to, [reply.unavailable()]);
+    const shipmentId = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: to, ttl: 60 })));
+    await eventually(async () => twilio.requestsFor(shipmentId).length, (n) => n >= 2, { what: "retries on both providers" });
+
+    // At a moment with no hand-over in flight, the deadline passes (moved into the past) and the alarm runs.
+    const stub = await orderStubOf(shipmentId);
+    const deadline = await eventually(
+      () =>
+        runInDurableObject(stub, async (_order, state) => {
+          const sql = state.storage.sql;
+          const row = sql.exec<{ handover: string; enqueued: number; deadline: number }>("SELECT handover, enqueued, deadline FROM shipment WHERE id = 1").one();
+          if (row.handover !== "waiting" || row.enqueued !== 0) return null;
+          const now = Date.now();
+          sql.exec("UPDATE shipment SET deadline = ? WHERE id = 1", now - 1);
+          return { original: row.deadline, moved: now - 1 };
+        }),
+      (d) => d !== null,
+      { what: "a moment with no hand-over in flight" },
+    );
+    await runDurableObjectAlarm(stub);
+    expect(await waitForRecipientStatus(shipmentId, "SMS_Failed_TTL")).toEqual({ status: "Order_Completed", recipientStatus: "SMS_Failed_TTL" });
+    const calls = { link: link.requestsFor(shipmentId).length, twilio: twilio.requestsFor(shipmentId).length };
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect({ link: link.requestsFor(shipmentId).length, twilio: twilio.requestsFor(shipmentId).length }).toEqual(calls);
+
+    // Every call went out before the deadline, with a validity that ends by the (original) deadline.
+    for (const r of link.requestsFor(shipmentId)) {
+      expect(r.at).toBeLessThan(deadline!.moved);
+      expect(r.at + (r.body.relativeValidityTime as number)).toBeLessThanOrEqual(deadline!.original);
+    }
+    for (const r of twilio.requestsFor(shipmentId)) {
+      expect(r.at).toBeLessThan(deadline!.moved);
+      expect(r.at + Number(r.form.ValidityPeriod) * 1000).toBeLessThanOrEqual(deadline!.original);
+    }
+    const { events } = await orderState(shipmentId);
+    expect(events.filter((e) => e.detail?.startsWith("transient: linkmobility: http 503; twilio: http 503")).length).toBeGreaterThanOrEqual(1);
+  });
+});
