@@ -28,5 +28,7 @@ declare namespace Cloudflare {
     ACS_EVENTS_SECRET?: string;
     /** Upper bound of one provider call in ms (default 10000); the remaining lifetime bounds it too. */
     PROVIDER_TIMEOUT_MS?: string;
+    /** How long a status-callback receiver has to answer, in ms (default 10000; tests shorten it). */
+    CALLBACK_TIMEOUT_MS?: string;
   }
 }

@@ -10,6 +10,7 @@ export { ProviderHealth } from "./providers/failover/provider-health";
 export { ProviderSimulator } from "./providers/simulator/provider-simulator";
 export { ShardDirectory } from "./store/shard-directory";
 export { ShardWriter } from "./store/shard-writer";
+export { WebhookObject } from "./webhooks/webhook-object";
 export { LimitsObject } from "./limits/limits-object";
 
 const app = newApp();

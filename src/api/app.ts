@@ -10,6 +10,7 @@ import { registerOrderRoutes } from "./routes/orders";
 import { registerOutboxRoutes } from "./routes/outbox";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerSimulatorRoutes } from "./routes/simulator";
+import { registerStatusCallbackRoutes } from "./routes/status-callbacks";
 import { logError } from "../log";
 import { registerReportRoutes } from "../reports/routes";
 
@@ -44,6 +45,7 @@ export function newApp() {
   app.get("/health", (c) => c.json({ status: "ok" }));
   registerOrderRoutes(app);
   registerShipmentRoutes(app);
+  registerStatusCallbackRoutes(app);
   registerReportRoutes(app);
   registerSimulatorRoutes(app);
   registerOutboxRoutes(app);

@@ -1,11 +1,12 @@
 // One error envelope: every failure leaves the service as application/problem+json (RFC 9457).
 
-export type ProblemCode = "NOT-00003" | "NOT-00004" | "NOT-10001" | "NOT-10002" | "NOT-10003" | "NOT-10004";
+export type ProblemCode = "NOT-00003" | "NOT-00004" | "NOT-00005" | "NOT-10001" | "NOT-10002" | "NOT-10003" | "NOT-10004";
 
-/** NOT-00003 and NOT-00004 are Altinn's; NOT-1000x are ours. Each is listed in the README and OpenAPI. */
+/** NOT-00003 and NOT-00004 are Altinn's; NOT-00005 and NOT-1000x are ours. Each is listed in the README and OpenAPI. */
 export const PROBLEM_CODES: Record<ProblemCode, string> = {
   "NOT-00003": "Shipment not found: unknown, another organisation's, or not a UUID. Use the shipmentId (or Location) of the 201.",
   "NOT-00004": "A dependency (database, queue or the token issuer's keys) failed; nothing was registered. Safe to retry with the same idempotencyId.",
+  "NOT-00005": "This organisation has no status-callback subscription (webhook). PUT /future/webhook makes one.",
   "NOT-10001":
     "The idempotencyId was already used by this organisation for a different request; nothing was registered or sent. " +
     "A new message needs a new idempotencyId; a retry must repeat the same request.",
@@ -18,6 +19,7 @@ export const PROBLEM_CODES: Record<ProblemCode, string> = {
 const PROBLEM_STATUS: Record<ProblemCode, number> = {
   "NOT-00003": 404,
   "NOT-00004": 503,
+  "NOT-00005": 404,
   "NOT-10001": 422,
   "NOT-10002": 429,
   "NOT-10003": 429,
@@ -40,6 +42,7 @@ const TITLES: Record<number, string> = {
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
+  409: "Conflict",
   413: "Content Too Large",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",

@@ -3,7 +3,7 @@ import { ProblemSchema } from "../orders/schemas";
 import { problemBody, type ApiError } from "./problem";
 
 /** A documented problem response, its example built by the same function that builds real ones. */
-const problem = (description: string, status: number, options: ApiError["options"]) => ({
+export const problem = (description: string, status: number, options: ApiError["options"]) => ({
   description,
   content: {
     "application/problem+json": { schema: ProblemSchema, example: problemBody(status, "0f596100-287c-4eb5-9d11-b161e5b5063d", options) },
@@ -25,7 +25,8 @@ export const problemResponses = {
   }),
 };
 
-export const orderProblemResponses = {
+/** For routes that take a JSON body (the `jsonBody` middleware). */
+export const requestBodyProblemResponses = {
   ...problemResponses,
   400: problem(
     "Validation failed; `errors` is keyed by the JSON path of each field. Also an SMS to a country the limits do not allow " +
@@ -35,6 +36,10 @@ export const orderProblemResponses = {
   ),
   413: problem("The body is larger than 256 KiB.", 413, { detail: "The body must be at most 262144 bytes." }),
   415: problem("The body is not JSON (`Content-Type` must be `application/json`).", 415, { detail: "Content-Type must be application/json." }),
+};
+
+export const orderProblemResponses = {
+  ...requestBodyProblemResponses,
   422: problem("Code `NOT-10001`: the idempotencyId was already used by this organisation for a different request.", 422, {
     code: "NOT-10001",
     detail: "This idempotencyId was already used for a different request. Use a new idempotencyId for a new message.",
@@ -53,4 +58,7 @@ export const orderProblemResponses = {
 
 export const notFoundResponse = {
   404: problem("Code `NOT-00003`: no such shipment for the caller's organisation.", 404, { code: "NOT-00003", detail: "No such shipment for this organisation." }),
+};
+export const noSubscriptionResponse = {
+  404: problem("Code `NOT-00005`: the caller's organisation has no webhook.", 404, { code: "NOT-00005", detail: "This organisation has no webhook. PUT one first." }),
 };

@@ -8,33 +8,51 @@ import { honoursIdempotencyKey, providerFor, providerNames } from "../providers/
 import { healthyCall } from "../providers/failover/breaker";
 import { handOverOrder, noteCall } from "../providers/failover/health-client";
 import type { Provider } from "../providers/provider";
+import type { Channel } from "../status/statuses";
 
 /** The next provider is tried only with this much of the call's time left (or half of it, if less). */
 const MIN_FAILOVER_MS = 1_000;
 
 export async function dispatchShipment(env: Env, { orderRef, shipmentId, channel }: DispatchMessage): Promise<void> {
   const order = orderStubByRef(env, orderRef);
-  // The providers are chosen before the claim, which names the first (messages of older versions carry
-  // no channel: their claim names none). A hand-over in doubt at a provider that honours our key is
-  // pinned to it: then only that provider is asked again.
-  let names = channel ? await handOverOrder(env, channel, providerNames(env, channel)) : [];
-  let claim = await order.claim(shipmentId, choiceOf(names));
+  // The providers are decided before the claim, which names the first (messages of older versions carry
+  // no channel: their claim names none). A deployment that has no usable provider fails the shipment at
+  // once with a clear status: nothing was sent, so it never counts as "maybe sent". A hand-over in doubt
+  // at a provider that honours our key is pinned to it: then only that provider is asked again.
+  let candidates: [string, Provider][] = [];
+  if (channel) {
+    const usable = await usableProviders(env, channel);
+    if (!usable.ok) return order.refuse(shipmentId, usable.reason);
+    candidates = usable.candidates;
+  }
+  let claim = await order.claim(shipmentId, choiceOf(candidates.map(([name]) => name)));
   if (claim.kind === "skip" && claim.pinnedTo) {
-    names = [claim.pinnedTo];
-    claim = await order.claim(shipmentId, choiceOf(names));
+    candidates = [[claim.pinnedTo, providerFor(env, channel!, claim.pinnedTo)]];
+    claim = await order.claim(shipmentId, choiceOf([claim.pinnedTo]));
   }
   if (claim.kind !== "send") return;
-  let candidates: [string, Provider][];
-  try {
-    if (names.length === 0) names = await handOverOrder(env, claim.message.channel, providerNames(env, claim.message.channel));
-    if (names.length === 0) throw new Error(`No ${claim.message.channel} provider is configured`);
-    candidates = names.map((name) => [name, providerFor(env, claim.message.channel, name)]);
-  } catch (error) {
-    await order.release(shipmentId, claim.claimId); // nothing was handed over
-    throw error;
+  if (candidates.length === 0) {
+    const usable = await usableProviders(env, claim.message.channel);
+    if (!usable.ok) {
+      await order.release(shipmentId, claim.claimId); // nothing was handed over
+      throw new Error(usable.reason);
+    }
+    candidates = usable.candidates;
   }
   const { provider, outcome } = await handOver(claim, candidates);
   await recordWithRetry(order, shipmentId, claim.claimId, outcome, provider);
+}
+
+/** The channel's providers in hand-over order, each ready to call, or why none can be. */
+async function usableProviders(env: Env, channel: Channel): Promise<{ ok: true; candidates: [string, Provider][] } | { ok: false; reason: string }> {
+  try {
+    const names = await handOverOrder(env, channel, providerNames(env, channel));
+    if (names.length === 0) throw new Error(`no ${channel} provider is configured`);
+    return { ok: true, candidates: names.map((name) => [name, providerFor(env, channel, name)]) };
+  } catch (error) {
+    logError("dispatch.no_usable_provider", error, { channel });
+    return { ok: false, reason: `no usable ${channel === "sms" ? "SMS" : "email"} provider is configured (${error instanceof Error ? error.message : String(error)}); nothing was sent` };
+  }
 }
 
 /**

@@ -50,7 +50,7 @@ export function timings(env: Pick<Env, "SMS_REPORT_GRACE_SECONDS" | "RETENTION_D
 }
 
 /** A numeric setting from a variable, or its default when unset or out of range. */
-function setting(value: string | undefined, fallback: number, min: number): number {
+export function setting(value: string | undefined, fallback: number, min: number): number {
   const n = Number(value);
   return value !== undefined && value !== "" && Number.isFinite(n) && n >= min ? n : fallback;
 }

@@ -292,6 +292,19 @@ export class OrderObject extends DurableObject<Env> {
     };
   }
 
+  /**
+   * The hand-over cannot be attempted at all (no usable provider is configured): the shipment fails at
+   * once with the reason, while nothing has been handed over. A claimed or in-doubt hand-over is not touched.
+   */
+  async refuse(shipmentId: string, reason: string): Promise<void> {
+    const row = this.row();
+    if (!row || row.shipment_id !== shipmentId || isFinal(row.status) || row.handover !== "waiting") return;
+    this.sql.exec("UPDATE shipment SET handover = 'done' WHERE id = 1");
+    this.eraseContent();
+    this.apply(row.channel === "sms" ? "SMS_Failed" : "Email_Failed", "dispatch", reason);
+    await this.afterChange();
+  }
+
   /** The consumer failed before it called the provider: give the claim back so the alarm re-dispatches. */
   async release(shipmentId: string, claimId: string): Promise<void> {
     const row = this.row();
@@ -507,12 +520,13 @@ export class OrderObject extends DurableObject<Env> {
   private apply(proposed: RecipientStatus, source: string, detail?: string): boolean {
     const row = this.row()!;
     const result = transition(row.status, proposed);
+    const now = Date.now(); // one time for the status and its event, so a callback's lastUpdate matches GET
     if (result.applied) {
-      this.sql.exec("UPDATE shipment SET status = ?, last_update = ? WHERE id = 1", result.status, Date.now());
+      this.sql.exec("UPDATE shipment SET status = ?, last_update = ? WHERE id = 1", result.status, now);
       if (isFinal(result.status)) this.eraseContent();
       log("status", { shipmentId: row.shipment_id, from: row.status, to: result.status, source });
     }
-    this.addEvent(proposed, result.applied, source, detail);
+    this.addEvent(proposed, result.applied, source, detail, now);
     return result.applied;
   }
 
@@ -526,8 +540,8 @@ export class OrderObject extends DurableObject<Env> {
     this.sql.exec("DELETE FROM content");
   }
 
-  private addEvent(status: RecipientStatus, applied: boolean, source: string, detail?: string) {
-    this.sql.exec("INSERT INTO events (status, applied, source, detail, at) VALUES (?, ?, ?, ?, ?)", status, applied ? 1 : 0, source, detail ?? null, Date.now());
+  private addEvent(status: RecipientStatus, applied: boolean, source: string, detail?: string, at = Date.now()) {
+    this.sql.exec("INSERT INTO events (status, applied, source, detail, at) VALUES (?, ?, ?, ?, ?)", status, applied ? 1 : 0, source, detail ?? null, at);
     this.sql.exec("UPDATE shipment SET change_seq = change_seq + 1 WHERE id = 1");
   }
 

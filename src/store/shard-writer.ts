@@ -4,6 +4,7 @@
 // When D1 fails, the changes wait here and the alarm retries with backoff until D1 has caught up.
 import { DurableObject } from "cloudflare:workers";
 import { log, logError } from "../log";
+import { CallbackOutbox, OUTBOX_RETRY_MS } from "../webhooks/outbox";
 import { changeStatements, type ShipmentChange } from "./changes";
 import { database } from "./shards";
 
@@ -21,6 +22,8 @@ export class ShardWriter extends DurableObject<Env> {
   private failures = 0;
   /** The alarm as this instance last set it (undefined: not known yet), so an append rarely touches it. */
   private alarmAt: number | null | undefined;
+  /** Status events for the organisations' callback objects, forwarded at once, not after D1. */
+  private readonly callbacks = new CallbackOutbox(this.sql, this.env);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -34,8 +37,10 @@ export class ShardWriter extends DurableObject<Env> {
   async append(shard: string, changes: ShipmentChange[]): Promise<void> {
     this.sql.exec("INSERT INTO meta (key, value) VALUES ('shard', ?) ON CONFLICT (key) DO NOTHING", shard);
     for (const change of changes) this.sql.exec("INSERT INTO pending (change) VALUES (?)", JSON.stringify(change));
+    const callbacks = this.callbacks.add(changes);
     await this.ensureAlarm(Date.now() + SAFETY_NET_MS);
     this.scheduleFlush();
+    if (callbacks) this.ctx.waitUntil(this.callbacks.forward());
   }
 
   /** Writes everything pending now (tests and the bench use it to settle). Returns how many remain. */
@@ -48,11 +53,13 @@ export class ShardWriter extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.alarmAt = null; // it has fired
-    await this.runFlush();
+    await Promise.all([this.runFlush(), this.callbacks.forward()]);
     if (this.pendingCount() > 0) {
       const delay = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.min(this.failures, 10));
       this.alarmAt = Date.now() + (this.failures > 0 ? delay : 0);
       await this.ctx.storage.setAlarm(this.alarmAt);
+    } else if (!this.callbacks.isEmpty()) {
+      await this.ensureAlarm(Date.now() + OUTBOX_RETRY_MS);
     }
   }
 
@@ -90,7 +97,7 @@ export class ShardWriter extends DurableObject<Env> {
       if (this.failures > 0) log("d1.caught_up", { shard, after: this.failures });
       this.failures = 0;
     }
-    if (this.alarmAt !== null) {
+    if (this.alarmAt !== null && this.callbacks.isEmpty()) {
       this.alarmAt = null;
       await this.ctx.storage.deleteAlarm();
     }

@@ -6,7 +6,7 @@ import worker from "../../src/index";
 import type { DispatchMessage } from "../../src/orders/order-object";
 import { simulatorStub } from "../../src/providers/simulator/provider-simulator";
 import { postSms, registeredShipmentId, smsRequest, variedPhoneNumber, waitForShipment } from "../helpers";
-import { fireAlarm, orderObjectOf, orderRefOf, shiftOrderTimes, simulatorHandovers, storedOrder } from "./order-control";
+import { fireAlarm, orderObjectOf, orderRefOf, shiftOrderTimes, simulatorHandovers, storedOrder, syncToD1 } from "./order-control";
 
 const final = (s: { status: string }) => s.status === "Order_Completed";
 
@@ -153,6 +153,7 @@ describe("the deadline", () => {
     await runInDurableObject(await orderObjectOf(id), (instance) => instance.alarm());
     const second = await waitForShipment(id, final);
     expect(second).toEqual(first);
+    await syncToD1(id);
     const { results } = await env.DB.prepare("SELECT status FROM status_events WHERE shipment_id = ? AND applied = 1").bind(id).all<{ status: string }>();
     expect(results.map((r) => r.status)).toEqual(["SMS_New", "SMS_Failed_TTL"]);
   });
@@ -169,6 +170,7 @@ describe("delivery reports", () => {
     expect((await order.report(id, { kind: "progress", status: "SMS_Accepted" }, "test:backward", "test", providerRef)).kind).toBe("recorded");
     expect((await order.report(id, { kind: "progress", status: "SMS_Accepted" }, "test:backward", "test", providerRef)).kind).toBe("duplicate");
     expect(await waitForShipment(id, () => true)).toEqual(done);
+    await syncToD1(id);
     const { results } = await env.DB.prepare("SELECT status, applied FROM status_events WHERE shipment_id = ? ORDER BY event_seq").bind(id).all();
     expect(results).toContainEqual({ status: "SMS_Failed_Undelivered", applied: 0 });
   });

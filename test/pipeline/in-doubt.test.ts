@@ -4,7 +4,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { postSms, registeredShipmentId, smsRequest, waitForShipment } from "../helpers";
-import { fireAlarm, orderObjectOf, shiftOrderTimes, storedOrder } from "./order-control";
+import { dispatchShipment } from "../../src/dispatch/dispatch";
+import { fireAlarm, orderObjectOf, orderRefOf, shiftOrderTimes, storedOrder } from "./order-control";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -58,5 +59,18 @@ describe("content that cannot be opened", () => {
     expect(history.at(-1)).toMatchObject({ status: "SMS_Failed", applied: true, source: "dispatch" });
     expect(history.at(-1)!.detail).toMatch(/could not be opened/);
     expect((await waitForShipment(id, () => true)).recipients[0]!.status).toBe("SMS_Failed");
+  });
+});
+
+describe("a deployment with no usable provider", () => {
+  it("fails the shipment at once with the reason, before any claim", async () => {
+    loseNextDispatch();
+    const id = await registeredShipmentId(await postSms(smsRequest()));
+    vi.restoreAllMocks();
+    const misconfigured = { ...env, SMS_PROVIDERS: "carrier-pigeon" } as Env;
+    await dispatchShipment(misconfigured, { orderRef: await orderRefOf(id), shipmentId: id, channel: "sms" });
+    expect(await storedOrder(id)).toMatchObject({ status: "SMS_Failed", handover: "done", attempts: 0, content: null });
+    const last = (await (await orderObjectOf(id)).history(id)).at(-1)!;
+    expect(last.detail).toMatch(/no usable SMS provider is configured.*carrier-pigeon.*nothing was sent/);
   });
 });

@@ -1,0 +1,150 @@
+// The caller's status-callback subscription: PUT/GET/DELETE /future/webhook, its deliveries and their
+// retry. Each organisation's lives in its own Durable Object (src/webhooks/). (Providers' delivery
+// reports, inbound, are src/reports/.)
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import {
+  DeliveriesQuerySchema,
+  DeliverySchema,
+  SubscriptionRequestSchema,
+  SubscriptionSchema,
+  SubscriptionWithSecretSchema,
+} from "../../webhooks/schemas";
+import { receiverUrlProblem } from "../../webhooks/url-rules";
+import { webhookStub } from "../../webhooks/webhook-object";
+import { BASE_PATH, type AppContext, type AppEnv } from "../context";
+import { jsonBody } from "../middleware";
+import { ApiError } from "../problem";
+import { noSubscriptionResponse, problem, problemResponses, requestBodyProblemResponses } from "../responses";
+import { logError } from "../../log";
+
+const PATH = `${BASE_PATH}/future/webhook`;
+const common = { tags: ["Status callbacks"], security: [{ Bearer: [] }] };
+
+/** Calls the organisation's status-callback object; if it fails, a 503 (nothing changed, safe to retry). */
+async function callbacks<T>(c: AppContext, call: (stub: ReturnType<typeof webhookStub>) => Promise<T>): Promise<T> {
+  try {
+    return await call(webhookStub(c.env, c.get("org")));
+  } catch (error) {
+    logError("callbacks.object_failed", error, { traceId: c.get("traceId") });
+    throw new ApiError(503, { code: "NOT-00004", detail: "The status-callback store failed. Retry shortly." });
+  }
+}
+
+function noSubscription(): never {
+  throw new ApiError(404, { code: "NOT-00005", detail: "This organisation has no webhook. PUT one first." });
+}
+
+export function registerStatusCallbackRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(
+    createRoute({
+      ...common,
+      method: "put",
+      path: PATH,
+      operationId: "putWebhook",
+      summary: "Create or replace the organisation's status-callback subscription",
+      middleware: jsonBody,
+      request: { body: { required: true, content: { "application/json": { schema: SubscriptionRequestSchema } } } },
+      responses: {
+        200: {
+          description: "The subscription with its secret (made on first creation and kept; new when `rotateSecret` is true). The only answer that shows the secret.",
+          content: { "application/json": { schema: SubscriptionWithSecretSchema } },
+        },
+        ...requestBodyProblemResponses,
+      },
+    }),
+    async (c) => {
+      const request = c.req.valid("json");
+      const urlProblem = receiverUrlProblem(request.url, c.env.ENVIRONMENT === "production");
+      if (urlProblem) throw new ApiError(400, { detail: "Validation failed.", errors: { url: [urlProblem] } });
+      const org = c.get("org");
+      return c.json(await callbacks(c, (stub) => stub.subscribe(org, request)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      ...common,
+      method: "get",
+      path: PATH,
+      operationId: "getWebhook",
+      summary: "The organisation's status-callback subscription, without its secret",
+      responses: {
+        200: { description: "The subscription; `disabled` after the receiver answered 410 Gone.", content: { "application/json": { schema: SubscriptionSchema } } },
+        ...problemResponses,
+        ...noSubscriptionResponse,
+      },
+    }),
+    async (c) => {
+      const subscription = await callbacks(c, (stub) => stub.subscription());
+      return subscription ? c.json(subscription, 200) : noSubscription();
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      ...common,
+      method: "delete",
+      path: PATH,
+      operationId: "deleteWebhook",
+      summary: "Delete the subscription; pending deliveries are dropped",
+      responses: { 204: { description: "Deleted, with its deliveries." }, ...problemResponses, ...noSubscriptionResponse },
+    }),
+    async (c) => ((await callbacks(c, (stub) => stub.unsubscribe())) ? c.body(null, 204) : noSubscription()),
+  );
+
+  app.openapi(
+    createRoute({
+      ...common,
+      method: "get",
+      path: `${PATH}/deliveries`,
+      operationId: "listWebhookDeliveries",
+      summary: "The latest 100 deliveries, newest first",
+      request: { query: DeliveriesQuerySchema },
+      responses: {
+        200: { description: "Deliveries, optionally only those in one state.", content: { "application/json": { schema: z.array(DeliverySchema) } } },
+        ...problemResponses,
+        ...noSubscriptionResponse,
+      },
+    }),
+    async (c) => {
+      const { state } = c.req.valid("query");
+      const deliveries = await callbacks(c, (stub) => stub.deliveries(state));
+      return deliveries ? c.json(deliveries, 200) : noSubscription();
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      ...common,
+      method: "post",
+      path: `${PATH}/deliveries/{id}/retry`,
+      operationId: "retryWebhookDelivery",
+      summary: "Send a failed delivery again now, with the same id",
+      request: { params: z.object({ id: z.string().max(200).openapi({ example: "2d4f1359-2f4b-4a3f-9d0e-5f3b9a6d8c21.4" }) }) },
+      responses: {
+        202: { description: "The delivery is pending again and its first attempt is under way; the retry schedule starts anew." },
+        ...problemResponses,
+        404: problem("No such delivery, or (code `NOT-00005`) no subscription.", 404, { detail: "No such delivery for this organisation." }),
+        409: problem("The delivery is not failed (it is pending or delivered), or the subscription is disabled (PUT it to enable it).", 409, {
+          detail: "Only a failed delivery can be retried.",
+        }),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const result = await callbacks(c, (stub) => stub.retry(id));
+      switch (result) {
+        case "accepted":
+          return c.body(null, 202);
+        case "no_subscription":
+          return noSubscription();
+        case "unknown":
+          throw new ApiError(404, { detail: "No such delivery for this organisation." });
+        case "not_failed":
+          throw new ApiError(409, { detail: "Only a failed delivery can be retried." });
+        case "disabled":
+          throw new ApiError(409, { detail: "The subscription is disabled; PUT it to enable it again." });
+      }
+    },
+  );
+}

@@ -1,0 +1,75 @@
+// The shard writer's outbox of status events for the organisations' callback objects. The writer adds
+// events in the same synchronous step that stores the changes (so they are as durable as those) and
+// answers the order at once; the outbox forwards them in the background, one forward at a time, so
+// events that arrive meanwhile go together (at most one call per organisation per round). What could not
+// be forwarded stays, and the writer's alarm tries again.
+import { logError } from "../log";
+import type { ShipmentChange } from "../store/changes";
+import { callbackEventsOf } from "./forward";
+import type { CallbackEvent } from "./events";
+import { webhookStub } from "./webhook-object";
+
+/** While the outbox is not empty, the writer's alarm comes back after this long. */
+export const OUTBOX_RETRY_MS = 1_000;
+const ROUND_LIMIT = 500;
+
+export class CallbackOutbox {
+  private forwarding: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly env: Env,
+  ) {
+    sql.exec("CREATE TABLE IF NOT EXISTS callback_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, org TEXT NOT NULL, event TEXT NOT NULL)");
+  }
+
+  /** Stores the changes' status events (synchronously); true when there was any. */
+  add(changes: readonly ShipmentChange[]): boolean {
+    const events = callbackEventsOf(changes);
+    for (const event of events) this.sql.exec("INSERT INTO callback_outbox (org, event) VALUES (?, ?)", event.org, JSON.stringify(event));
+    return events.length > 0;
+  }
+
+  isEmpty(): boolean {
+    return this.sql.exec("SELECT 1 FROM callback_outbox LIMIT 1").toArray().length === 0;
+  }
+
+  /** Forwards what the outbox holds; never throws. A call during a round makes one more round. */
+  forward(): Promise<void> {
+    if (this.forwarding) {
+      this.again = true;
+      return this.forwarding;
+    }
+    this.forwarding = this.rounds().finally(() => (this.forwarding = null));
+    return this.forwarding;
+  }
+
+  private async rounds(): Promise<void> {
+    do {
+      this.again = false;
+      const rows = this.sql.exec<{ id: number; org: string; event: string }>("SELECT id, org, event FROM callback_outbox ORDER BY id LIMIT ?", ROUND_LIMIT).toArray();
+      const byOrg = new Map<string, { ids: number[]; events: CallbackEvent[] }>();
+      for (const row of rows) {
+        const group = byOrg.get(row.org) ?? { ids: [], events: [] };
+        group.ids.push(row.id);
+        group.events.push(JSON.parse(row.event) as CallbackEvent);
+        byOrg.set(row.org, group);
+      }
+      let failed = false;
+      await Promise.all(
+        [...byOrg].map(async ([org, { ids, events }]) => {
+          try {
+            await webhookStub(this.env, org).enqueue(events);
+            this.sql.exec(`DELETE FROM callback_outbox WHERE id IN (${ids.join(",")})`);
+          } catch (error) {
+            failed = true; // kept for the alarm
+            logError("callbacks.forward_failed", error, { org, events: events.length });
+          }
+        }),
+      );
+      if (failed) return;
+      if (rows.length === ROUND_LIMIT) this.again = true;
+    } while (this.again);
+  }
+}
