@@ -42,6 +42,16 @@ const workers = (bindings: Record<string, string>) =>
         D1_SHARDS_OPEN: "DB",
         ORG_SHARDS: JSON.stringify({ "org-on-shard-1": "DB_1" }),
         CONTENT_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
+        LIMITS_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
+        // Organisations whose limits the limit tests change; every other organisation has wrangler.toml's.
+        LIMITS_ORGANISATIONS: {
+          "limits-override": { smsPerNumber: [{ max: 2, seconds: 600 }], emailsPerAddress: [{ max: 3, seconds: 600 }] },
+          "limits-short": { smsPerNumber: [{ max: 1, seconds: 2 }] },
+          "limits-rate": { requestsPerMinute: 3 },
+          "limits-daily": { smsPerDay: 2, emailsPerDay: 2 },
+          "limits-countries": { smsCountries: ["SE", "DK"] },
+          "limits-off": { enabled: false },
+        },
         ...bindings,
       },
     },

@@ -40,13 +40,24 @@ const FINAL_TIMEOUT_MS = 60_000;
 const PACED_SECONDS = 10;
 const D1_SLOW_MS = 150; // a D1 primary in another region
 const FEED_POLL_MS = 100;
-const RECIPIENTS = "+4799xxxxxx, a new one per request";
+// Drawn per request: the limits allow only a few SMS to one number (+4799 and six digits).
+const RECIPIENTS = "+4799xxxxxx";
+const recipient = () => `+4799${String(Math.floor(Math.random() * 1_000_000)).padStart(6, "0")}`;
 const SMS_PATH = `${API}/future/orders/instant/sms`;
+// The limits stay on for the bench's organisations, with a request rate the load cannot reach, so every
+// check runs; one organisation has them off, for register_rps_no_limits.
+const NO_LIMITS_ORG = "bench-no-limits";
+const UNREACHABLE_RATE = { requestsPerMinute: 100_000_000 };
+const PACED_ORGS = ["bench-paced", "bench-paced-observed", "bench-slow"];
+const BENCH_LIMITS = {
+  bench: UNREACHABLE_RATE,
+  "bench-burst": UNREACHABLE_RATE,
+  "bench-dispatch": UNREACHABLE_RATE,
+  ...Object.fromEntries(PACED_ORGS.map((org) => [org, UNREACHABLE_RATE])),
+  [NO_LIMITS_ORG]: { enabled: false },
+};
 
 const round = (n, digits = 1) => (n === null || n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(digits)));
-
-/** A new ordinary recipient per request: recipient limits must never be what the benchmark measures. */
-const recipient = () => `+4799${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}`;
 
 function smsOrder(idempotencyId) {
   return JSON.stringify({
@@ -96,6 +107,28 @@ async function getJson(url, init) {
   const text = await res.text();
   if (!res.ok) throw new Error(`${init?.method ?? "GET"} ${url}: ${res.status} ${text.slice(0, 300)}`);
   return JSON.parse(text);
+}
+
+/** Fresh-key registrations as `token`'s organisation; the shipment ids of measured 201s go into `registered`. */
+const freshRegistrations = (token, registered) => (measured) => ({
+  method: "POST",
+  path: SMS_PATH,
+  headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+  setupRequest: (req) => ({ ...req, body: smsOrder(crypto.randomUUID()) }),
+  onResponse: (status, body) => {
+    if (measured && status === 201) registered.add(JSON.parse(body).notification.shipmentId);
+  },
+});
+
+/**
+ * The registration phase again, for an organisation with the limits off: register_rps against this, in
+ * the same run, is what the limit check costs. Waits until its shipments complete, like the first.
+ */
+async function registerWithoutLimits(base) {
+  const registered = new Set();
+  const figures = await measure("register (fresh keys, limits off)", base, freshRegistrations(await makeToken(NO_LIMITS_ORG), registered));
+  await waitCompleted(base, NO_LIMITS_ORG, registered, DRAIN_TIMEOUT_MS);
+  return figures;
 }
 
 /** Waits (at most 15 s) until the floor's consumer has seen about as many messages as were sent. */
@@ -321,7 +354,7 @@ async function waitAllIn(map, ids, timeoutMs) {
 async function pacedPhase(base, orderFloorRps) {
   const rate = Math.max(1, Math.round(orderFloorRps / 4));
   note(`bench: paced phase: waiting for the backlog to drain…`);
-  await settle(base, ["bench", "bench-burst", "bench-dispatch"]);
+  await settle(base, ["bench", "bench-burst", "bench-dispatch", NO_LIMITS_ORG]);
   let errors = 0;
   const floorRequest = () => fetch(`${base}/bench/order-floor`, { signal: AbortSignal.timeout(30_000) }).then(async (r) => {
     await r.arrayBuffer();
@@ -420,7 +453,9 @@ async function main() {
   const machine = machineInfo();
   const load1 = readFileSync("/proc/loadavg", "utf8").split(" ")[0];
   note(`bench: starting the service (bench build, simulator, report delay 0)…`);
-  const service = await startService({ vars: { SIMULATOR_REPORT_DELAY_MS: "0" }, label: "bench", keep: flags.keep });
+  // The no-limits organisation is pinned to the shard /bench/shipments reads (DB), so its drain can be seen.
+  const vars = { SIMULATOR_REPORT_DELAY_MS: "0", LIMITS_ORGANISATIONS: BENCH_LIMITS, ORG_SHARDS: JSON.stringify({ [NO_LIMITS_ORG]: "DB" }) };
+  const service = await startService({ vars, label: "bench", keep: flags.keep });
   const rss = startRssSampler(() => service.pgids);
   note(`bench: service ready at ${service.baseUrl} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   const base = service.baseUrl;
@@ -441,20 +476,13 @@ async function main() {
 
     // ── Registration with fresh keys ──
     const registered = new Set();
-    const register = await measure("register (fresh keys)", base, (measured) => ({
-      method: "POST",
-      path: SMS_PATH,
-      headers: auth(token),
-      setupRequest: (req) => ({ ...req, body: smsOrder(crypto.randomUUID()) }),
-      onResponse: (status, body) => {
-        if (measured && status === 201) registered.add(JSON.parse(body).notification.shipmentId);
-      },
-    }));
+    const register = await measure("register (fresh keys)", base, freshRegistrations(token, registered));
 
     // Let the dispatch of what was just registered finish, so the next figures measure only themselves.
     note(`bench: waiting for the ${registered.size} registered shipments to complete (at most ${DRAIN_TIMEOUT_MS / 1000} s)…`);
     const drain = await waitCompleted(base, "bench", registered, DRAIN_TIMEOUT_MS);
     note(`bench: drained in ${(drain.waitedMs / 1000).toFixed(1)} s; ${drain.open} of ${drain.rows.length} not completed`);
+    const registerNoLimits = await registerWithoutLimits(base);
 
     // ── Replay of an existing key, and GET of its shipment ──
     const replayBody = smsOrder(`bench-replay-${crypto.randomUUID()}`);
@@ -516,7 +544,7 @@ async function main() {
     const rssPeak = rss.stop();
 
     // ── Report ──
-    const phases = { bare, primitive, orderFloor, register, replay, get, dispatch: dispatchRun };
+    const phases = { bare, primitive, orderFloor, register, registerNoLimits, replay, get, dispatch: dispatchRun };
     const errors = Object.values(phases).reduce((sum, p) => sum + p.errors, 0) + burst.errors + paced.errors;
     const figures = {
       seconds: SECONDS,
@@ -534,6 +562,7 @@ async function main() {
       register_p50_ms: register.p50,
       register_p99_ms: register.p99,
       register_floor_ratio: round(register.rps / primitive.rps, 3),
+      register_rps_no_limits: round(registerNoLimits.rps),
       replay_rps: round(replay.rps),
       replay_p50_ms: replay.p50,
       replay_p99_ms: replay.p99,
@@ -610,7 +639,8 @@ async function main() {
         row("Floor: order", orderFloor, null, "new DO call + 1 write to its storage + 1 queue send (no D1)"),
         ["Floor: primitive's queue send → consumer", null, ms(floorQueue.p50), ms(floorQueue.p99), null, null,
           `${floorQueue.count} messages; the platform's own queue delay under that load`],
-        row("Register, fresh keys", register, `${figures.register_floor_ratio} × primitive`, `POST …/instant/sms, unique idempotencyId, ${RECIPIENTS}`),
+        row("Register, fresh keys", register, `${figures.register_floor_ratio} × primitive`, `POST …/instant/sms, unique idempotencyId, varied ${RECIPIENTS}`),
+        row("Register, fresh keys, limits off", registerNoLimits, null, `the same for an organisation with the limits off`),
         row("Replay, existing key", replay, `${figures.replay_bare_ratio} × bare`, "same request again: 200, identical body"),
         row("GET shipment", get, null, "GET …/future/shipment/{id}"),
         ["Bursts of 20: 201 → provider hand-over", null, ms(figures.burst_dispatch_p50_ms), ms(figures.burst_dispatch_p99_ms), null, burst.errors,

@@ -46,6 +46,8 @@ function writeDevVars(privateJwk) {
   const kept = existing.filter((l) => l.trim() !== "" && !l.startsWith("AUTH_JWKS="));
   // The key that seals message bodies in the order objects: made once, kept with the local state.
   if (!kept.some((l) => l.startsWith("CONTENT_KEY="))) kept.push(`CONTENT_KEY=${randomBytes(32).toString("base64")}`);
+  // The key of the HMAC that names recipients' limit counters (src/limits/recipient-key.ts).
+  if (!kept.some((l) => l.startsWith("LIMITS_KEY="))) kept.push(`LIMITS_KEY=${randomBytes(32).toString("base64")}`);
   const next = [...kept, line].join("\n") + "\n";
   if (next !== existing.join("\n")) writeFileSync(devVarsFile, next);
 }

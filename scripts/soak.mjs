@@ -57,32 +57,39 @@ const EMAIL_SANDBOX = {
   "invalid@sandbox.example": { status: "Email_Failed_InvalidFormat", handover: false },
   "transient@sandbox.example": { status: "Email_Delivered", handover: true },
 };
+// Normal recipients are drawn per request from these patterns (the limits allow only a few messages to one
+// recipient); the report groups them by pattern.
 const digits = (n) => String(Math.floor(Math.random() * 10 ** n)).padStart(n, "0");
-// Ordinary recipients vary per request (recipient limits must never be what the soak measures), in the
-// spellings callers use: E.164, 00-prefixed, and mixed-case addresses.
-// Each: [how the report groups them, a new one].
 const NORMAL_SMS = [["+4799xxxxxx", () => `+4799${digits(6)}`], ["+4791xxxxxx", () => `+4791${digits(6)}`], ["004798xxxxxx", () => `004798${digits(6)}`]];
 const NORMAL_EMAIL = [
-  ["user.*@example.com", () => `user.${digits(8)}@example.com`],
-  ["someone.*@example.org", () => `someone.${digits(8)}@example.org`],
-  ["Mixed.Case.*@Example.com", () => `Mixed.Case.${digits(8)}@Example.com`],
+  ["user.x@example.com", () => `user.${digits(8)}@example.com`],
+  ["someone.else.x@example.org", () => `someone.else.${digits(8)}@example.org`],
+  ["Mixed.Case.x@Example.com", () => `Mixed.Case.${digits(8)}@Example.com`],
 ];
-/** A sandbox recipient, or a new ordinary one: [recipient, its group in the report]. */
-function pick(sandbox, normal, kind) {
-  const n = sequenceOf(kind);
-  if (kind.startsWith("sandbox")) return [sandbox[n % sandbox.length], sandbox[n % sandbox.length]];
-  const [group, make] = normal[n % normal.length];
-  return [make(), group];
+/** A sandbox recipient (itself is its group) or a normal one drawn from its pattern. */
+function pick(kind, sandbox, normal) {
+  if (kind.startsWith("sandbox")) {
+    const recipient = sandbox[sequenceOf(kind) % sandbox.length];
+    return { recipient, group: recipient };
+  }
+  const [group, draw] = normal[sequenceOf(kind) % normal.length];
+  // D1 keeps recipients, and the leak scan looks for the codes there: no drawn recipient may contain one.
+  let recipient;
+  do recipient = draw();
+  while ([...usedCodes, ...canaries].some((code) => recipient.includes(code)));
+  drawnRecipients.push(recipient);
+  return { recipient, group };
 }
 
 // ── Requests ──────────────────────────────────────────────────────────────────────────────────
 
 const usedCodes = new Set();
+const drawnRecipients = [];
 const canaries = new Set(); // put where the scan must find them: proves it can see D1's rows and the logs
 function newCode(into = usedCodes) {
   for (;;) {
     const code = String(10_000_000 + Math.floor(Math.random() * 90_000_000)); // 8 digits
-    if (!usedCodes.has(code) && !canaries.has(code)) {
+    if (!usedCodes.has(code) && !canaries.has(code) && !drawnRecipients.some((r) => r.includes(code))) {
       into.add(code);
       return code;
     }
@@ -100,7 +107,7 @@ function newOrder(kind) {
   if (kind === "sandbox-sms" || kind === "normal-sms" || kind === "deprecated-sms") {
     channel = "sms";
     const sandbox = Object.keys(SMS_SANDBOX);
-    [recipient, group] = pick(sandbox, NORMAL_SMS, kind);
+    ({ recipient, group } = pick(kind, sandbox, NORMAL_SMS));
     expected = SMS_SANDBOX[recipient] ?? { status: "SMS_Delivered", handover: true };
     const recipientSms = {
       phoneNumber: recipient,
@@ -117,7 +124,7 @@ function newOrder(kind) {
   } else {
     channel = "email";
     const sandbox = Object.keys(EMAIL_SANDBOX);
-    [recipient, group] = pick(sandbox, NORMAL_EMAIL, kind);
+    ({ recipient, group } = pick(kind, sandbox, NORMAL_EMAIL));
     expected = EMAIL_SANDBOX[recipient] ?? { status: "Email_Delivered", handover: true };
     const html = n % 2 === 0;
     path = `${API}/future/orders/instant/email`;
@@ -486,7 +493,7 @@ async function main() {
     const missingInD1 = [...orders.keys()].filter((id) => !rowsById.has(id)).length;
     const unknownInD1 = rows.filter((r) => !orders.has(r.shipment_id)).length;
 
-    // By recipient: what was sent and what became of it.
+    // By recipient (normal ones by pattern): what was sent and what became of it.
     const byRecipient = new Map();
     for (const o of orders.values()) {
       const row = rowsById.get(o.shipmentId);

@@ -4,6 +4,8 @@ declare namespace Cloudflare {
   interface Env {
     /** 32 random bytes, base64: seals message bodies in the order objects (see content-cipher.ts). */
     CONTENT_KEY?: string;
+    /** At least 32 random bytes, base64: keys the HMAC that names a recipient's limit counters (src/limits/). */
+    LIMITS_KEY?: string;
     TWILIO_ACCOUNT_SID?: string;
     TWILIO_API_KEY_SID?: string;
     TWILIO_API_KEY_SECRET?: string;

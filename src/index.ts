@@ -11,6 +11,7 @@ export { ProviderSimulator } from "./providers/simulator/provider-simulator";
 export { ShardDirectory } from "./store/shard-directory";
 export { ShardWriter } from "./store/shard-writer";
 export { WebhookObject } from "./webhooks/webhook-object";
+export { LimitsObject } from "./limits/limits-object";
 
 const app = newApp();
 

@@ -5,6 +5,7 @@ import { importJWK, SignJWT } from "jose";
 import { shipmentIdFor } from "../src/orders/order-key";
 import { syncToD1 } from "./pipeline/order-control";
 import { database, shardOf } from "../src/store/shards";
+import { uniqueMobile } from "./support/fake-fetch";
 
 export const BASE = "http://localhost/notifications/api/v1";
 export const SCOPE = "altinn:serviceowner/notifications.create";
@@ -49,12 +50,21 @@ export const postEmail = (body: unknown, options?: CallOptions) => call("POST", 
 let counter = 0;
 export const uniqueKey = (prefix = "key") => `${prefix}-${Date.now()}-${++counter}-${crypto.randomUUID()}`;
 
+/**
+ * A valid Norwegian mobile number drawn per call: the limits allow only a few SMS to one number, so tests
+ * that do not care about the recipient must not all send to the same one.
+ */
+export const variedPhoneNumber = uniqueMobile;
+
+/** An address drawn per call, for the same reason as variedPhoneNumber. */
+export const variedEmailAddress = () => `user.${crypto.randomUUID().slice(0, 8)}@example.com`;
+
 export function smsRequest(overrides: { phoneNumber?: string; body?: string; ttl?: number; key?: string } = {}) {
   return {
     idempotencyId: overrides.key ?? uniqueKey("sms"),
     sendersReference: "otp-login-1234",
     recipientSms: {
-      phoneNumber: overrides.phoneNumber ?? "+4799999999",
+      phoneNumber: overrides.phoneNumber ?? variedPhoneNumber(),
       timeToLiveInSeconds: overrides.ttl ?? 120,
       smsSettings: { sender: "Altinn", body: overrides.body ?? "Your code is 428516" },
     },
@@ -66,7 +76,7 @@ export function emailRequest(overrides: { emailAddress?: string; body?: string; 
     idempotencyId: overrides.key ?? uniqueKey("email"),
     sendersReference: "otp-email-1234",
     recipientEmail: {
-      emailAddress: overrides.emailAddress ?? "user@example.com",
+      emailAddress: overrides.emailAddress ?? variedEmailAddress(),
       emailSettings: {
         subject: "One-time code",
         body: overrides.body ?? "<p>Your code is 428516</p>",

@@ -181,7 +181,7 @@ export async function benchConfig(vars = {}) {
     ...top,
     name: `${top.name}-bench`,
     main: BENCH_WORKER,
-    vars: { ...top.vars, AUTH_JWKS: await publicJwks(), CONTENT_KEY: randomBytes(32).toString("base64"), ...vars },
+    vars: { ...top.vars, AUTH_JWKS: await publicJwks(), CONTENT_KEY: randomBytes(32).toString("base64"), LIMITS_KEY: randomBytes(32).toString("base64"), ...vars },
     durable_objects: {
       ...top.durable_objects,
       bindings: [

@@ -1,8 +1,8 @@
 // One error envelope: every failure leaves the service as application/problem+json (RFC 9457).
 
-export type ProblemCode = "NOT-00003" | "NOT-00004" | "NOT-00005" | "NOT-10001";
+export type ProblemCode = "NOT-00003" | "NOT-00004" | "NOT-00005" | "NOT-10001" | "NOT-10002" | "NOT-10003" | "NOT-10004";
 
-/** NOT-00003 and NOT-00004 are Altinn's; NOT-00005 and NOT-10001 are ours. Each is listed in the README and OpenAPI. */
+/** NOT-00003 and NOT-00004 are Altinn's; NOT-00005 and NOT-1000x are ours. Each is listed in the README and OpenAPI. */
 export const PROBLEM_CODES: Record<ProblemCode, string> = {
   "NOT-00003": "Shipment not found: unknown, another organisation's, or not a UUID. Use the shipmentId (or Location) of the 201.",
   "NOT-00004": "A dependency (database, queue or the token issuer's keys) failed; nothing was registered. Safe to retry with the same idempotencyId.",
@@ -10,6 +10,20 @@ export const PROBLEM_CODES: Record<ProblemCode, string> = {
   "NOT-10001":
     "The idempotencyId was already used by this organisation for a different request; nothing was registered or sent. " +
     "A new message needs a new idempotencyId; a retry must repeat the same request.",
+  "NOT-10002": "The organisation's request rate limit was reached; nothing was registered and the key is not remembered. Retry after Retry-After seconds.",
+  "NOT-10003": "The limit of messages to one recipient was reached; nothing was registered and the key is not remembered. Retry after Retry-After seconds.",
+  "NOT-10004": "The organisation's daily volume of this channel was reached; nothing was registered and the key is not remembered. Retry after Retry-After seconds (the next UTC midnight).",
+};
+
+/** A code has one status: `ApiError.of(code)` takes it from here. */
+const PROBLEM_STATUS: Record<ProblemCode, number> = {
+  "NOT-00003": 404,
+  "NOT-00004": 503,
+  "NOT-00005": 404,
+  "NOT-10001": 422,
+  "NOT-10002": 429,
+  "NOT-10003": 429,
+  "NOT-10004": 429,
 };
 
 export interface Problem {
@@ -32,6 +46,7 @@ const TITLES: Record<number, string> = {
   413: "Content Too Large",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
+  429: "Too Many Requests",
   500: "Internal Server Error",
   503: "Service Unavailable",
 };
@@ -43,6 +58,11 @@ export class ApiError extends Error {
     readonly options: { code?: ProblemCode; detail?: string; errors?: Record<string, string[]>; headers?: Record<string, string> } = {},
   ) {
     super(options.detail ?? TITLES[status] ?? `HTTP ${status}`);
+  }
+
+  /** The error for a problem code, with the code's own status. */
+  static of(code: ProblemCode, options: Omit<ApiError["options"], "code"> = {}): ApiError {
+    return new ApiError(PROBLEM_STATUS[code], { ...options, code });
   }
 }
 

@@ -28,6 +28,12 @@ export const problemResponses = {
 /** For routes that take a JSON body (the `jsonBody` middleware). */
 export const requestBodyProblemResponses = {
   ...problemResponses,
+  400: problem(
+    "Validation failed; `errors` is keyed by the JSON path of each field. Also an SMS to a country the limits do not allow " +
+      "(`errors[\"recipientSms.phoneNumber\"]` names the country). Nothing was stored.",
+    400,
+    { detail: "Validation failed.", errors: { "recipientSms.phoneNumber": ["SMS to Sweden (SE) is not allowed for this organisation."] } },
+  ),
   413: problem("The body is larger than 256 KiB.", 413, { detail: "The body must be at most 262144 bytes." }),
   415: problem("The body is not JSON (`Content-Type` must be `application/json`).", 415, { detail: "Content-Type must be application/json." }),
 };
@@ -38,6 +44,16 @@ export const orderProblemResponses = {
     code: "NOT-10001",
     detail: "This idempotencyId was already used for a different request. Use a new idempotencyId for a new message.",
   }),
+  429: {
+    ...problem(
+      "A limit was reached; nothing was registered and the idempotencyId is not remembered. Code `NOT-10002`: the organisation's " +
+        "request rate; `NOT-10003`: messages to one recipient; `NOT-10004`: the organisation's daily volume of the channel. " +
+        "`detail` names the limit (never the recipient). A replay of an already registered request is never refused.",
+      429,
+      { code: "NOT-10003", detail: "Limit reached: 5 SMS per 10 minutes to one phone number. Retry after 598 seconds." },
+    ),
+    headers: { "Retry-After": { schema: { type: "integer" as const, minimum: 1 }, description: "Whole seconds until the request could succeed." } },
+  },
 };
 
 export const notFoundResponse = {

@@ -15,6 +15,7 @@ import { shipmentIdFor } from "./order-key";
 import { lostMessageWait, nextWake, retryAfterFailure, timings, type LifecycleState } from "./lifecycle";
 import { isoTime, manifestOf, type ShipmentView } from "./manifest";
 import { log, logError } from "../log";
+import { checkLimits, type LimitRefusal } from "../limits/check";
 
 export interface OrderResponse {
   notificationOrderId: string;
@@ -24,6 +25,7 @@ export interface OrderResponse {
 export type RegisterOutcome =
   | { kind: "created" | "replayed"; response: OrderResponse }
   | { kind: "conflict" }
+  | { kind: "refused"; refusal: LimitRefusal }
   | { kind: "unavailable" };
 
 /** What a queue message carries: a reference to the order, never its content. */
@@ -153,6 +155,10 @@ export class OrderObject extends DurableObject<Env> {
    */
   private async registerNew(org: string, order: Order): Promise<RegisterOutcome> {
     const now = Date.now();
+    // Limits count only new requests, before anything is stored: a refused one leaves nothing behind.
+    const verdict = await checkLimits(this.env, org, order, now);
+    if (verdict.kind === "unavailable") return verdict;
+    if (verdict.kind !== "ok") return { kind: "refused", refusal: verdict };
     const shipmentId = await shipmentIdFor(org, order.idempotencyId);
     const response: OrderResponse = {
       notificationOrderId: crypto.randomUUID(),

@@ -9,8 +9,10 @@ import { linkConfig, linkMobilityProvider } from "./linkmobility/client";
 import type { Provider } from "./provider";
 import { simulatorStub } from "./simulator/provider-simulator";
 import { twilioConfig, twilioProvider } from "./twilio/client";
+import { providerNames, SIMULATOR_NAMES } from "./names";
 
-export const SIMULATOR_NAMES: readonly string[] = ["simulator", "primary", "secondary"];
+export { providerNames, SIMULATOR_NAMES, smsProviderNames } from "./names";
+
 
 /**
  * Whether a provider honours our idempotency key (the shipment id), so a hand-over left in doubt may be
@@ -19,16 +21,6 @@ export const SIMULATOR_NAMES: readonly string[] = ["simulator", "primary", "seco
  */
 export function honoursIdempotencyKey(name: string): boolean {
   return SIMULATOR_NAMES.includes(name);
-}
-
-/** SMS_PROVIDERS as a list: names separated by commas, in order of preference, each once. */
-export function smsProviderNames(env: Pick<Env, "SMS_PROVIDERS">): string[] {
-  return [...new Set((env.SMS_PROVIDERS ?? "").split(",").map((name) => name.trim()).filter(Boolean))];
-}
-
-/** The providers configured for a channel, in order of preference. */
-export function providerNames(env: Pick<Env, "SMS_PROVIDERS" | "EMAIL_PROVIDER">, channel: Channel): string[] {
-  return channel === "sms" ? smsProviderNames(env) : [env.EMAIL_PROVIDER].filter(Boolean);
 }
 
 export function isConfigured(env: Pick<Env, "SMS_PROVIDERS" | "EMAIL_PROVIDER">, channel: Channel, name: string): boolean {

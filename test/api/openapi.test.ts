@@ -12,8 +12,9 @@ describe("GET /openapi.json", () => {
     const doc = (await response.json()) as Doc;
     const base = "/notifications/api/v1/future";
     for (const path of [`${base}/orders/instant/sms`, `${base}/orders/instant/email`, `${base}/orders/instant`]) {
-      expect(Object.keys(doc.paths[path]!.post!.responses).sort()).toEqual(["200", "201", "400", "401", "403", "413", "415", "422", "503"]);
+      expect(Object.keys(doc.paths[path]!.post!.responses).sort()).toEqual(["200", "201", "400", "401", "403", "413", "415", "422", "429", "503"]);
       expect(doc.paths[path]!.post!.responses["422"]!.description).toContain("NOT-10001");
+      for (const code of ["NOT-10002", "NOT-10003", "NOT-10004"]) expect(doc.paths[path]!.post!.responses["429"]!.description).toContain(code);
       expect(doc.paths[path]!.post!.responses["503"]!.description).toContain("NOT-00004");
     }
     expect(doc.paths[`${base}/orders/instant`]!.post!.deprecated).toBe(true);

@@ -14,7 +14,7 @@ function spyOnQueue(queue: Queue) {
 
 describe("POST /future/orders/instant/sms — registration", () => {
   it("answers 201 with fresh ids, a Location header, and the shipment is readable at once", async () => {
-    const response = await postSms(smsRequest());
+    const response = await postSms(smsRequest({ phoneNumber: "+4799999999" }));
     expect(response.status).toBe(201);
     const body = (await response.json()) as OrderBody;
     expect(body.notificationOrderId).toMatch(/^[0-9a-f-]{36}$/);
@@ -35,7 +35,7 @@ describe("POST /future/orders/instant/sms — registration", () => {
 
   it("puts one reference message on the SMS queue, without the body", async () => {
     const send = spyOnQueue(env.SMS_QUEUE);
-    const response = await postSms(smsRequest({ body: "Your code is 771177" }));
+    const response = await postSms(smsRequest({ phoneNumber: "+4799999999", body: "Your code is 771177" }));
     const { notification } = (await response.json()) as OrderBody;
     expect(send).toHaveBeenCalledTimes(1);
     const [message] = send.mock.calls[0]!;
@@ -55,7 +55,7 @@ describe("POST /future/orders/instant/sms — registration", () => {
   });
 
   it("treats the same request after normalisation (00 prefix, default sender) as the same request", async () => {
-    const request = smsRequest();
+    const request = smsRequest({ phoneNumber: "+4799999999" });
     const first = await postSms(request);
     const variant = structuredClone(request);
     variant.recipientSms.phoneNumber = "0047 99 99 99 99";
@@ -124,7 +124,7 @@ describe("POST /future/orders/instant/sms — registration", () => {
 describe("POST /future/orders/instant/email — registration", () => {
   it("answers 201 and puts one reference message on the email queue", async () => {
     const send = spyOnQueue(env.EMAIL_QUEUE);
-    const request = emailRequest();
+    const request = emailRequest({ emailAddress: "user@example.com" });
     const response = await postEmail(request);
     expect(response.status).toBe(201);
     expect(send).toHaveBeenCalledTimes(1);

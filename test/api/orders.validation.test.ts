@@ -737,7 +737,7 @@ describe("POST /future/orders/instant/email — validation", () => {
 
 describe("POST /future/orders/instant (deprecated) — validation", () => {
   it("registers the contract's deprecated example with 201, Deprecation and a successor-version Link", async () => {
-    const request = deprecatedRequest();
+    const request = deprecatedRequest({ phoneNumber: "+4799999999" });
     const json = await expectAccepted(postDeprecated, request);
     const response = await postDeprecated(deprecatedRequest());
     expect(response.status).toBe(201);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { call, postSms, problemOf, smsRequest } from "../helpers";
 
 async function registered(org = "ttd") {
-  const response = await postSms(smsRequest(), { org });
+  const response = await postSms(smsRequest({ phoneNumber: "+4799999999" }), { org });
   return ((await response.json()) as { notification: { shipmentId: string } }).notification.shipmentId;
 }
 

@@ -55,7 +55,7 @@ describe("the outbox ring buffer", () => {
 
 describe("GET /outbox/messages.json", () => {
   it("shows an SMS as the recipient gets it, with the shipment's status timeline", async () => {
-    const request = smsRequest({ body: "Your code is 731904" });
+    const request = smsRequest({ phoneNumber: "+4799999999", body: "Your code is 731904" });
     const id = await registeredShipmentId(await postSms(request));
     await waitForShipment(id, (s) => s.status === "Order_Completed");
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import type { DispatchMessage } from "../../src/orders/order-object";
 import { simulatorStub } from "../../src/providers/simulator/provider-simulator";
-import { postSms, registeredShipmentId, smsRequest, waitForShipment } from "../helpers";
+import { postSms, registeredShipmentId, smsRequest, variedPhoneNumber, waitForShipment } from "../helpers";
 import { fireAlarm, orderObjectOf, orderRefOf, shiftOrderTimes, simulatorHandovers, storedOrder, syncToD1 } from "./order-control";
 
 const final = (s: { status: string }) => s.status === "Order_Completed";
@@ -13,7 +13,7 @@ const final = (s: { status: string }) => s.status === "Order_Completed";
 afterEach(() => vi.restoreAllMocks());
 
 /** Registers an SMS whose dispatch message never reaches the queue (a lost message). */
-async function registerWithLostMessage(phoneNumber = "+4799999999") {
+async function registerWithLostMessage(phoneNumber = variedPhoneNumber()) {
   const send = vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send").mockResolvedValueOnce(undefined as never);
   const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber })));
   const [message] = send.mock.calls[0]!;

@@ -4,7 +4,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { postEmail, postSms, uniqueKey } from "../helpers";
 
-const MOBILES = ["+4799999999", "+4741234567", "+4792345678", "+447400123456", "+46701234567", "+4915123456789", "004798765432"];
+// Mobile ranges of several countries and both prefixes; six digits drawn per request, so the generated
+// requests do not all go to a few numbers (the limits allow only a few SMS to one number).
+const MOBILE_PREFIXES = ["+4799", "+4741", "+4792", "+447400", "+46701", "+4915123", "004798"];
+const mobile = fc.tuple(fc.constantFrom(...MOBILE_PREFIXES), fc.integer({ min: 0, max: 999_999 })).map(([prefix, n]) => `${prefix}${String(n).padStart(6, "0")}`);
 const GSM_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .,:;!?-+*/()@£$¥èéùìòÇØøÅåÆæßÉÄÖÑÜ§¿äöñüà";
 
 const gsmText = (min: number, max: number) =>
@@ -21,7 +24,7 @@ const validSms = fc.record({
   idempotencyId: key,
   sendersReference: fc.option(gsmText(0, 255), { nil: undefined }),
   recipientSms: fc.record({
-    phoneNumber: fc.constantFrom(...MOBILES),
+    phoneNumber: mobile,
     timeToLiveInSeconds: fc.integer({ min: 60, max: 172_800 }),
     smsSettings: fc.record({ sender: fc.option(alphanumericSender, { nil: undefined }), body: gsmText(1, 400) }),
   }),

@@ -10,6 +10,7 @@ import { ApiError, validationFailed } from "../problem";
 import { orderProblemResponses } from "../responses";
 import { dispatchRightAway } from "../../dispatch/dispatch";
 import { logError } from "../../log";
+import type { LimitRefusal } from "../../limits/check";
 
 const SMS_PATH = `${BASE_PATH}/future/orders/instant/sms`;
 // RFC 9745: deprecated since 2026-01-01; RFC 8594's successor link.
@@ -63,7 +64,11 @@ function defaults(c: AppContext): OrderDefaults {
   return { smsSender: c.env.DEFAULT_SMS_SENDER, emailSender: c.env.DEFAULT_EMAIL_SENDER };
 }
 
-async function register(c: AppContext, order: Order) {
+/**
+ * `phoneField` is where the request carries the phone number (the deprecated endpoint nests it deeper),
+ * so a refused country is reported on that field, like a validation failure.
+ */
+async function register(c: AppContext, order: Order, phoneField = "recipientSms.phoneNumber") {
   const org = c.get("org");
   const { stub } = await orderStub(c.env, org, order.idempotencyId);
   let outcome;
@@ -88,9 +93,16 @@ async function register(c: AppContext, order: Order) {
         code: "NOT-10001",
         detail: "This idempotencyId was already used for a different request. Use a new idempotencyId for a new message.",
       });
+    case "refused":
+      throw refusedError(outcome.refusal, phoneField);
     case "unavailable":
       throw new ApiError(503, { code: "NOT-00004", detail: "A dependency failed; nothing was registered. Retry with the same idempotencyId." });
   }
+}
+
+function refusedError(refusal: LimitRefusal, phoneField: string): ApiError {
+  if (refusal.kind === "country") return new ApiError(400, { detail: "Validation failed.", errors: { [phoneField]: [refusal.message] } });
+  return ApiError.of(refusal.code, { detail: refusal.detail, headers: { "Retry-After": String(refusal.retryAfterSeconds) } });
 }
 
 export function registerOrderRoutes(app: OpenAPIHono<AppEnv>) {
@@ -104,7 +116,7 @@ export function registerOrderRoutes(app: OpenAPIHono<AppEnv>) {
     orderRoute("registerInstantNotification", `${BASE_PATH}/future/orders/instant`, DeprecatedSmsOrderSchema, "Deprecated: use /future/orders/instant/sms", true),
     (c) => {
       const { recipient, ...rest } = c.req.valid("json");
-      return register(c, toSmsOrder({ ...rest, recipientSms: recipient.recipientSms }, defaults(c)));
+      return register(c, toSmsOrder({ ...rest, recipientSms: recipient.recipientSms }, defaults(c)), "recipient.recipientSms.phoneNumber");
     },
     // jsonBody has parsed the body already: it is a JSON object, and reading it again is cached.
     (result, c) => {

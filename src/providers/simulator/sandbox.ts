@@ -28,7 +28,14 @@ const SANDBOX: Readonly<Record<string, SandboxBehaviour>> = {
   "transient@sandbox.example": { transientFailures: 2, rejectWith: null, report: "Email_Delivered" },
 };
 
+const sandboxKey = (channel: "sms" | "email", recipient: string) => (channel === "email" ? recipient.toLowerCase() : recipient);
+
 export function sandboxBehaviour(channel: "sms" | "email", recipient: string): SandboxBehaviour {
-  const key = channel === "email" ? recipient.toLowerCase() : recipient;
+  const key = sandboxKey(channel, recipient);
   return Object.hasOwn(SANDBOX, key) ? SANDBOX[key]! : channel === "sms" ? deliveredSms : deliveredEmail;
+}
+
+/** One of the table's recipients (exempt from the recipient limits while the simulator is the provider). */
+export function isSandboxRecipient(channel: "sms" | "email", recipient: string): boolean {
+  return Object.hasOwn(SANDBOX, sandboxKey(channel, recipient));
 }

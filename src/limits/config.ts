@@ -1,0 +1,100 @@
+// The limits' configuration: deployment settings (var LIMITS) over the contract's defaults, and
+// per-organisation overrides (var LIMITS_ORGANISATIONS, keyed by the token's urn:altinn:org). Both are
+// TOML tables in wrangler.toml (or JSON strings); a field left out takes the level below it.
+import { isSupportedCountry } from "libphonenumber-js/max";
+import { z } from "zod";
+
+const WindowSchema = z.strictObject({
+  max: z.int().min(1),
+  /** Up to 7 days: counts are kept per second for as long as the window. */
+  seconds: z.int().min(1).max(7 * 24 * 3600),
+});
+
+const CountrySchema = z
+  .string()
+  .refine((code) => code === "*" || (/^[A-Z]{2}$/.test(code) && isSupportedCountry(code)), {
+    message: 'must be "*" or an ISO 3166 alpha-2 code in capitals that has phone numbers (e.g. "NO", "GB")',
+  });
+
+const SettingsSchema = z.strictObject({
+  /** false: no counting at all (the country list still applies). */
+  enabled: z.boolean(),
+  requestsPerMinute: z.int().min(1),
+  smsPerNumber: z.array(WindowSchema).max(4),
+  emailsPerAddress: z.array(WindowSchema).max(4),
+  smsPerDay: z.int().min(1),
+  emailsPerDay: z.int().min(1),
+  /** Countries a phone number may belong to; "*" allows all, an empty list none. */
+  smsCountries: z.array(CountrySchema),
+});
+
+export type LimitSettings = z.infer<typeof SettingsSchema>;
+export type CountWindow = z.infer<typeof WindowSchema>;
+
+/** The contract's defaults (CONTRACT.md, "Limits"). */
+export const CONTRACT_DEFAULTS: LimitSettings = {
+  enabled: true,
+  requestsPerMinute: 3000,
+  smsPerNumber: [
+    { max: 5, seconds: 600 },
+    { max: 20, seconds: 86_400 },
+  ],
+  emailsPerAddress: [
+    { max: 10, seconds: 600 },
+    { max: 100, seconds: 86_400 },
+  ],
+  smsPerDay: 250_000,
+  emailsPerDay: 250_000,
+  smsCountries: ["*"],
+};
+
+const PartialSettings = SettingsSchema.partial();
+const OrganisationsSchema = z.record(z.string().min(1), PartialSettings);
+
+export class LimitsConfigError extends Error {
+  override name = "LimitsConfigError";
+}
+
+interface Parsed {
+  deployment: LimitSettings;
+  organisations: Record<string, Partial<LimitSettings>>;
+}
+
+let cache: { limits: unknown; organisations: unknown; parsed: Parsed } | undefined;
+
+/** The settings that apply to `org`. Throws LimitsConfigError, naming the field, when the configuration is invalid. */
+export function limitsFor(env: Pick<Env, "LIMITS" | "LIMITS_ORGANISATIONS">, org: string): LimitSettings {
+  const parsed = parseConfig(env.LIMITS, env.LIMITS_ORGANISATIONS);
+  const override = Object.hasOwn(parsed.organisations, org) ? parsed.organisations[org] : undefined;
+  return override ? { ...parsed.deployment, ...withoutUndefined(override) } : parsed.deployment;
+}
+
+/** Validated once per isolate and configuration (the env's values do not change while it lives). */
+export function parseConfig(limits: unknown, organisations: unknown): Parsed {
+  if (cache && cache.limits === limits && cache.organisations === organisations) return cache.parsed;
+  const deployment = { ...CONTRACT_DEFAULTS, ...withoutUndefined(validate("LIMITS", PartialSettings, limits ?? {})) };
+  const parsed = { deployment, organisations: validate("LIMITS_ORGANISATIONS", OrganisationsSchema, organisations ?? {}) };
+  cache = { limits, organisations, parsed };
+  return parsed;
+}
+
+function validate<T>(name: string, schema: z.ZodType<T>, raw: unknown): T {
+  let value = raw;
+  if (typeof raw === "string") {
+    try {
+      value = raw.trim() === "" ? {} : JSON.parse(raw);
+    } catch {
+      throw new LimitsConfigError(`${name} is not valid JSON`);
+    }
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${[name, ...issue.path.map(String)].join(".")}: ${issue.message}`);
+    throw new LimitsConfigError(`Invalid limits configuration: ${problems.join("; ")}`);
+  }
+  return result.data;
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
