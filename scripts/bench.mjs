@@ -48,7 +48,7 @@ const SMS_PATH = `${API}/future/orders/instant/sms`;
 // check runs; one organisation has them off, for register_rps_no_limits.
 const NO_LIMITS_ORG = "bench-no-limits";
 const UNREACHABLE_RATE = { requestsPerMinute: 100_000_000 };
-const PACED_ORGS = ["bench-paced", "bench-paced-observed", "bench-slow"];
+const PACED_ORGS = ["bench-paced", "bench-paced-observed", "bench-paced-polled", "bench-slow"];
 const BENCH_LIMITS = {
   bench: UNREACHABLE_RATE,
   "bench-burst": UNREACHABLE_RATE,
@@ -368,14 +368,18 @@ async function pacedPhase(base, orderFloorRps) {
 
   // Registration alone (the figure to compare with the floor and with D1 slowed down), then with a
   // status-callback subscription and a feed reader, as a caller would run them.
-  const plain = await pacedRegistrationsObserved(base, "bench-paced", rate, { observe: false });
+  // The subscription and the feed reader each on its own, so each one's cost shows.
+  const plain = await pacedRegistrationsObserved(base, "bench-paced", rate);
   errors += plain.register.errors;
   await settle(base, ["bench-paced"]);
-  const observed = await pacedRegistrationsObserved(base, "bench-paced-observed", rate, { observe: true });
+  const observed = await pacedRegistrationsObserved(base, "bench-paced-observed", rate, { subscribe: true });
   errors += observed.register.errors;
+  await settle(base, ["bench-paced-observed"]);
+  const polled = await pacedRegistrationsObserved(base, "bench-paced-polled", rate, { pollFeed: true });
+  errors += polled.register.errors;
 
   note(`bench: paced registration with every D1 call delayed ${D1_SLOW_MS} ms (${rate}/s, open loop, ${PACED_SECONDS} s)…`);
-  await settle(base, ["bench-paced-observed"]);
+  await settle(base, ["bench-paced-polled"]);
   await getJson(`${base}/bench/d1?delayMs=${D1_SLOW_MS}`);
   let slow;
   try {
@@ -393,7 +397,8 @@ async function pacedPhase(base, orderFloorRps) {
     toFinal: plain.toFinal,
     notFinal: plain.register.ids.size - plain.toFinal.length,
     observed: observed.register,
-    feedLag: observed.feedLag,
+    polled: polled.register,
+    feedLag: polled.feedLag,
     callbackLag: observed.callbackLag,
     slow,
     errors,
@@ -406,13 +411,14 @@ async function pacedPhase(base, orderFloorRps) {
  * the registrations, 201 → final (on the service's clock), and final → feed / callback (null without
  * a webhook API).
  */
-async function pacedRegistrationsObserved(base, org, rate, { observe }) {
+async function pacedRegistrationsObserved(base, org, rate, { subscribe = false, pollFeed = false } = {}) {
   const token = await makeToken(org);
-  const receiver = observe ? await startCallbackReceiver() : null;
+  const receiver = subscribe ? await startCallbackReceiver() : null;
   const subscribed = receiver ? await subscribeCallbacks(base, token, receiver.port) : false;
-  const feed = observe ? startFeedPoller(base, token) : null;
+  const feed = pollFeed ? startFeedPoller(base, token) : null;
   if (WARMUP_SECONDS > 0) await pacedRegistrations(base, org, rate, WARMUP_SECONDS);
-  note(`bench: paced registration${observe ? " with a callback subscription and the feed polled" : ""} (${rate}/s, open loop, ${PACED_SECONDS} s)…`);
+  const what = subscribe ? " with a callback subscription" : pollFeed ? " with the feed polled" : "";
+  note(`bench: paced registration${what} (${rate}/s, open loop, ${PACED_SECONDS} s)…`);
   await getJson(`${base}/bench/registered?reset=1`);
   const register = await pacedRegistrations(base, org, rate);
   const finals = await waitCompleted(base, org, register.ids, FINAL_TIMEOUT_MS);
@@ -599,6 +605,8 @@ async function main() {
       paced_final_p99_ms: percentile(paced.toFinal, 99),
       paced_register_p50_ms_subscribed: round(percentile(paced.observed.latencies, 50)),
       paced_register_p99_ms_subscribed: round(percentile(paced.observed.latencies, 99)),
+      paced_register_p50_ms_feed_polled: round(percentile(paced.polled.latencies, 50)),
+      paced_register_p99_ms_feed_polled: round(percentile(paced.polled.latencies, 99)),
       paced_register_p50_ms_d1_slow: round(percentile(paced.slow.latencies, 50)),
       paced_register_p99_ms_d1_slow: round(percentile(paced.slow.latencies, 99)),
       paced_samples: paced.register.latencies.length,
@@ -662,11 +670,14 @@ async function main() {
         [`Paced ${paced.rate}/s: 201 → final status`, null, ms(figures.paced_final_p50_ms), ms(figures.paced_final_p99_ms),
           `${ratio(figures.paced_final_p99_ms, figures.paced_floor_p99_ms)} × paced floor p99`, null,
           `measured by the service: the 201's time and the final status's lastUpdate; ${paced.toFinal.length} of ${paced.register.ids.size}`],
-        [`Paced ${paced.rate}/s: register, subscribed and feed polled`, null, ms(figures.paced_register_p50_ms_subscribed), ms(figures.paced_register_p99_ms_subscribed),
+        [`Paced ${paced.rate}/s: register, subscribed`, null, ms(figures.paced_register_p50_ms_subscribed), ms(figures.paced_register_p99_ms_subscribed),
           `${ratio(figures.paced_register_p50_ms_subscribed, figures.paced_register_p50_ms)} × paced register p50`, paced.observed.errors,
-          paced.callbackLag ? `another organisation, with a final-status callback subscription and its feed polled` : "its feed polled (no webhook API)"],
+          paced.callbackLag ? `another organisation, with a final-status callback subscription` : "no webhook API: a plain run"],
+        [`Paced ${paced.rate}/s: register, feed polled`, null, ms(figures.paced_register_p50_ms_feed_polled), ms(figures.paced_register_p99_ms_feed_polled),
+          `${ratio(figures.paced_register_p50_ms_feed_polled, figures.paced_register_p50_ms)} × paced register p50`, paced.polled.errors,
+          `another organisation, its feed polled every ${FEED_POLL_MS} ms`],
         [`Paced ${paced.rate}/s: final status → in the feed`, null, ms(figures.feed_lag_p50_ms), ms(figures.feed_lag_p99_ms), null, null,
-          `feed polled every ${FEED_POLL_MS} ms (adds up to that); ${paced.feedLag.length} of ${paced.observed.ids.size}`],
+          `feed polled every ${FEED_POLL_MS} ms (adds up to that); ${paced.feedLag.length} of ${paced.polled.ids.size}`],
         [`Paced ${paced.rate}/s: final status → callback received`, null, ms(figures.callback_p50_ms), ms(figures.callback_p99_ms), null, null,
           paced.callbackLag ? `local receiver, events "final"; ${paced.callbackLag.length} of ${paced.observed.ids.size}` : "no webhook API in this build"],
         [`Paced ${paced.rate}/s: register, D1 +${D1_SLOW_MS} ms`, null, ms(figures.paced_register_p50_ms_d1_slow), ms(figures.paced_register_p99_ms_d1_slow),
