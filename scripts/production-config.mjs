@@ -1,6 +1,6 @@
 // The production configuration ([env.production] in wrangler.toml), read with wrangler's own reader.
 //   node scripts/production-config.mjs check      refuses placeholders (run by `npm run deploy` first)
-//   node scripts/production-config.mjs d1-names      prints the D1 database names, one a line (README loops)
+//   node scripts/production-config.mjs d1-names      prints the D1 database names, one a line (the loops in docs/configuration.md)
 //   node scripts/production-config.mjs queue-names   prints every queue it names (dead-letter queues too)
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,7 +57,7 @@ async function main(command) {
   }
   const found = placeholdersIn(await production());
   if (found.length > 0) {
-    console.error(`Refusing to deploy: wrangler.toml's production configuration still has placeholders:\n${found.map((f) => `  - ${f}`).join("\n")}\nSee README.md, "Production".`);
+    console.error(`Refusing to deploy: wrangler.toml's production configuration still has placeholders:\n${found.map((f) => `  - ${f}`).join("\n")}\nSee docs/configuration.md, "Production".`);
     process.exit(1);
   }
   console.error("production configuration: no placeholders");
