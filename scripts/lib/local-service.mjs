@@ -177,11 +177,26 @@ export async function benchConfig(vars = {}) {
   const { env: _environments, ...top } = base;
   // The floor's queue is consumed with the dispatch queue's batching, so its delay is comparable.
   const dispatch = (top.queues?.consumers ?? []).find((c) => c.queue === "sms-dispatch") ?? {};
+  // What the bench build meters (bench/do-meter.ts): the service's own Durable Objects (not the
+  // simulator, which stands in for a provider) and queue producers.
+  const meter = {
+    durableObjects: Object.fromEntries(
+      (top.durable_objects?.bindings ?? []).filter((b) => b.class_name !== "ProviderSimulator").map((b) => [b.name, b.class_name]),
+    ),
+    queues: (top.queues?.producers ?? []).map((p) => p.binding),
+  };
   return {
     ...top,
     name: `${top.name}-bench`,
     main: BENCH_WORKER,
-    vars: { ...top.vars, AUTH_JWKS: await publicJwks(), CONTENT_KEY: randomBytes(32).toString("base64"), LIMITS_KEY: randomBytes(32).toString("base64"), ...vars },
+    vars: {
+      ...top.vars,
+      AUTH_JWKS: await publicJwks(),
+      CONTENT_KEY: randomBytes(32).toString("base64"),
+      LIMITS_KEY: randomBytes(32).toString("base64"),
+      BENCH_METER: JSON.stringify(meter),
+      ...vars,
+    },
     durable_objects: {
       ...top.durable_objects,
       bindings: [
