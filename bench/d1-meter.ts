@@ -7,11 +7,20 @@ export interface D1Meter {
   transactions: number;
   /** D1 calls (statements run outside a batch, batches, exec) since the last reset. */
   calls: number;
+  /** Rows written since the last reset, as D1 itself reports them (meta.rows_written of each result). */
+  rowsWritten: number;
   /** Added before every D1 call, in ms. */
   delayMs: number;
 }
 
-export const d1Meter: D1Meter = { transactions: 0, calls: 0, delayMs: 0 };
+export const d1Meter: D1Meter = { transactions: 0, calls: 0, rowsWritten: 0, delayMs: 0 };
+
+/** Rows written by what a D1 call returned: one result's meta, or each result of a batch. */
+export function rowsWrittenOf(result: unknown): number {
+  if (Array.isArray(result)) return result.reduce((sum: number, r) => sum + rowsWrittenOf(r), 0);
+  const n = (result as { meta?: { rows_written?: unknown } } | null)?.meta?.rows_written;
+  return typeof n === "number" ? n : 0;
+}
 
 const WRITE = /\b(INSERT|UPDATE|DELETE|REPLACE|UPSERT|CREATE|DROP|ALTER)\b/i;
 
@@ -57,7 +66,9 @@ function wrap(proto: object, name: string, writes: (self: unknown, args: unknown
       if (d1Meter.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, d1Meter.delayMs));
       d1Meter.calls++;
       if (writes(this, args)) d1Meter.transactions++;
-      return (original as Method).apply(this, args);
+      const result = await (original as Method).apply(this, args);
+      d1Meter.rowsWritten += rowsWrittenOf(result);
+      return result;
     },
   });
 }
@@ -106,4 +117,5 @@ export function instrumentD1(env: object): () => void {
 export function resetD1Meter() {
   d1Meter.transactions = 0;
   d1Meter.calls = 0;
+  d1Meter.rowsWritten = 0;
 }

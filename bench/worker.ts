@@ -14,21 +14,73 @@
 //                         the soak's final check.
 //   GET /bench/registered  when the service answered each 201 (ms since epoch, by shipment id, on the
 //                         service's clock, like the simulator's hand-over times); ?reset=1 clears it.
-//   GET /bench/d1         D1 write transactions and calls since the last ?reset=1 (bench/d1-meter.ts);
-//                         ?delayMs=<n> delays every D1 call by n ms from now on (BENCH_D1_DELAY_MS at start).
+//   GET /bench/d1         D1 write transactions, calls and rows written since the last ?reset=1
+//                         (bench/d1-meter.ts); ?delayMs=<n> delays every D1 call by n ms from now on
+//                         (BENCH_D1_DELAY_MS at start).
+//   GET /bench/meter      Durable Object requests, wall time and rows written per class, queue operations
+//                         and Worker invocations since the last ?reset=1 (bench/do-meter.ts), and the
+//                         alarms still set (?horizonMs=<n>: how many are due within n ms).
+//   GET /bench/report-delay?ms=<n>  the simulator's report delay from now on (SIMULATOR_REPORT_DELAY_MS).
+//
+// The service's Durable Object classes are exported as metered subclasses (bench/do-meter.ts) and the
+// service gets an env whose Durable Object namespaces and queue producers are metered; the bench's own
+// routes use the plain env, so what they read is never counted.
 import { DurableObject, env as startEnv } from "cloudflare:workers";
-import service from "../src/index";
+import service, * as serviceExports from "../src/index";
 import { database, shardNames, shardOf } from "../src/store/shards";
 import { d1Meter, instrumentD1, resetD1Meter } from "./d1-meter";
-
-export * from "../src/index";
+import { consumeMetered, meter, meteredClass, meteredNamespace, meteredQueue, pendingAlarms, resetMeter } from "./do-meter";
 
 interface BenchEnv extends Env {
   FLOOR: DurableObjectNamespace<FloorObject>;
   ORDER_FLOOR: DurableObjectNamespace<OrderFloorObject>;
   FLOOR_QUEUE: Queue;
   BENCH_D1_DELAY_MS?: string;
+  /** JSON: { durableObjects: { binding: class }, queues: [binding] }, the service's own (scripts/lib/local-service.mjs). */
+  BENCH_METER?: string;
 }
+
+// ── The metered service ────────────────────────────────────────────────────────────────────────
+
+const metered = (() => {
+  try {
+    const parsed = JSON.parse((startEnv as BenchEnv).BENCH_METER ?? "{}") as { durableObjects?: Record<string, string>; queues?: string[] };
+    return { durableObjects: parsed.durableObjects ?? {}, queues: parsed.queues ?? [] };
+  } catch {
+    return { durableObjects: {}, queues: [] };
+  }
+})();
+
+/** The simulator's report delay as set through /bench/report-delay (null: the configured one). */
+let reportDelayMs: string | null = null;
+const meteredEnvs = new WeakMap<object, Env>();
+
+/** The env the service sees: its Durable Object namespaces and queue producers metered. */
+function meteredEnv<E extends Env>(env: E): E {
+  const known = meteredEnvs.get(env);
+  if (known) return known as E;
+  const copy = { ...env } as unknown as Record<string, unknown>;
+  for (const [binding, className] of Object.entries(metered.durableObjects)) {
+    if (copy[binding]) copy[binding] = meteredNamespace(copy[binding] as object, className);
+  }
+  for (const binding of metered.queues) if (copy[binding]) copy[binding] = meteredQueue(copy[binding] as object);
+  Object.defineProperty(copy, "SIMULATOR_REPORT_DELAY_MS", {
+    enumerable: true,
+    get: () => reportDelayMs ?? env.SIMULATOR_REPORT_DELAY_MS,
+  });
+  meteredEnvs.set(env, copy as unknown as Env);
+  return copy as unknown as E;
+}
+
+export const OrderObject = meteredClass(serviceExports.OrderObject, "OrderObject", meteredEnv);
+export const ProviderHealth = meteredClass(serviceExports.ProviderHealth, "ProviderHealth", meteredEnv);
+export const ShardDirectory = meteredClass(serviceExports.ShardDirectory, "ShardDirectory", meteredEnv);
+export const ShardWriter = meteredClass(serviceExports.ShardWriter, "ShardWriter", meteredEnv);
+export const WebhookObject = meteredClass(serviceExports.WebhookObject, "WebhookObject", meteredEnv);
+export const LimitsObject = meteredClass(serviceExports.LimitsObject, "LimitsObject", meteredEnv);
+// The simulator stands in for a provider's HTTP API: not counted, but its reports reach the orders
+// through metered stubs, and its report delay can be changed.
+export const ProviderSimulator = meteredClass(serviceExports.ProviderSimulator, "ProviderSimulator", meteredEnv, false);
 
 // Every D1 call of this isolate (the Worker and all its Durable Objects) is metered from the start.
 instrumentD1(startEnv);
@@ -102,6 +154,18 @@ async function benchRoute(request: Request, env: BenchEnv, path: string): Promis
       if (new URL(request.url).searchParams.get("reset") === "1") registeredAt = new Map();
       return Response.json(answer);
     }
+    case "/bench/meter": {
+      const params = new URL(request.url).searchParams;
+      const horizonMs = Math.max(0, Number(params.get("horizonMs")) || 0);
+      const answer = { ...meter, alarms: pendingAlarms(horizonMs) };
+      if (params.get("reset") === "1") resetMeter();
+      return Response.json(answer);
+    }
+    case "/bench/report-delay": {
+      const ms = new URL(request.url).searchParams.get("ms");
+      reportDelayMs = ms === null ? null : String(Math.max(0, Number(ms) || 0));
+      return Response.json({ reportDelayMs: reportDelayMs ?? env.SIMULATOR_REPORT_DELAY_MS });
+    }
     case "/bench/d1": {
       const params = new URL(request.url).searchParams;
       const answer = { ...d1Meter };
@@ -144,7 +208,9 @@ export default {
       const response = await benchRoute(request, env, path);
       if (response) return response;
     }
-    const response = await service.fetch(request, env, ctx);
+    // Worker invocations the service is billed for (the simulator's pages stand in for a provider's API).
+    if (!path.startsWith("/simulator/") && !path.startsWith("/bench/")) meter.workerRequests++;
+    const response = await service.fetch(request, meteredEnv(env), ctx);
     if (response.status === 201 && request.method === "POST") {
       const shipmentId = response.headers.get("location")?.split("/").pop();
       if (shipmentId) registeredAt.set(shipmentId, Date.now());
@@ -161,6 +227,7 @@ export default {
       batch.ackAll();
       return;
     }
-    return service.queue(batch, env);
+    meter.workerRequests++;
+    return consumeMetered(batch, (b) => service.queue(b, meteredEnv(env)));
   },
 } satisfies ExportedHandler<BenchEnv>;

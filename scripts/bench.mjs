@@ -1,21 +1,23 @@
-// npm run bench [-- --seconds 10 --connections 20 --warmup 2 --json]
+// npm run bench [-- --seconds 10 --connections 20 --warmup 2 --paced-rate 10 --paced-seconds 10 --json]
 //
-// Starts the service locally (the same workerd `wrangler dev` uses; simulator providers, report delay 0)
-// from the bench build (bench/worker.ts), drives it over loopback with autocannon, and prints a markdown
-// table. In the same run it measures the floor — what the platform alone costs on this machine — through
-// routes that exist only in the bench build: `bare` (answers at once) and `primitive` (one new Durable
-// Object call + one D1 insert + one queue send). Measurements run one after another:
-// bare, primitive, order floor, register (fresh keys), replay (one existing key), get (one shipment),
-// dispatch bursts, sustained dispatch; then, once the backlog has drained, a paced phase (open loop, a
-// quarter of the order floor's rate): the order floor, registration, registration with a status-callback
-// subscription and the feed polled, and registration with every D1 call delayed 150 ms.
-// With --json the last line is one JSON object with the figures.
+// Starts the service locally (the same workerd `wrangler dev` uses; simulator providers) from the bench
+// build (bench/worker.ts), drives it over loopback, and prints a markdown table (docs/benchmark.md).
+// First, on the fresh service, the paced phases (open loop at --paced-rate per second, the simulator's
+// report delay at 1 s): the order floor, registration (metered: Durable Object requests, queue
+// operations, rows written, CPU per shipment), registration with the limits off, with every D1 call
+// delayed 150 ms, with a status-callback subscription, and with the feed polled. Then the saturated
+// phases with autocannon (report delay 0): bare, primitive, order floor, register (fresh keys), with the
+// limits off, replay (one existing key), get (one shipment), dispatch bursts, sustained dispatch.
+// Then the targets, each a ratio within this run, met or not, and the cost per million shipments
+// (docs/cost.md). With --json the last line is one JSON object with the figures.
 import autocannon from "autocannon";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
+import { costPerMillion, PRICES, targets, ticksBetween, workCpuMs } from "./lib/figures.mjs";
 import {
   API,
+  clockTicksPerSecond,
   makeToken,
   machineInfo,
   markdownTable,
@@ -23,13 +25,22 @@ import {
   parseFlags,
   percentile,
   ROOT,
+  sampleGroupTicks,
   sleep,
   startRssSampler,
   startService,
   stopAllGroups,
 } from "./lib/local-service.mjs";
 
-const flags = parseFlags(process.argv.slice(2), { seconds: 10, connections: 20, warmup: 2, json: false, keep: false });
+const flags = parseFlags(process.argv.slice(2), {
+  seconds: 10,
+  connections: 20,
+  warmup: 2,
+  "paced-rate": 10,
+  "paced-seconds": 10,
+  json: false,
+  keep: false,
+});
 const SECONDS = flags.seconds;
 const CONNECTIONS = Math.round(flags.connections);
 const DISPATCH_CONNECTIONS = 20;
@@ -37,7 +48,18 @@ const WARMUP_SECONDS = flags.warmup;
 const DRAIN_TIMEOUT_MS = 60_000;
 const BURSTS = 10;
 const FINAL_TIMEOUT_MS = 60_000;
-const PACED_SECONDS = 10;
+const PACED_RATE = flags["paced-rate"];
+const PACED_SECONDS = flags["paced-seconds"];
+// As a real provider's first report; the saturated phases keep 0, so their drains stay short.
+const PACED_REPORT_DELAY_MS = 1000;
+// The CPU windows: the quiet one lasts the paced phase plus this, the time its shipments take to be
+// final and written behind at a 1 s report delay.
+const CPU_TAIL_MS = 4000;
+const CLOCK_TICKS = clockTicksPerSecond();
+// Durable Object requests are counted until no alarm is due within this horizon (a final order's
+// next alarm is its retention, 90 days on; the limits' clean-up is 10 minutes on), waiting at most ALARM_WAIT_MS.
+const ALARM_HORIZON_MS = 60_000;
+const ALARM_WAIT_MS = 30_000;
 const D1_SLOW_MS = 150; // a D1 primary in another region
 const FEED_POLL_MS = 100;
 // Drawn per request: the limits allow only a few SMS to one number (+4799 and six digits).
@@ -48,6 +70,7 @@ const SMS_PATH = `${API}/future/orders/instant/sms`;
 // check runs; one organisation has them off, for register_rps_no_limits.
 const NO_LIMITS_ORG = "bench-no-limits";
 const UNREACHABLE_RATE = { requestsPerMinute: 100_000_000 };
+const PACED_NO_LIMITS_ORG = "bench-paced-no-limits";
 const PACED_ORGS = ["bench-paced", "bench-paced-observed", "bench-paced-polled", "bench-slow"];
 const BENCH_LIMITS = {
   bench: UNREACHABLE_RATE,
@@ -55,6 +78,7 @@ const BENCH_LIMITS = {
   "bench-dispatch": UNREACHABLE_RATE,
   ...Object.fromEntries(PACED_ORGS.map((org) => [org, UNREACHABLE_RATE])),
   [NO_LIMITS_ORG]: { enabled: false },
+  [PACED_NO_LIMITS_ORG]: { enabled: false },
 };
 
 const round = (n, digits = 1) => (n === null || n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(digits)));
@@ -347,39 +371,74 @@ async function waitAllIn(map, ids, timeoutMs) {
 }
 
 /**
- * The paced phase, after the earlier phases' backlog has drained: the order floor, registration (with
- * a final-status callback subscription and the feed polled), and registration with every D1 call
- * delayed. Each is warmed up at the same rate first.
+ * Runs `work` inside a CPU window of the service's process groups: first a quiet window as long as
+ * the work is expected to take (`quietMs`), then the work; when it ends early the window is held open
+ * to the same length. The work's CPU is the difference (scripts/lib/figures.mjs, workCpuMs).
  */
-async function pacedPhase(base, orderFloorRps) {
-  const rate = Math.max(1, Math.round(orderFloorRps / 4));
-  note(`bench: paced phase: waiting for the backlog to drain…`);
-  await settle(base, ["bench", "bench-burst", "bench-dispatch", NO_LIMITS_ORG]);
+async function cpuWindow(service, quietMs, work) {
+  const q0 = sampleGroupTicks(service.pgids);
+  const quietStarted = performance.now();
+  await sleep(quietMs);
+  const idleTicks = ticksBetween(q0, sampleGroupTicks(service.pgids));
+  const idleMs = performance.now() - quietStarted;
+  const b0 = sampleGroupTicks(service.pgids);
+  const started = performance.now();
+  const result = await work();
+  const elapsed = performance.now() - started;
+  if (elapsed < idleMs) await sleep(idleMs - elapsed);
+  const busyTicks = ticksBetween(b0, sampleGroupTicks(service.pgids));
+  const busyMs = performance.now() - started;
+  if (busyMs > idleMs * 1.05) note(`bench: the work took ${Math.round(busyMs)} ms, its quiet window ${Math.round(idleMs)} ms: the idle CPU is scaled`);
+  return { result, cpuMs: workCpuMs({ busyTicks, busyMs, idleTicks, idleMs, clockTicks: CLOCK_TICKS }), busyMs, idleMs };
+}
+
+/** Waits (bounded) until no metered Durable Object has an alarm due within ALARM_HORIZON_MS. */
+async function waitAlarms(base, timeoutMs = ALARM_WAIT_MS) {
+  const started = Date.now();
+  for (;;) {
+    const { alarms } = await getJson(`${base}/bench/meter?horizonMs=${ALARM_HORIZON_MS}`);
+    if (alarms.due === 0 || Date.now() - started > timeoutMs) return { ...alarms, waitedMs: Date.now() - started };
+    await sleep(250);
+  }
+}
+
+/**
+ * The paced phases, first, on the fresh service, each at `rate` per second with the simulator's report
+ * delay at 1 s (as a real provider's first report): the order floor, registration (metered: Durable
+ * Object requests, queue operations, rows written, CPU), registration with the limits off, with every
+ * D1 call delayed, with a final-status callback subscription, and with the feed polled. Each is warmed
+ * up at the same rate first.
+ */
+async function pacedPhases(base, service, rate) {
+  await getJson(`${base}/bench/report-delay?ms=${PACED_REPORT_DELAY_MS}`);
+  const quietMs = PACED_SECONDS * 1000 + CPU_TAIL_MS;
   let errors = 0;
   const floorRequest = () => fetch(`${base}/bench/order-floor`, { signal: AbortSignal.timeout(30_000) }).then(async (r) => {
     await r.arrayBuffer();
     if (!r.ok) throw new Error(`${r.status}`);
   });
 
-  note(`bench: paced order floor (${rate}/s, open loop, ${PACED_SECONDS} s)…`);
-  if (WARMUP_SECONDS > 0) await openLoop(rate, WARMUP_SECONDS, floorRequest);
-  const floor = await openLoop(rate, PACED_SECONDS, floorRequest);
+  note(`bench: paced order floor (${rate}/s, open loop, ${PACED_SECONDS} s, after a quiet ${quietMs / 1000} s for its CPU)…`);
+  if (WARMUP_SECONDS > 0) {
+    const warm = await openLoop(rate, WARMUP_SECONDS, floorRequest);
+    await waitFloorQueue(base, warm.sent);
+  }
+  await getJson(`${base}/bench/floor-queue?reset=1`);
+  const floorCpu = await cpuWindow(service, quietMs, async () => {
+    const run = await openLoop(rate, PACED_SECONDS, floorRequest);
+    await waitFloorQueue(base, run.latencies.length); // until its queue messages are consumed
+    return run;
+  });
+  const floor = floorCpu.result;
   errors += floor.errors;
 
-  // Registration alone (the figure to compare with the floor and with D1 slowed down), then with a
-  // status-callback subscription and a feed reader, as a caller would run them.
-  // The subscription and the feed reader each on its own, so each one's cost shows.
-  const plain = await pacedRegistrationsObserved(base, "bench-paced", rate);
+  const plain = await pacedRegistrationsObserved(base, "bench-paced", rate, { meterFor: service, quietMs });
   errors += plain.register.errors;
-  await settle(base, ["bench-paced"]);
-  const observed = await pacedRegistrationsObserved(base, "bench-paced-observed", rate, { subscribe: true });
-  errors += observed.register.errors;
-  await settle(base, ["bench-paced-observed"]);
-  const polled = await pacedRegistrationsObserved(base, "bench-paced-polled", rate, { pollFeed: true });
-  errors += polled.register.errors;
+  const noLimits = await pacedRegistrationsObserved(base, PACED_NO_LIMITS_ORG, rate);
+  errors += noLimits.register.errors;
 
   note(`bench: paced registration with every D1 call delayed ${D1_SLOW_MS} ms (${rate}/s, open loop, ${PACED_SECONDS} s)…`);
-  await settle(base, ["bench-paced-polled"]);
+  await settle(base, [PACED_NO_LIMITS_ORG]);
   await getJson(`${base}/bench/d1?delayMs=${D1_SLOW_MS}`);
   let slow;
   try {
@@ -389,13 +448,28 @@ async function pacedPhase(base, orderFloorRps) {
     await getJson(`${base}/bench/d1?delayMs=0`);
   }
   errors += slow.errors;
+  await settle(base, ["bench-slow"]);
+
+  // The subscription and the feed reader each on its own, so each one's cost shows.
+  const observed = await pacedRegistrationsObserved(base, "bench-paced-observed", rate, { subscribe: true });
+  errors += observed.register.errors;
+  await settle(base, ["bench-paced-observed"]);
+  const polled = await pacedRegistrationsObserved(base, "bench-paced-polled", rate, { pollFeed: true });
+  errors += polled.register.errors;
+  await settle(base, ["bench-paced-polled"]);
+  await getJson(`${base}/bench/report-delay?ms=0`);
 
   return {
     rate,
     floor,
+    floorCpuMs: floorCpu.cpuMs,
     register: plain.register,
     toFinal: plain.toFinal,
+    toHandover: plain.toHandover,
+    delivered: plain.delivered,
+    metered: plain.metered,
     notFinal: plain.register.ids.size - plain.toFinal.length,
+    noLimits: noLimits.register,
     observed: observed.register,
     polled: polled.register,
     feedLag: polled.feedLag,
@@ -406,32 +480,61 @@ async function pacedPhase(base, orderFloorRps) {
 }
 
 /**
- * Paced registrations for `org` after a warm-up at the same rate; with `observe`, the organisation
- * also has a final-status callback subscription to a local receiver and its feed is polled. Returns
- * the registrations, 201 → final (on the service's clock), and final → feed / callback (null without
- * a webhook API).
+ * Paced registrations for `org` after a warm-up at the same rate; with `subscribe`, the organisation
+ * has a final-status callback subscription to a local receiver; with `pollFeed` its feed is polled.
+ * With `meterFor` (the service), the warm-up settles first (final, no alarm due), the bench build's
+ * meters start from zero, and the registrations run in a CPU window until their shipments are final
+ * and written behind; the meters are read once every alarm they set within ALARM_HORIZON_MS has fired.
+ * Returns the registrations, 201 → hand-over and 201 → final (on the service's clock), final → feed /
+ * callback (null without a webhook API), the delivered shipments and what the meters counted.
  */
-async function pacedRegistrationsObserved(base, org, rate, { subscribe = false, pollFeed = false } = {}) {
+async function pacedRegistrationsObserved(base, org, rate, { subscribe = false, pollFeed = false, meterFor = null, quietMs = 0 } = {}) {
   const token = await makeToken(org);
   const receiver = subscribe ? await startCallbackReceiver() : null;
   const subscribed = receiver ? await subscribeCallbacks(base, token, receiver.port) : false;
   const feed = pollFeed ? startFeedPoller(base, token) : null;
-  if (WARMUP_SECONDS > 0) await pacedRegistrations(base, org, rate, WARMUP_SECONDS);
-  const what = subscribe ? " with a callback subscription" : pollFeed ? " with the feed polled" : "";
-  note(`bench: paced registration${what} (${rate}/s, open loop, ${PACED_SECONDS} s)…`);
+  if (WARMUP_SECONDS > 0) {
+    const warm = await pacedRegistrations(base, org, rate, WARMUP_SECONDS);
+    if (meterFor) {
+      await waitCompleted(base, org, warm.ids, FINAL_TIMEOUT_MS, 100);
+      await waitAlarms(base);
+    }
+  }
+  const what = subscribe ? " with a callback subscription" : pollFeed ? " with the feed polled" : org === PACED_NO_LIMITS_ORG ? " with the limits off" : "";
+  note(`bench: paced registration${what} (${rate}/s, open loop, ${PACED_SECONDS} s${meterFor ? `, metered, after a quiet ${quietMs / 1000} s for its CPU` : ""})…`);
   await getJson(`${base}/bench/registered?reset=1`);
-  const register = await pacedRegistrations(base, org, rate);
-  const finals = await waitCompleted(base, org, register.ids, FINAL_TIMEOUT_MS);
+  if (meterFor) {
+    await getJson(`${base}/bench/meter?reset=1`);
+    await getJson(`${base}/bench/d1?reset=1`);
+  }
+  const work = async () => {
+    const register = await pacedRegistrations(base, org, rate);
+    // Final and written behind: D1 has each shipment completed.
+    const finals = await waitCompleted(base, org, register.ids, FINAL_TIMEOUT_MS, meterFor ? 100 : 500);
+    return { register, finals };
+  };
+  const cpu = meterFor ? await cpuWindow(meterFor, quietMs, work) : null;
+  const { register, finals } = cpu ? cpu.result : await work();
+  let metered = null;
+  if (meterFor) {
+    const alarms = await waitAlarms(base);
+    metered = { meter: await getJson(`${base}/bench/meter?horizonMs=${ALARM_HORIZON_MS}`), d1: await getJson(`${base}/bench/d1`), alarms, cpuMs: cpu.cpuMs };
+  }
   if (feed) await waitAllIn(feed.seen, register.ids, 30_000);
   if (subscribed) await waitAllIn(receiver.received, register.ids, 30_000);
   await feed?.stop();
   await receiver?.close();
   const answeredAt = await registeredAt(base);
+  const handovers = await getJson(`${base}/simulator/handovers`);
   const toFinal = [];
+  const toHandover = [];
   const feedLag = [];
   const callbackLag = [];
+  let delivered = 0;
   for (const id of register.ids) {
+    if (answeredAt[id] !== undefined && handovers.times[id] !== undefined) toHandover.push(handovers.times[id] - answeredAt[id]);
     const row = finals.byId.get(id);
+    if (row?.recipient_status === "SMS_Delivered") delivered++;
     if (row?.status !== "Order_Completed") continue;
     const finalAt = Date.parse(row.last_update);
     if (answeredAt[id] !== undefined) toFinal.push(finalAt - answeredAt[id]);
@@ -440,7 +543,29 @@ async function pacedRegistrationsObserved(base, org, rate, { subscribe = false, 
     const callback = receiver?.received.get(id);
     if (callback) callbackLag.push(callback.at - finalAt);
   }
-  return { register, toFinal, feedLag, callbackLag: subscribed ? callbackLag : null };
+  return { register, toFinal, toHandover, delivered, metered, feedLag, callbackLag: subscribed ? callbackLag : null };
+}
+
+/** Per delivered shipment of the metered paced registration: what the meters counted, and its cost. */
+function perShipment(paced) {
+  const n = paced.delivered;
+  const m = paced.metered;
+  if (!m || n === 0) return null;
+  const classes = Object.entries(m.meter.classes).sort(([a], [b]) => a.localeCompare(b));
+  const sum = (pick) => classes.reduce((total, [, c]) => total + pick(c), 0);
+  const per = {
+    doRequests: sum((c) => c.calls + c.alarms) / n,
+    doWallMs: sum((c) => c.wallMs) / n,
+    doRowsWritten: sum((c) => c.rowsWritten) / n,
+    queueOps: (m.meter.queue.writes + m.meter.queue.reads + m.meter.queue.deletes) / n,
+    d1RowsWritten: m.d1.rowsWritten / n,
+    d1Transactions: m.d1.transactions / n,
+    workerRequestsMeasured: m.meter.workerRequests / n,
+    // A real provider's delivery report reaches the Worker as one more request; the simulator's reaches the order directly.
+    workerRequests: m.meter.workerRequests / n + 1,
+    cpuMs: m.cpuMs === null ? Number.NaN : m.cpuMs / n,
+  };
+  return { n, classes, per, cost: costPerMillion(per) };
 }
 
 function wranglerVersions() {
@@ -458,7 +583,7 @@ async function main() {
   const started = Date.now();
   const machine = machineInfo();
   const load1 = readFileSync("/proc/loadavg", "utf8").split(" ")[0];
-  note(`bench: starting the service (bench build, simulator, report delay 0)…`);
+  note(`bench: starting the service (bench build, simulator)…`);
   // The no-limits organisation is pinned to the shard /bench/shipments reads (DB), so its drain can be seen.
   const vars = { SIMULATOR_REPORT_DELAY_MS: "0", LIMITS_ORGANISATIONS: BENCH_LIMITS, ORG_SHARDS: JSON.stringify({ [NO_LIMITS_ORG]: "DB" }) };
   const service = await startService({ vars, label: "bench", keep: flags.keep });
@@ -466,6 +591,10 @@ async function main() {
   note(`bench: service ready at ${service.baseUrl} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   const base = service.baseUrl;
   try {
+    // ── Paced (open loop), first, on the fresh service ──
+    const paced = await pacedPhases(base, service, PACED_RATE);
+    const metered = perShipment(paced);
+
     const token = await makeToken("bench");
     const dispatchToken = await makeToken("bench-dispatch");
     const auth = (t) => ({ authorization: `Bearer ${t}`, "content-type": "application/json" });
@@ -545,8 +674,6 @@ async function main() {
     }
     const handedDuringLoad = [...accepted].filter((id) => handovers.times[id] !== undefined && handovers.times[id] <= dispatchLoadEnded).length;
 
-    // ── Paced (open loop) at a quarter of the order floor, once the backlog has drained ──
-    const paced = await pacedPhase(base, orderFloor.rps);
     const rssPeak = rss.stop();
 
     // ── Report ──
@@ -609,6 +736,26 @@ async function main() {
       paced_register_p99_ms_feed_polled: round(percentile(paced.polled.latencies, 99)),
       paced_register_p50_ms_d1_slow: round(percentile(paced.slow.latencies, 50)),
       paced_register_p99_ms_d1_slow: round(percentile(paced.slow.latencies, 99)),
+      paced_register_p50_ms_no_limits: round(percentile(paced.noLimits.latencies, 50)),
+      paced_register_p99_ms_no_limits: round(percentile(paced.noLimits.latencies, 99)),
+      paced_dispatch_p50_ms: percentile(paced.toHandover, 50),
+      paced_dispatch_p99_ms: percentile(paced.toHandover, 99),
+      paced_seconds: PACED_SECONDS,
+      paced_report_delay_ms: PACED_REPORT_DELAY_MS,
+      paced_delivered: paced.delivered,
+      do_requests_per_shipment: metered ? round(metered.per.doRequests, 2) : null,
+      do_requests_by_class: metered ? Object.fromEntries(metered.classes.map(([name, c]) => [name, { calls: c.calls, alarms: c.alarms }])) : null,
+      do_wall_ms_per_shipment: metered ? round(metered.per.doWallMs, 1) : null,
+      do_rows_written_per_shipment: metered ? round(metered.per.doRowsWritten, 1) : null,
+      queue_ops_per_shipment: metered ? round(metered.per.queueOps, 2) : null,
+      d1_rows_written_per_shipment: metered ? round(metered.per.d1RowsWritten, 2) : null,
+      paced_d1_txn_per_shipment: metered ? round(metered.per.d1Transactions, 2) : null,
+      worker_requests_per_shipment: metered ? round(metered.per.workerRequestsMeasured, 2) : null,
+      cpu_ms_per_shipment: metered ? round(metered.per.cpuMs, 1) : null,
+      cpu_ms_per_order_floor: paced.floorCpuMs === null || paced.floor.latencies.length === 0 ? null : round(paced.floorCpuMs / paced.floor.latencies.length, 1),
+      cost_per_million_usd: metered ? round(metered.cost.total, 2) : null,
+      cost_per_million_usd_by_item: metered ? Object.fromEntries(Object.entries(metered.cost.items).map(([k, v]) => [k, round(v, 3)])) : null,
+      prices_looked_up: PRICES.lookedUp,
       paced_samples: paced.register.latencies.length,
       paced_not_final: paced.notFinal,
       feed_lag_p50_ms: percentile(paced.feedLag, 50),
@@ -622,6 +769,10 @@ async function main() {
       foreign_workerd_max: rssPeak.foreignMax,
       runtime_s: round((Date.now() - started) / 1000),
     };
+    const judged = targets(figures);
+    figures.targets = judged.map((t) => ({ name: t.name, value: round(t.value, 3), limit: t.limit, met: t.met }));
+    figures.targets_met = judged.filter((t) => t.met === true).length;
+    figures.targets_not_met = judged.filter((t) => t.met === false).length;
 
     const versions = wranglerVersions();
     const ms = (v) => (v === null || v === undefined ? null : `${round(v)}`);
@@ -631,17 +782,45 @@ async function main() {
       ``,
       `Machine: ${machine.nproc} CPUs (nproc), ${machine.model}, ${machine.memGb.toFixed(1)} GiB RAM, Node ${machine.node}; ` +
         `wrangler ${versions.wrangler}, workerd ${versions.workerd}, autocannon ${versions.autocannon}; load average at start ${load1}.`,
-      `Each figure: ${SECONDS} s at ${CONNECTIONS} connections (dispatch: ${DISPATCH_CONNECTIONS}), after a ${WARMUP_SECONDS} s warm-up; ` +
-        `loopback, \`wrangler dev\` (local workerd), simulator with report delay 0.`,
+      `Paced phases first, on the fresh service: ${paced.rate}/s open loop, ${PACED_SECONDS} s each after a ${WARMUP_SECONDS} s warm-up, ` +
+        `simulator report delay ${PACED_REPORT_DELAY_MS} ms. Saturated phases after them: ${SECONDS} s at ${CONNECTIONS} connections ` +
+        `(dispatch: ${DISPATCH_CONNECTIONS}), after a ${WARMUP_SECONDS} s warm-up, report delay 0. Loopback, \`wrangler dev\` (local workerd).`,
       ...(rssPeak.foreignMax > 0
         ? [``, `**Warning:** up to ${rssPeak.foreignMax} workerd process(es) not started by this run were running meanwhile; the figures share the CPUs with them.`]
         : []),
       ``,
     ].join("\n");
     const row = (name, p, ratio, notes) => [name, round(p.rps), ms(p.p50), ms(p.p99), ratio, p.errors, notes];
+    const pacedRow = (what, p50, p99, ratioText, errs, notes) => [`Paced ${paced.rate}/s: ${what}`, null, ms(p50), ms(p99), ratioText, errs, notes];
     const table = markdownTable(
       ["Measurement", "Requests/s", "p50 ms", "p99 ms", "Ratio", "Errors", "Notes"],
       [
+        pacedRow("order floor", figures.paced_floor_p50_ms, figures.paced_floor_p99_ms, null, paced.floor.errors,
+          `open loop, first on the fresh service; CPU ${figures.cpu_ms_per_order_floor ?? "–"} ms per request`),
+        pacedRow("register", figures.paced_register_p50_ms, figures.paced_register_p99_ms,
+          `${ratio(figures.paced_register_p50_ms, figures.paced_floor_p50_ms)} / ${ratio(figures.paced_register_p99_ms, figures.paced_floor_p99_ms)} × paced floor (p50 / p99)`,
+          paced.register.errors, `fresh keys, a new recipient each; metered (below); CPU ${figures.cpu_ms_per_shipment ?? "–"} ms per shipment`),
+        pacedRow("201 → provider hand-over", figures.paced_dispatch_p50_ms, figures.paced_dispatch_p99_ms, null, null,
+          `simulator time; ${paced.toHandover.length} of ${paced.register.ids.size}`),
+        pacedRow("201 → final status", figures.paced_final_p50_ms, figures.paced_final_p99_ms,
+          `${ratio(figures.paced_final_p99_ms, figures.paced_floor_p99_ms)} × paced floor p99`, null,
+          `report delay ${PACED_REPORT_DELAY_MS} ms; the 201's time and the final status's lastUpdate; ${paced.toFinal.length} of ${paced.register.ids.size}`),
+        pacedRow("register, limits off", figures.paced_register_p50_ms_no_limits, figures.paced_register_p99_ms_no_limits,
+          `${ratio(figures.paced_register_p50_ms, figures.paced_register_p50_ms_no_limits)} = limits on / off p50`, paced.noLimits.errors,
+          `another organisation, with the limits off`),
+        pacedRow(`register, D1 +${D1_SLOW_MS} ms`, figures.paced_register_p50_ms_d1_slow, figures.paced_register_p99_ms_d1_slow,
+          `${ratio(figures.paced_register_p50_ms_d1_slow, figures.paced_register_p50_ms)} × paced register p50`, paced.slow.errors,
+          `every D1 call delayed ${D1_SLOW_MS} ms in the bench build (a primary in another region)`),
+        pacedRow("register, subscribed", figures.paced_register_p50_ms_subscribed, figures.paced_register_p99_ms_subscribed,
+          `${ratio(figures.paced_register_p50_ms_subscribed, figures.paced_register_p50_ms)} × paced register p50`, paced.observed.errors,
+          paced.callbackLag ? `another organisation, with a final-status callback subscription` : "no webhook API: a plain run"),
+        pacedRow("final status → callback received", figures.callback_p50_ms, figures.callback_p99_ms, null, null,
+          paced.callbackLag ? `local receiver, events "final"; ${paced.callbackLag.length} of ${paced.observed.ids.size}` : "no webhook API in this build"),
+        pacedRow("register, feed polled", figures.paced_register_p50_ms_feed_polled, figures.paced_register_p99_ms_feed_polled,
+          `${ratio(figures.paced_register_p50_ms_feed_polled, figures.paced_register_p50_ms)} × paced register p50`, paced.polled.errors,
+          `another organisation, its feed polled every ${FEED_POLL_MS} ms`),
+        pacedRow("final status → in the feed", figures.feed_lag_p50_ms, figures.feed_lag_p99_ms, null, null,
+          `feed polled every ${FEED_POLL_MS} ms (adds up to that); ${paced.feedLag.length} of ${paced.polled.ids.size}`),
         row("Floor: bare", bare, null, "GET /bench/bare, answers at once"),
         row("Floor: primitive", primitive, null, "new DO call + 1 D1 insert + 1 queue send"),
         row("Floor: order", orderFloor, null, "new DO call + 1 write to its storage + 1 queue send (no D1)"),
@@ -662,29 +841,58 @@ async function main() {
           `${toFinal.length} of ${accepted.size} completed (D1 last_update)`],
         ["Sustained: D1 write transactions per shipment", null, null, null, figures.d1_txn_per_shipment, null,
           `${d1Sustained.transactions} write transactions (each batch, each write outside one) for ${toFinal.length} completed shipments`],
-        [`Paced ${paced.rate}/s: order floor`, null, ms(figures.paced_floor_p50_ms), ms(figures.paced_floor_p99_ms), null, paced.floor.errors,
-          `open loop, a quarter of the order floor, ${PACED_SECONDS} s, after the backlog drained`],
-        [`Paced ${paced.rate}/s: register`, null, ms(figures.paced_register_p50_ms), ms(figures.paced_register_p99_ms),
-          `${ratio(figures.paced_register_p50_ms, figures.paced_floor_p50_ms)} / ${ratio(figures.paced_register_p99_ms, figures.paced_floor_p99_ms)} × paced floor (p50 / p99)`,
-          paced.register.errors, `fresh keys, a new recipient each`],
-        [`Paced ${paced.rate}/s: 201 → final status`, null, ms(figures.paced_final_p50_ms), ms(figures.paced_final_p99_ms),
-          `${ratio(figures.paced_final_p99_ms, figures.paced_floor_p99_ms)} × paced floor p99`, null,
-          `measured by the service: the 201's time and the final status's lastUpdate; ${paced.toFinal.length} of ${paced.register.ids.size}`],
-        [`Paced ${paced.rate}/s: register, subscribed`, null, ms(figures.paced_register_p50_ms_subscribed), ms(figures.paced_register_p99_ms_subscribed),
-          `${ratio(figures.paced_register_p50_ms_subscribed, figures.paced_register_p50_ms)} × paced register p50`, paced.observed.errors,
-          paced.callbackLag ? `another organisation, with a final-status callback subscription` : "no webhook API: a plain run"],
-        [`Paced ${paced.rate}/s: register, feed polled`, null, ms(figures.paced_register_p50_ms_feed_polled), ms(figures.paced_register_p99_ms_feed_polled),
-          `${ratio(figures.paced_register_p50_ms_feed_polled, figures.paced_register_p50_ms)} × paced register p50`, paced.polled.errors,
-          `another organisation, its feed polled every ${FEED_POLL_MS} ms`],
-        [`Paced ${paced.rate}/s: final status → in the feed`, null, ms(figures.feed_lag_p50_ms), ms(figures.feed_lag_p99_ms), null, null,
-          `feed polled every ${FEED_POLL_MS} ms (adds up to that); ${paced.feedLag.length} of ${paced.polled.ids.size}`],
-        [`Paced ${paced.rate}/s: final status → callback received`, null, ms(figures.callback_p50_ms), ms(figures.callback_p99_ms), null, null,
-          paced.callbackLag ? `local receiver, events "final"; ${paced.callbackLag.length} of ${paced.observed.ids.size}` : "no webhook API in this build"],
-        [`Paced ${paced.rate}/s: register, D1 +${D1_SLOW_MS} ms`, null, ms(figures.paced_register_p50_ms_d1_slow), ms(figures.paced_register_p99_ms_d1_slow),
-          `${ratio(figures.paced_register_p50_ms_d1_slow, figures.paced_register_p50_ms)} × paced register p50`, paced.slow.errors,
-          `every D1 call delayed ${D1_SLOW_MS} ms in the bench build (a primary in another region)`],
       ],
     );
+    const per = metered?.per;
+    const workPerShipment = metered
+      ? [
+          ``,
+          `### Work per delivered SMS (paced registration, ${metered.n} delivered)`,
+          ``,
+          `Counted by the bench build from the phase's start until its shipments were final and written behind and no alarm was due within ` +
+            `${ALARM_HORIZON_MS / 1000} s (${paced.metered.alarms.later} alarm(s) set later, such as each order's retention alarm, not counted); ` +
+            `the simulator's own object is not counted, GETs and replays are not made.`,
+          ``,
+          markdownTable(
+            ["Durable Object class", "Calls", "Alarms", "Requests per shipment", "Wall ms per shipment", "Rows written per shipment"],
+            [
+              ...metered.classes.map(([name, c]) => [name, c.calls, c.alarms, round((c.calls + c.alarms) / metered.n, 2), round(c.wallMs / metered.n, 1), round(c.rowsWritten / metered.n, 1)]),
+              ["All", null, null, figures.do_requests_per_shipment, figures.do_wall_ms_per_shipment, figures.do_rows_written_per_shipment],
+            ],
+          ),
+          ``,
+          `Queue operations per shipment ${figures.queue_ops_per_shipment} (writes ${paced.metered.meter.queue.writes}, reads ${paced.metered.meter.queue.reads}, ` +
+            `deletes ${paced.metered.meter.queue.deletes}); D1 rows written per shipment ${figures.d1_rows_written_per_shipment} (D1's meta.rows_written), ` +
+            `D1 write transactions per shipment ${figures.paced_d1_txn_per_shipment}; Worker invocations per shipment ${figures.worker_requests_per_shipment} ` +
+            `(+1 in the cost for the provider's report, which the simulator hands to the order directly); ` +
+            `CPU per shipment ${figures.cpu_ms_per_shipment} ms against ${figures.cpu_ms_per_order_floor} ms per order-floor request (this machine's processes, less their idle CPU).`,
+          ``,
+          `### Cost per million shipments (USD, Cloudflare's prices looked up ${PRICES.lookedUp}; docs/cost.md)`,
+          ``,
+          markdownTable(
+            ["Item", "Per shipment", "USD per million shipments"],
+            [
+              ["Workers requests", round(per.workerRequests, 2), round(metered.cost.items.workers_requests, 3)],
+              ["Workers CPU ms", round(per.cpuMs, 1), round(metered.cost.items.workers_cpu, 3)],
+              ["Durable Object requests", round(per.doRequests, 2), round(metered.cost.items.durable_object_requests, 3)],
+              ["Durable Object duration (GB-s at 128 MB)", round((per.doWallMs / 1000) * PRICES.durableObjectGb, 4), round(metered.cost.items.durable_object_duration, 3)],
+              ["Durable Object rows written", round(per.doRowsWritten, 1), round(metered.cost.items.durable_object_rows_written, 3)],
+              ["Queue operations", round(per.queueOps, 2), round(metered.cost.items.queue_operations, 3)],
+              ["D1 rows written", round(per.d1RowsWritten, 2), round(metered.cost.items.d1_rows_written, 3)],
+              ["Total", null, figures.cost_per_million_usd],
+            ],
+          ),
+        ]
+      : [``, `(No delivered shipment in the metered paced phase: no work per shipment or cost.)`];
+    const targetTable = [
+      ``,
+      `### Targets (ratios within this run)`,
+      ``,
+      markdownTable(
+        ["Target", "Value", "Limit", "Met"],
+        judged.map((t) => [t.name, t.value === null ? null : round(t.value, 3), t.limit, t.met === null ? "not measured" : t.met ? "met" : "not met"]),
+      ),
+    ];
     const footer = [
       ``,
       `Errors (non-2xx, socket errors, timeouts) in all measurements: ${errors}. ` +
@@ -692,7 +900,7 @@ async function main() {
         `Duplicate hand-overs: ${handovers.duplicateHandovers}. Runtime ${figures.runtime_s} s.`,
       `Sustained dispatch run: ${handedDuringLoad} of ${accepted.size} shipments were handed over while the load ran, the rest after it stopped ` +
         `(compare the floor's own queue delay above).`,
-      `Ratios: register_rps / floor_rps ${ratio(figures.register_rps, figures.floor_rps)}; ` +
+      `Ratios: register_rps / floor_rps ${ratio(figures.register_rps, figures.floor_rps)} (a whole shipment against one write: a figure, not a target); ` +
         `paced_register_p50 / paced_floor_p50 ${ratio(figures.paced_register_p50_ms, figures.paced_floor_p50_ms)}; ` +
         `paced_register_p99 / paced_floor_p99 ${ratio(figures.paced_register_p99_ms, figures.paced_floor_p99_ms)}; ` +
         `paced_register_p50_d1_slow / paced_register_p50 ${ratio(figures.paced_register_p50_ms_d1_slow, figures.paced_register_p50_ms)}; ` +
@@ -700,6 +908,8 @@ async function main() {
         `paced_final_p99 / paced_floor_p99 ${ratio(figures.paced_final_p99_ms, figures.paced_floor_p99_ms)}.`,
       `201 → hand-over and 201 → final are measured on the service's clock (when it answered the 201, when the simulator took the ` +
         `hand-over, the final status's lastUpdate); the feed and callback lags compare the client's receipt with the final lastUpdate.`,
+      ...workPerShipment,
+      ...targetTable,
     ].join("\n");
     process.stdout.write(`${header}\n${table}\n${footer}\n`);
     if (flags.json) process.stdout.write(`${JSON.stringify(figures)}\n`);

@@ -4,7 +4,7 @@
 // Every process started here runs in its own process group, which is killed as a whole on stop, on error,
 // on Ctrl-C and at exit.
 import { randomBytes } from "node:crypto";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -13,6 +13,9 @@ import { fileURLToPath } from "node:url";
 import { experimental_readRawConfig } from "wrangler";
 import { buildStatic } from "../build-static.mjs";
 import { ensureDevKey, REQUIRED_SCOPE, signDevToken } from "../dev-key.mjs";
+import { groupTicks, parseProcStat } from "./figures.mjs";
+
+export { percentile } from "./figures.mjs";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const WRANGLER_BIN = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
@@ -177,11 +180,26 @@ export async function benchConfig(vars = {}) {
   const { env: _environments, ...top } = base;
   // The floor's queue is consumed with the dispatch queue's batching, so its delay is comparable.
   const dispatch = (top.queues?.consumers ?? []).find((c) => c.queue === "sms-dispatch") ?? {};
+  // What the bench build meters (bench/do-meter.ts): the service's own Durable Objects (not the
+  // simulator, which stands in for a provider) and queue producers.
+  const meter = {
+    durableObjects: Object.fromEntries(
+      (top.durable_objects?.bindings ?? []).filter((b) => b.class_name !== "ProviderSimulator").map((b) => [b.name, b.class_name]),
+    ),
+    queues: (top.queues?.producers ?? []).map((p) => p.binding),
+  };
   return {
     ...top,
     name: `${top.name}-bench`,
     main: BENCH_WORKER,
-    vars: { ...top.vars, AUTH_JWKS: await publicJwks(), CONTENT_KEY: randomBytes(32).toString("base64"), LIMITS_KEY: randomBytes(32).toString("base64"), ...vars },
+    vars: {
+      ...top.vars,
+      AUTH_JWKS: await publicJwks(),
+      CONTENT_KEY: randomBytes(32).toString("base64"),
+      LIMITS_KEY: randomBytes(32).toString("base64"),
+      BENCH_METER: JSON.stringify(meter),
+      ...vars,
+    },
     durable_objects: {
       ...top.durable_objects,
       bindings: [
@@ -390,6 +408,31 @@ function isWorkerdCmdline(pid) {
   }
 }
 
+// ── CPU time of the service's processes ─────────────────────────────────────────────────────
+
+/** CPU ticks (user + system, all threads) by pid of the processes in the given process groups, from /proc. */
+export function sampleGroupTicks(pgids) {
+  const stats = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      stats.push(parseProcStat(readFileSync(`/proc/${entry}/stat`, "utf8")));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return groupTicks(stats, pgids);
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's times (getconf CLK_TCK; 100 on Linux when unknown). */
+export function clockTicksPerSecond() {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
 // ── Reporting helpers ─────────────────────────────────────────────────────────────────────────
 
 export function machineInfo() {
@@ -417,14 +460,6 @@ function availableCpus() {
     // not Linux
   }
   return cpus().length;
-}
-
-/** Nearest-rank percentile of unsorted numbers; null when there are none. */
-export function percentile(values, p) {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank];
 }
 
 export function markdownTable(header, rows) {

@@ -39,6 +39,17 @@ describe("D1 meter", () => {
     expect(await delta(() => env.DB.exec("DELETE FROM meter_probe WHERE v = 'c'"))).toEqual({ transactions: 1, calls: 1 });
   });
 
+  it("adds up the rows D1 reports written, for a statement and for each statement of a batch", async () => {
+    const insert = env.DB.prepare("INSERT INTO meter_probe (v) VALUES (?)");
+    resetD1Meter();
+    await insert.bind("r1").run();
+    expect(d1Meter.rowsWritten).toBe(1);
+    await env.DB.batch([insert.bind("r2"), insert.bind("r3"), env.DB.prepare("UPDATE meter_probe SET v = 'r' WHERE v IN ('r1', 'r2', 'r3')")]);
+    expect(d1Meter.rowsWritten).toBe(1 + 2 + 3);
+    await env.DB.prepare("SELECT * FROM meter_probe").all();
+    expect(d1Meter.rowsWritten).toBe(6);
+  });
+
   it("delays every call by the configured time", async () => {
     d1Meter.delayMs = 120;
     try {
