@@ -1,6 +1,7 @@
 // When an order's alarm must next fire, as a pure function of its state.
 import type { RecipientStatus } from "../status/statuses";
 import { isFinal } from "../status/transitions";
+import { backoff, type Backoff } from "../retry/backoff";
 
 export type Handover = "waiting" | "claimed" | "in_doubt" | "accepted" | "done";
 
@@ -82,10 +83,12 @@ export function nextWake(s: LifecycleState, t: Timings, unsynced: boolean, now: 
 
 /** How long an enqueued dispatch may go unclaimed before it is enqueued again: 5 s, 10 s, 20 s, … 60 s. */
 export function lostMessageWait(redispatches: number, t: Pick<Timings, "lostMessageAfterMs" | "lostMessageCapMs">): number {
-  return Math.min(t.lostMessageCapMs, t.lostMessageAfterMs * 2 ** Math.min(redispatches, 16));
+  return backoff({ baseMs: t.lostMessageAfterMs, capMs: t.lostMessageCapMs }, redispatches);
 }
 
 /** When an alarm that failed runs again: 1 s, 2 s, 4 s, … 60 s (its own backoff, not the platform's retries). */
+export const ALARM_RETRY: Backoff = { baseMs: 1_000, capMs: 60_000 };
+
 export function retryAfterFailure(failures: number): number {
-  return Math.min(60_000, 1_000 * 2 ** Math.max(0, Math.min(failures - 1, 16)));
+  return backoff(ALARM_RETRY, failures - 1);
 }
