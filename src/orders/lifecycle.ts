@@ -2,6 +2,9 @@
 import type { RecipientStatus } from "../status/statuses";
 import { isFinal } from "../status/transitions";
 import { backoff, type Backoff } from "../retry/backoff";
+import { retentionMs, setting } from "../config/settings";
+
+export { setting } from "../config/settings";
 
 export type Handover = "waiting" | "claimed" | "in_doubt" | "accepted" | "done";
 
@@ -46,14 +49,8 @@ export function timings(env: Pick<Env, "SMS_REPORT_GRACE_SECONDS" | "RETENTION_D
     lostMessageAfterMs: 5_000,
     lostMessageCapMs: 60_000,
     syncRetryMs: 2_000,
-    retentionMs: setting(env.RETENTION_DAYS, 90, 1) * 24 * 3600 * 1000,
+    retentionMs: retentionMs(env),
   };
-}
-
-/** A numeric setting from a variable, or its default when unset or out of range. */
-export function setting(value: string | undefined, fallback: number, min: number): number {
-  const n = Number(value);
-  return value !== undefined && value !== "" && Number.isFinite(n) && n >= min ? n : fallback;
 }
 
 /** The next moment something can be due, or null when the order needs no more wake-ups. */

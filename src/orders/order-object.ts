@@ -13,7 +13,7 @@ import { openContent, sealContent } from "./content-cipher";
 import { destinationOf, fingerprintOf, type Order } from "./order";
 import { shipmentIdFor } from "./order-key";
 import { lostMessageWait, nextWake, retryAfterFailure, timings, type LifecycleState } from "./lifecycle";
-import { isoTime, manifestOf, type ShipmentView } from "./manifest";
+import { isoTime, manifestOf, type ShipmentView } from "../status/manifest";
 import { log, logError } from "../log";
 import { checkLimits, type LimitRefusal } from "../limits/check";
 
