@@ -4,7 +4,7 @@
 // When D1 fails, the changes wait here and the alarm retries with backoff until D1 has caught up.
 import { DurableObject } from "cloudflare:workers";
 import { log, logError } from "../log";
-import { CallbackOutbox, OUTBOX_RETRY_MS } from "../webhooks/outbox";
+import { CallbackOutbox, OUTBOX_RETRY_MS } from "./callback-outbox";
 import { backoff, type Backoff } from "../retry/backoff";
 import { changeStatements, type ShipmentChange } from "./changes";
 import { database } from "./shards";
