@@ -7,7 +7,7 @@ import { handleReportBatch } from "./reports/queue";
 
 export { OrderObject } from "./orders/order-object";
 export { ProviderHealth } from "./providers/failover/provider-health";
-export { ProviderSimulator } from "./providers/simulator/provider-simulator";
+export { ProviderSimulator } from "./simulator/provider-simulator";
 export { ShardDirectory } from "./store/shard-directory";
 export { ShardWriter } from "./store/shard-writer";
 export { WebhookObject } from "./webhooks/webhook-object";

@@ -12,7 +12,7 @@ import { registerShipmentRoutes } from "./routes/shipments";
 import { registerSimulatorRoutes } from "./routes/simulator";
 import { registerStatusCallbackRoutes } from "./routes/status-callbacks";
 import { logError } from "../log";
-import { registerReportRoutes } from "../reports/routes";
+import { registerReportRoutes } from "./routes/reports/routes";
 
 const OPENAPI_INFO = {
   openapi: "3.1.0",

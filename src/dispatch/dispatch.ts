@@ -8,6 +8,7 @@ import { honoursIdempotencyKey, providerFor, providerNames } from "../providers/
 import { healthyCall } from "../providers/failover/breaker";
 import { handOverOrder, noteCall } from "../providers/failover/health-client";
 import type { Provider } from "../providers/provider";
+import { backoff, type Backoff } from "../retry/backoff";
 import type { Channel } from "../status/statuses";
 
 /** The next provider is tried only with this much of the call's time left (or half of it, if less). */
@@ -112,6 +113,9 @@ export async function dispatchRightAway(env: Env, message: DispatchMessage): Pro
   }
 }
 
+/** Recording retries: 50 ms, then 100 ms (three tries in all). */
+export const RECORD_RETRY: Backoff = { baseMs: 50, capMs: 100 };
+
 /** The provider has answered: losing that answer would leave the order in doubt, so try a little harder. */
 async function recordWithRetry(order: ReturnType<typeof orderStubByRef>, shipmentId: string, claimId: string, outcome: ProviderOutcome, provider: string) {
   for (let attempt = 1; ; attempt++) {
@@ -119,7 +123,7 @@ async function recordWithRetry(order: ReturnType<typeof orderStubByRef>, shipmen
       return await order.record(shipmentId, claimId, outcome, provider);
     } catch (error) {
       if (attempt >= 3) throw error;
-      await scheduler.wait(50 * attempt);
+      await scheduler.wait(backoff(RECORD_RETRY, attempt - 1));
     }
   }
 }

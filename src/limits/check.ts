@@ -1,14 +1,13 @@
 // The limits of CONTRACT.md ("Limits"), checked when an order object registers a NEW request, so after
 // authorisation and idempotency (a replay never gets here) and before anything is stored: one call to
 // the organisation's LimitsObject counts the request against every limit, or against none.
-import type { Order } from "../orders/order";
 import { providerNames, SIMULATOR_NAMES } from "../providers/names";
 import { isSandboxRecipient } from "../providers/simulator/sandbox";
 import { log, logError } from "../log";
 import { limitsFor, LimitsConfigError, type LimitSettings } from "./config";
 import { countryRefusal } from "./countries";
 import { limitsStub } from "./limits-object";
-import { recipientKey } from "./recipient-key";
+import { recipientKey, type LimitedOrder } from "./recipient-key";
 import type { LimitKind, Rule } from "./windows";
 
 export type LimitCode = "NOT-10002" | "NOT-10003" | "NOT-10004";
@@ -24,7 +23,7 @@ export type LimitVerdict = { kind: "ok" } | LimitRefusal | { kind: "unavailable"
 const CODES: Record<LimitKind, LimitCode> = { requests: "NOT-10002", recipient: "NOT-10003", daily: "NOT-10004" };
 const DAY_MS = 86_400_000;
 
-export async function checkLimits(env: Env, org: string, order: Order, now: number): Promise<LimitVerdict> {
+export async function checkLimits(env: Env, org: string, order: LimitedOrder, now: number): Promise<LimitVerdict> {
   try {
     const settings = limitsFor(env, org);
     if (order.channel === "sms") {
@@ -49,7 +48,7 @@ export async function checkLimits(env: Env, org: string, order: Order, now: numb
  * The rules one request is counted against: the organisation's request rate and the channel's daily
  * volume, and, unless `recipient` is null (exempt), each window of the recipient limit.
  */
-export function rulesFor(settings: LimitSettings, channel: Order["channel"], recipient: string | null, now: number): Rule[] {
+export function rulesFor(settings: LimitSettings, channel: LimitedOrder["channel"], recipient: string | null, now: number): Rule[] {
   const sms = channel === "sms";
   const noun = sms ? "SMS" : "emails";
   const perDay = sms ? settings.smsPerDay : settings.emailsPerDay;
@@ -92,7 +91,7 @@ function duration(seconds: number): string {
 }
 
 /** Sandbox recipients count against no recipient limit while only a simulator can receive them. */
-function sandboxExempt(env: Env, order: Order): boolean {
+function sandboxExempt(env: Env, order: LimitedOrder): boolean {
   const recipient = order.channel === "sms" ? order.phoneNumber : order.emailAddress;
   if (!isSandboxRecipient(order.channel, recipient)) return false;
   const names = providerNames(env, order.channel);

@@ -1,7 +1,9 @@
 // Counters never hold a phone number or address: they are keyed by an HMAC-SHA256 of the organisation,
 // the channel and the recipient under the LIMITS_KEY secret, so the counters' storage alone cannot tell
 // whom they count, nor be matched against a guessed number without the secret.
-import type { Order } from "../orders/order";
+
+/** What the limits read of an order: its channel and recipient (an order of src/orders/order.ts is one). */
+export type LimitedOrder = { channel: "sms"; phoneNumber: string } | { channel: "email"; emailAddress: string };
 
 const hmacKeys = new Map<string, Promise<CryptoKey>>();
 
@@ -21,7 +23,7 @@ function hmacKey(secret: string | undefined): Promise<CryptoKey> {
  * The recipient as counted: the E.164 number, or the address in lower case without a "+tag" in its
  * local part (user+1@ and user+2@ reach one mailbox, so they share one count).
  */
-export function countedRecipient(order: Order): string {
+export function countedRecipient(order: LimitedOrder): string {
   if (order.channel === "sms") return order.phoneNumber;
   const address = order.emailAddress.toLowerCase();
   const at = address.lastIndexOf("@");
@@ -30,7 +32,7 @@ export function countedRecipient(order: Order): string {
 }
 
 /** The counter key of the order's recipient: `sms:` or `email:` and the base64url HMAC. */
-export async function recipientKey(secret: string | undefined, org: string, order: Order): Promise<string> {
+export async function recipientKey(secret: string | undefined, org: string, order: LimitedOrder): Promise<string> {
   const message = new TextEncoder().encode(`${org}\u0000${order.channel}\u0000${countedRecipient(order)}`);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), message));
   const base64url = btoa(String.fromCharCode(...mac)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");

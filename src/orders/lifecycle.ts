@@ -1,6 +1,10 @@
 // When an order's alarm must next fire, as a pure function of its state.
 import type { RecipientStatus } from "../status/statuses";
 import { isFinal } from "../status/transitions";
+import { backoff, type Backoff } from "../retry/backoff";
+import { retentionMs, setting } from "../config/settings";
+
+export { setting } from "../config/settings";
 
 export type Handover = "waiting" | "claimed" | "in_doubt" | "accepted" | "done";
 
@@ -45,14 +49,8 @@ export function timings(env: Pick<Env, "SMS_REPORT_GRACE_SECONDS" | "RETENTION_D
     lostMessageAfterMs: 5_000,
     lostMessageCapMs: 60_000,
     syncRetryMs: 2_000,
-    retentionMs: setting(env.RETENTION_DAYS, 90, 1) * 24 * 3600 * 1000,
+    retentionMs: retentionMs(env),
   };
-}
-
-/** A numeric setting from a variable, or its default when unset or out of range. */
-export function setting(value: string | undefined, fallback: number, min: number): number {
-  const n = Number(value);
-  return value !== undefined && value !== "" && Number.isFinite(n) && n >= min ? n : fallback;
 }
 
 /** The next moment something can be due, or null when the order needs no more wake-ups. */
@@ -82,10 +80,12 @@ export function nextWake(s: LifecycleState, t: Timings, unsynced: boolean, now: 
 
 /** How long an enqueued dispatch may go unclaimed before it is enqueued again: 5 s, 10 s, 20 s, … 60 s. */
 export function lostMessageWait(redispatches: number, t: Pick<Timings, "lostMessageAfterMs" | "lostMessageCapMs">): number {
-  return Math.min(t.lostMessageCapMs, t.lostMessageAfterMs * 2 ** Math.min(redispatches, 16));
+  return backoff({ baseMs: t.lostMessageAfterMs, capMs: t.lostMessageCapMs }, redispatches);
 }
 
 /** When an alarm that failed runs again: 1 s, 2 s, 4 s, … 60 s (its own backoff, not the platform's retries). */
+export const ALARM_RETRY: Backoff = { baseMs: 1_000, capMs: 60_000 };
+
 export function retryAfterFailure(failures: number): number {
-  return Math.min(60_000, 1_000 * 2 ** Math.max(0, Math.min(failures - 1, 16)));
+  return backoff(ALARM_RETRY, failures - 1);
 }

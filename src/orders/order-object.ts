@@ -8,12 +8,12 @@ import type { RecipientStatus } from "../status/statuses";
 import { isFinal, orderStatusOf, transition } from "../status/transitions";
 import type { ShipmentChange } from "../store/changes";
 import { shardOf, shardWriter } from "../store/shards";
-import { retryDelay } from "../dispatch/backoff";
+import { retryDelay } from "../retry/backoff";
 import { openContent, sealContent } from "./content-cipher";
 import { destinationOf, fingerprintOf, type Order } from "./order";
 import { shipmentIdFor } from "./order-key";
 import { lostMessageWait, nextWake, retryAfterFailure, timings, type LifecycleState } from "./lifecycle";
-import { isoTime, manifestOf, type ShipmentView } from "./manifest";
+import { isoTime, manifestOf, type ShipmentView } from "../status/manifest";
 import { log, logError } from "../log";
 import { checkLimits, type LimitRefusal } from "../limits/check";
 

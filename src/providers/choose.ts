@@ -7,7 +7,7 @@ import { cloudflareEmailProvider } from "./cloudflare-email/client";
 import { boundedBy, lostCall } from "./http";
 import { linkConfig, linkMobilityProvider } from "./linkmobility/client";
 import type { Provider } from "./provider";
-import { simulatorStub } from "./simulator/provider-simulator";
+import { simulatorStub } from "./simulator/stub";
 import { twilioConfig, twilioProvider } from "./twilio/client";
 import { providerNames, SIMULATOR_NAMES } from "./names";
 

@@ -1,30 +1,25 @@
 // The provider-reports queue: reports that could not reach their order when they arrived. Each is
 // retried into the order with growing delays; after the queue's retries it goes to its dead-letter queue.
-import { logError } from "../log";
+import { backoff, type Backoff } from "../retry/backoff";
+import { consume } from "../retry/queue-consumer";
 import { deliverReport, type DeliveryReport } from "./deliver";
 
-const MAX_DELAY_SECONDS = 300;
+/** 2 s after the first attempt, then 4 s, 8 s, … 300 s. */
+export const REPORT_RETRY: Backoff = { baseMs: 1_000, capMs: 300_000 };
 
-function isDeliveryReport(body: unknown): body is DeliveryReport {
+function asDeliveryReport(body: unknown): DeliveryReport | null {
   const b = body as Partial<DeliveryReport> | null;
-  return typeof b?.shipmentId === "string" && typeof b.dedupeKey === "string" && typeof b.source === "string" && typeof b.outcome?.kind === "string";
+  const ok = typeof b?.shipmentId === "string" && typeof b.dedupeKey === "string" && typeof b.source === "string" && typeof b.outcome?.kind === "string";
+  return ok ? (b as DeliveryReport) : null;
 }
 
-export async function handleReportBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      if (!isDeliveryReport(message.body)) {
-        logError("report_queue.malformed", "not a delivery report", { id: message.id });
-        message.ack();
-        return;
-      }
-      try {
-        await deliverReport(env, message.body); // applied, recorded, duplicate or unknown: all done
-        message.ack();
-      } catch (error) {
-        logError("report_queue.order_failed", error, { shipmentId: message.body.shipmentId, attempt: message.attempts });
-        message.retry({ delaySeconds: Math.min(MAX_DELAY_SECONDS, 2 ** message.attempts) });
-      }
-    }),
-  );
+export function handleReportBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  return consume(batch, {
+    events: { malformed: "report_queue.malformed", failed: "report_queue.order_failed" },
+    parse: asDeliveryReport,
+    // Applied, recorded, duplicate or unknown: all done.
+    handle: async (report) => void (await deliverReport(env, report)),
+    logFields: ({ shipmentId }) => ({ shipmentId }),
+    retryDelaySeconds: (attempts) => backoff(REPORT_RETRY, attempts) / 1000,
+  });
 }

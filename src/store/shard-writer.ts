@@ -4,14 +4,15 @@
 // When D1 fails, the changes wait here and the alarm retries with backoff until D1 has caught up.
 import { DurableObject } from "cloudflare:workers";
 import { log, logError } from "../log";
-import { CallbackOutbox, OUTBOX_RETRY_MS } from "../webhooks/outbox";
+import { CallbackOutbox, OUTBOX_RETRY_MS } from "./callback-outbox";
+import { backoff, type Backoff } from "../retry/backoff";
 import { changeStatements, type ShipmentChange } from "./changes";
 import { database } from "./shards";
 
 /** At most this many changes in one D1 transaction. */
 const MAX_BATCH = 100;
-const RETRY_BASE_MS = 500;
-const RETRY_CAP_MS = 30_000;
+/** D1 retries: 1 s after the first failure, then 2 s, 4 s, … 30 s. */
+export const D1_RETRY: Backoff = { baseMs: 500, capMs: 30_000 };
 /** The alarm backs the in-memory timer up, in case this instance is evicted before it fires. */
 const SAFETY_NET_MS = 5_000;
 
@@ -55,7 +56,7 @@ export class ShardWriter extends DurableObject<Env> {
     this.alarmAt = null; // it has fired
     await Promise.all([this.runFlush(), this.callbacks.forward()]);
     if (this.pendingCount() > 0) {
-      const delay = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.min(this.failures, 10));
+      const delay = backoff(D1_RETRY, this.failures);
       this.alarmAt = Date.now() + (this.failures > 0 ? delay : 0);
       await this.ctx.storage.setAlarm(this.alarmAt);
     } else if (!this.callbacks.isEmpty()) {

@@ -1,6 +1,6 @@
 // D1 reads: the status feed and the provider-id lookup. Every feed query is scoped to the caller's
 // organisation (and runs on its shard). D1 is written only by the shard writer (shard-writer.ts).
-import { manifestOf, type ShipmentView } from "../orders/manifest";
+import { manifestOf, type ShipmentView } from "../status/manifest";
 import type { OrderStatus, RecipientStatus } from "../status/statuses";
 import { database, shardNames } from "./shards";
 

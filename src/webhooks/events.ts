@@ -1,10 +1,10 @@
 // What the shard writer hands to an organisation's status-callback object: one event per applied
 // recipient status change (the registration's first status included). The writer may hand the same
 // event over more than once; `eventId` makes the repeat recognisable.
-import type { ShipmentView } from "../orders/manifest";
+import type { ShipmentView } from "../status/manifest";
 import type { RecipientStatus } from "../status/statuses";
 
-/** The GET /future/shipment/{id} JSON (src/orders/manifest.ts builds it). */
+/** The GET /future/shipment/{id} JSON (src/status/manifest.ts builds it). */
 export type ShipmentManifest = ShipmentView;
 
 export interface CallbackEvent {

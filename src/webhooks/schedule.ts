@@ -1,6 +1,6 @@
 // The life of one delivery as pure functions: what an attempt's answer means, and what follows it.
 // The Durable Object only reads a row, asks these, and writes the result.
-import { setting } from "../orders/lifecycle";
+import { setting } from "../config/settings";
 
 /** Waits before the 2nd to the 8th attempt (CONTRACT.md): about 27.6 hours in all, then `failed`. */
 export const RETRY_SCHEDULE_MS: readonly number[] = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];

@@ -4,7 +4,7 @@
 // (subscription.ts, schedule.ts); this class reads a row, asks them, writes the result and sends.
 import { DurableObject } from "cloudflare:workers";
 import { log, logError } from "../log";
-import { timings } from "../orders/lifecycle";
+import { retentionMs } from "../config/settings";
 import { callbackBody, type CallbackEvent } from "./events";
 import { afterAttempt, attemptTimeoutMs, leaseUntil, resultOfError, resultOfResponse, type AttemptResult, type DeliveryState } from "./schedule";
 import type { Delivery, Subscription, SubscriptionRequest, SubscriptionWithSecret } from "./schemas";
@@ -301,7 +301,7 @@ export class WebhookObject extends DurableObject<Env> {
         DELIVERIES_SHOWN,
       );
     }
-    this.sql.exec("DELETE FROM deliveries WHERE state != 'pending' AND created_at < ?", now - timings(this.env).retentionMs);
+    this.sql.exec("DELETE FROM deliveries WHERE state != 'pending' AND created_at < ?", now - retentionMs(this.env));
   }
 
   // ── Rows ───────────────────────────────────────────────────────────────────────────────────

@@ -5,7 +5,7 @@ import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { checkLimits } from "../../src/limits/check";
 import { limitsFor, LimitsConfigError } from "../../src/limits/config";
-import { simulatorStub } from "../../src/providers/simulator/provider-simulator";
+import { simulatorStub } from "../../src/providers/simulator/stub";
 import { toSmsOrder } from "../../src/orders/order";
 import { call, emailRequest, postEmail, postSms, problemOf, rowsForKey, smsRequest, uniqueKey, variedPhoneNumber, waitForShipment } from "../helpers";
 import { shipmentIdOf } from "../support/shipments";

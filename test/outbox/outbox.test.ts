@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { newApp } from "../../src/api/app";
 import { providerFor } from "../../src/providers/choose";
 import { Outbox, OUTBOX_CAPACITY } from "../../src/providers/simulator/outbox";
-import { simulatorStub } from "../../src/providers/simulator/provider-simulator";
+import { simulatorStub } from "../../src/providers/simulator/stub";
 import { emailRequest, postEmail, postSms, registeredShipmentId, smsRequest, uniqueKey, waitForShipment } from "../helpers";
 
 interface OutboxJson {

@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import type { DispatchMessage } from "../../src/orders/order-object";
-import { simulatorStub } from "../../src/providers/simulator/provider-simulator";
+import { simulatorStub } from "../../src/providers/simulator/stub";
 import { postSms, registeredShipmentId, smsRequest, variedPhoneNumber, waitForShipment } from "../helpers";
 import { fireAlarm, orderObjectOf, orderRefOf, shiftOrderTimes, simulatorHandovers, storedOrder, syncToD1 } from "./order-control";
 

@@ -14,7 +14,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import type { ProviderOutcome } from "../../src/providers/outcome";
-import { ProviderSimulator } from "../../src/providers/simulator/provider-simulator";
+import { ProviderSimulator } from "../../src/simulator/provider-simulator";
 import { emailRequest, postEmail } from "../helpers";
 import { d1Events, eventually, orderState, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
 

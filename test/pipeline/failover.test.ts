@@ -2,7 +2,8 @@
 // every call transiently for a while; GET /simulator/handovers counts hand-overs per provider.
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { simulatorStub, type HandoverStats } from "../../src/providers/simulator/provider-simulator";
+import { simulatorStub } from "../../src/providers/simulator/stub";
+import type { HandoverStats } from "../../src/simulator/provider-simulator";
 import { postSms, problemOf, smsRequest } from "../helpers";
 import { uniqueMobile } from "../support/fake-fetch";
 import { orderState, shipmentIdOf, waitForRecipientStatus } from "../support/shipments";

@@ -4,7 +4,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { simulatorStub } from "../../src/providers/simulator/provider-simulator";
+import { simulatorStub } from "../../src/providers/simulator/stub";
 
 const message = (to: string, shipmentId = crypto.randomUUID()) =>
   ({ channel: "sms" as const, shipmentId, orderRef: "ref", to, from: "Altinn", validitySeconds: 120 });

@@ -9,7 +9,7 @@ import { webhookStub } from "../../src/webhooks/webhook-object";
 import type { Delivery, SubscriptionWithSecret } from "../../src/webhooks/schemas";
 import type { RecipientStatus } from "../../src/status/statuses";
 import { channelOf, isFinal } from "../../src/status/transitions";
-import { manifestOf } from "../../src/orders/manifest";
+import { manifestOf } from "../../src/status/manifest";
 
 export const callbackObject = (org: string) => webhookStub(env, org);
 

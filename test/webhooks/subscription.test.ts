@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { manifestOf } from "../../src/orders/manifest";
+import { manifestOf } from "../../src/status/manifest";
 import type { CallbackEvent } from "../../src/webhooks/events";
 import { applyPut, ROTATION_OVERLAP_MS, signingSecrets, subscriptionView, wants } from "../../src/webhooks/subscription";
 

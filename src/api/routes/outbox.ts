@@ -4,7 +4,7 @@
 import type { Context, Hono } from "hono";
 import { orderStubForShipment } from "../../orders/order-key";
 import type { HistoryEntry } from "../../orders/order-object";
-import { simulatorStub } from "../../providers/simulator/provider-simulator";
+import { simulatorStub } from "../../providers/simulator/stub";
 import { logError } from "../../log";
 import type { AppEnv } from "../context";
 import { outboxPage } from "../outbox-page";

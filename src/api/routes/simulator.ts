@@ -2,7 +2,7 @@
 import type { Hono } from "hono";
 import { z } from "zod";
 import { SIMULATOR_NAMES } from "../../providers/choose";
-import { simulatorStub } from "../../providers/simulator/provider-simulator";
+import { simulatorStub } from "../../providers/simulator/stub";
 import type { AppEnv } from "../context";
 import { jsonBody } from "../middleware";
 import { ApiError, validationErrors } from "../problem";

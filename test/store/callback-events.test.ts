@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ShipmentState } from "../../src/store/changes";
-import { callbackEventsOf } from "../../src/webhooks/forward";
+import { callbackEventsOf } from "../../src/store/callback-events";
 
 const state: ShipmentState = {
   kind: "state",

@@ -4,10 +4,10 @@
 // events that arrive meanwhile go together (at most one call per organisation per round). What could not
 // be forwarded stays, and the writer's alarm tries again.
 import { logError } from "../log";
-import type { ShipmentChange } from "../store/changes";
-import { callbackEventsOf } from "./forward";
-import type { CallbackEvent } from "./events";
-import { webhookStub } from "./webhook-object";
+import type { ShipmentChange } from "./changes";
+import { callbackEventsOf } from "./callback-events";
+import type { CallbackEvent } from "../webhooks/events";
+import { webhookStub } from "../webhooks/webhook-object";
 
 /** While the outbox is not empty, the writer's alarm comes back after this long. */
 export const OUTBOX_RETRY_MS = 1_000;

@@ -3,12 +3,12 @@
 // counts them per provider (for tests, the benchmark and the soak), can play an outage of one provider,
 // and sends its delivery reports after a configurable delay through the same path real reports take.
 import { DurableObject } from "cloudflare:workers";
-import { deliverReport } from "../../reports/deliver";
-import type { RecipientStatus } from "../../status/statuses";
-import type { ProviderOutcome } from "../outcome";
-import { describeAnswer, Outbox, type OutboxMessage, type SimulatorMessage } from "./outbox";
-import { sandboxBehaviour } from "./sandbox";
-import { logError } from "../../log";
+import { deliverReport } from "../reports/deliver";
+import type { RecipientStatus } from "../status/statuses";
+import type { ProviderOutcome } from "../providers/outcome";
+import { describeAnswer, Outbox, type OutboxMessage, type SimulatorMessage } from "../providers/simulator/outbox";
+import { sandboxBehaviour } from "../providers/simulator/sandbox";
+import { logError } from "../log";
 
 export interface HandoverStats {
   handovers: number;
@@ -149,8 +149,4 @@ export class ProviderSimulator extends DurableObject<Env> {
       outages: Object.fromEntries(outages.map((o) => [o.provider, new Date(o.until).toISOString()])),
     };
   }
-}
-
-export function simulatorStub(env: Env) {
-  return env.SIMULATOR.get(env.SIMULATOR.idFromName("simulator"));
 }

@@ -1,7 +1,7 @@
 // What the report endpoints share: a body limit, the durable answer, and a constant-time secret check.
 import { bodyLimit } from "hono/body-limit";
-import { ApiError } from "../api/problem";
-import { acceptReport, ReportNotDurable, type DeliveryReport } from "./deliver";
+import { ApiError } from "../../problem";
+import { acceptReport, ReportNotDurable, type DeliveryReport } from "../../../reports/deliver";
 
 export const reportBodyLimit = (maxSize: number) =>
   bodyLimit({

@@ -3,12 +3,12 @@
 // ?accesskey=<ACS_EVENTS_SECRET> (as Altinn's does), compared in constant time; 401 otherwise (Event
 // Grid does not retry 401). The report's messageId is the operation id, which is our shipment id.
 import type { Hono } from "hono";
-import type { AppContext, AppEnv } from "../api/context";
-import { ApiError } from "../api/problem";
-import { log } from "../log";
-import { isConfigured } from "../providers/choose";
-import { EventGridBatch, readEventGridEvent } from "../providers/azure-email/status-map";
-import type { DeliveryReport } from "./deliver";
+import type { AppContext, AppEnv } from "../../context";
+import { ApiError } from "../../problem";
+import { log } from "../../../log";
+import { isConfigured } from "../../../providers/choose";
+import { EventGridBatch, readEventGridEvent } from "../../../providers/azure-email/status-map";
+import type { DeliveryReport } from "../../../reports/deliver";
 import { acceptAll, reportBodyLimit, secretMatches } from "./http";
 
 export const ACS_EVENTS_PATH = "/webhooks/azure-email/events";

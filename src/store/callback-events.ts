@@ -1,10 +1,10 @@
 // From the changes an order hands its shard writer to the status events its organisation's callback
 // object takes: one per applied recipient status change, with the manifest at that status. The writer's
-// outbox (outbox.ts) forwards them.
-import { manifestOf } from "../orders/manifest";
-import type { ShipmentChange } from "../store/changes";
+// outbox (callback-outbox.ts) forwards them.
+import { manifestOf } from "../status/manifest";
+import type { ShipmentChange } from "./changes";
 import { isFinal } from "../status/transitions";
-import { callbackEventId, type CallbackEvent } from "./events";
+import { callbackEventId, type CallbackEvent } from "../webhooks/events";
 
 export function callbackEventsOf(changes: readonly ShipmentChange[]): CallbackEvent[] {
   return changes.flatMap((change) =>

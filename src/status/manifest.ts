@@ -1,8 +1,8 @@
 // The shipment's delivery manifest (GET /future/shipment/{id}), the same wherever it is built: from
 // the order itself, from D1 for the feed, and for status callbacks.
-import { describeStatus } from "../status/descriptions";
-import type { Channel, OrderStatus, RecipientStatus } from "../status/statuses";
-import { orderStatusOf } from "../status/transitions";
+import { describeStatus } from "./descriptions";
+import type { Channel, OrderStatus, RecipientStatus } from "./statuses";
+import { orderStatusOf } from "./transitions";
 
 export interface RecipientView {
   type: "SMS" | "Email";

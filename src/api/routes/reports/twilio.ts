@@ -1,12 +1,12 @@
 // Twilio's status callbacks, authenticated by X-Twilio-Signature. The callback URL names the shipment
 // (statusCallbackUrl), so the report reaches its order with no lookup.
 import type { Hono } from "hono";
-import type { AppEnv } from "../api/context";
-import { ApiError } from "../api/problem";
-import { isConfigured } from "../providers/choose";
-import { CALLBACK_OVERRIDES, TWILIO_STATUS_PATH } from "../providers/twilio/client";
-import { verifyTwilioSignature } from "../providers/twilio/signature";
-import { mapTwilioCallback } from "../providers/twilio/status-map";
+import type { AppEnv } from "../../context";
+import { ApiError } from "../../problem";
+import { isConfigured } from "../../../providers/choose";
+import { CALLBACK_OVERRIDES, TWILIO_STATUS_PATH } from "../../../providers/twilio/client";
+import { verifyTwilioSignature } from "../../../providers/twilio/signature";
+import { mapTwilioCallback } from "../../../providers/twilio/status-map";
 import { acceptAll, reportBodyLimit } from "./http";
 
 const MAX_CALLBACK_BYTES = 16 * 1024;

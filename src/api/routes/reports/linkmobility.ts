@@ -3,10 +3,10 @@
 // compared in constant time. A header, unlike a secret path segment, stays out of request logs.
 // The report's refId is our shipment id: it reaches its order with no lookup.
 import type { Hono } from "hono";
-import type { AppEnv } from "../api/context";
-import { ApiError } from "../api/problem";
-import { isConfigured } from "../providers/choose";
-import { LinkDeliveryReport, mapLinkResultCode } from "../providers/linkmobility/status-map";
+import type { AppEnv } from "../../context";
+import { ApiError } from "../../problem";
+import { isConfigured } from "../../../providers/choose";
+import { LinkDeliveryReport, mapLinkResultCode } from "../../../providers/linkmobility/status-map";
 import { acceptAll, reportBodyLimit, secretMatches } from "./http";
 
 export const LINK_DR_PATH = "/webhooks/linkmobility/dr";
