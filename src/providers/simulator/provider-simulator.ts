@@ -161,7 +161,7 @@ export class ProviderSimulator extends DurableObject<Env> {
             outcome: { kind: "final", status: r.status },
             dedupeKey: `simulator:${r.providerRef}:${r.status}`,
             source: "simulator report",
-            // Reports queued by an older version name no provider: they were all "simulator".
+            // SMS reports feed the slow-delivery rule (reports stored by an older version name no channel).
             ...(r.channel === "sms" ? { smsProvider: r.provider } : {}),
           });
           this.sql.exec("DELETE FROM reports WHERE id = ?", id);
