@@ -82,7 +82,14 @@ export default defineConfig({
         extends: true,
         // Dispatch only through the queue here, so tests can lose, hold back and redeliver its messages.
         plugins: [workers({ DISPATCH_ON_REGISTRATION: "queue" })],
-        test: { name: "simulator", include: ["test/**/*.test.ts"], exclude: ["test/twilio/**", "test/provider-apis/**"] },
+        test: { name: "simulator", include: ["test/**/*.test.ts"], exclude: ["test/twilio/**", "test/provider-apis/**", "test/slow-delivery/**"] },
+      },
+      {
+        // The slow-delivery rule through the API: a short SLOW_REPORT_SECONDS, so a test sees a provider
+        // degrade within seconds (the rule needs hand-overs at least that old).
+        extends: true,
+        plugins: [workers({ SLOW_REPORT_SECONDS: "1", DISPATCH_ON_REGISTRATION: "immediate" })],
+        test: { name: "slow-delivery", include: ["test/slow-delivery/**/*.test.ts"] },
       },
       {
         // SMS through Twilio: only Twilio's HTTP API is faked (tests stub fetch with its wire format).

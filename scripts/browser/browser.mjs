@@ -11,7 +11,8 @@ export const SCREENSHOTS = join(ROOT, ".dev/screenshots");
 export { makeToken, note };
 
 /**
- * Runs `check(page, baseUrl)` in headless Chromium; exits 0 when it passes, 1 when it fails, 2 when it
+ * Runs `check(page, baseUrl, service)` in headless Chromium (`service`: the one started for the run, or
+ * null with --url); exits 0 when it passes, 1 when it fails, 2 when it
  * cannot run. Any error the page reports fails the check, except those matching `expectedErrors`.
  */
 export async function runBrowserCheck(name, usage, check, { expectedErrors = [] } = {}) {
@@ -51,7 +52,7 @@ export async function runBrowserCheck(name, usage, check, { expectedErrors = [] 
       if (message.type() === "error") pageErrors.push(message.text());
     });
     mkdirSync(SCREENSHOTS, { recursive: true });
-    await check(page, baseUrl);
+    await check(page, baseUrl, service);
     const unexpected = pageErrors.filter((text) => !expectedErrors.some((pattern) => pattern.test(text)));
     if (unexpected.length > 0) throw new Error(`the page reported errors:\n  ${unexpected.join("\n  ")}`);
     console.log(`${name}: passed`);

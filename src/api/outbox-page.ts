@@ -1,6 +1,7 @@
 // The local outbox page (/outbox): what the simulator received, newest first, refreshed every 2 s from
-// /outbox/messages.json. Everything a message carries is put into the page as text (textContent), never
-// as markup; an HTML email is shown in a sandboxed iframe (srcdoc, no scripts, its own strict policy).
+// /outbox/messages.json; its button empties it (DELETE /outbox/messages). Everything a message carries
+// is put into the page as text (textContent), never as markup; an HTML email is shown in a sandboxed
+// iframe (srcdoc, no scripts, its own strict policy), with its plain-text part as text below it.
 import { pagePolicy } from "./html";
 
 export const OUTBOX_REFRESH_MS = 2000;
@@ -27,11 +28,13 @@ main{max-width:60rem;margin:1rem auto;padding:0 1rem}
 iframe.body{width:100%;height:14rem;border:1px solid #d0d7de;background:#fff;padding:0}
 ol.timeline{margin:.3rem 0 0;padding-left:1.2rem;font-size:.85rem}ol.timeline .skipped{color:#8c959f}
 #empty{color:#57606a}#state{font-size:.85rem}
+.part{font-size:.8rem;color:#57606a;margin:.6rem 0 -.4rem}
+#clear{margin-left:.5rem;font:inherit;font-size:.85rem;padding:.1rem .6rem;border-radius:6px;border:1px solid #8c959f;background:#f6f8fa;color:#1f2328;cursor:pointer}
 </style></head>
 <body>
 <header><h1>Outbox <small>(local only)</small></h1>
-<p>What the provider simulator received, newest first: the latest 100 messages, kept in memory only. Refreshes every ${OUTBOX_REFRESH_MS / 1000} s. <span id="state"></span>
-Send one with the <a href="/docs">API reference</a>.</p></header>
+<p>What the provider simulator received, newest first: the latest 100 messages, kept in the simulator's local storage. Refreshes every ${OUTBOX_REFRESH_MS / 1000} s. <span id="state"></span>
+Send one with the <a href="/docs">API reference</a>. <button id="clear" type="button">Clear the outbox</button></p></header>
 <main><p id="empty">Nothing received yet. Send an SMS or an email, and it appears here.</p><div id="messages"></div></main>
 <script nonce="${nonce}">
 const FRAME_POLICY = ${JSON.stringify(EMAIL_FRAME_POLICY)};
@@ -51,7 +54,9 @@ function bodyOf(message) {
     const frame = el("iframe", { className: "body", title: "Email body" });
     frame.setAttribute("sandbox", "");
     frame.srcdoc = '<!doctype html><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="' + FRAME_POLICY + '">' + message.body;
-    return frame;
+    // The plain-text part the service sent beside the HTML (what a text-only client shows).
+    const text = message.text === undefined ? [] : [el("p", { className: "part", textContent: "Plain-text part" }), el("pre", { className: "body text-part", textContent: message.text })];
+    return el("div", {}, el("p", { className: "part", textContent: "HTML part" }), frame, ...text);
   }
   return el("pre", { className: "body", textContent: message.body });
 }
@@ -67,7 +72,7 @@ function card(message) {
   const meta = el("dl", { className: "meta" });
   const rows = [["To", message.to], ["From", message.from]];
   if (message.subject !== undefined) rows.push(["Subject", message.subject]);
-  rows.push(["Simulator", message.answer], ["Shipment", message.shipmentId]);
+  rows.push(["Provider", message.provider], ["Simulator", message.answer], ["Shipment", message.shipmentId]);
   for (const [name, value] of rows) meta.append(el("dt", { textContent: name }), el("dd", { textContent: value }));
   const timeline = el("div", {}, el("strong", { textContent: "Status timeline" }), timelineOf(message.timeline));
   const node = el("article", { className: "message" },
@@ -98,6 +103,15 @@ async function refresh() {
     document.getElementById("state").textContent = "(the service does not answer: " + error.message + ")";
   }
 }
+document.getElementById("clear").addEventListener("click", async () => {
+  try {
+    const response = await fetch("/outbox/messages", { method: "DELETE" });
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    await refresh();
+  } catch (error) {
+    document.getElementById("state").textContent = "(could not clear the outbox: " + error.message + ")";
+  }
+});
 refresh();
 setInterval(refresh, ${OUTBOX_REFRESH_MS});
 </script>

@@ -6,9 +6,10 @@ import type { ClaimResult, DispatchMessage, ProviderChoice } from "../orders/ord
 import type { ProviderOutcome } from "../providers/outcome";
 import { honoursIdempotencyKey, providerFor, providerNames } from "../providers/choose";
 import { healthyCall } from "../providers/failover/breaker";
-import { handOverOrder, noteCall } from "../providers/failover/health-client";
+import { handOverOrder, noteAccepted, noteCall } from "../providers/failover/health-client";
 import type { Provider } from "../providers/provider";
 import { backoff, type Backoff } from "../retry/backoff";
+import { withTextPart } from "../providers/text-part";
 import type { Channel } from "../status/statuses";
 
 /** The next provider is tried only with this much of the call's time left (or half of it, if less). */
@@ -41,6 +42,7 @@ export async function dispatchShipment(env: Env, { orderRef, shipmentId, channel
     candidates = usable.candidates;
   }
   const { provider, outcome } = await handOver(claim, candidates);
+  if (outcome.kind === "accepted") noteAccepted(env, claim.message.channel, provider, shipmentId); // for the slow-delivery rule
   await recordWithRetry(order, shipmentId, claim.claimId, outcome, provider);
 }
 
@@ -75,6 +77,7 @@ type Send = Extract<ClaimResult, { kind: "send" }>;
  * message is never handed to two providers. Each call carries the lifetime left at that moment.
  */
 export async function handOver(claim: Send, candidates: readonly [string, Provider][]): Promise<{ provider: string; outcome: ProviderOutcome }> {
+  const message = withTextPart(claim.message); // an HTML email's text part, made here from the opened body
   const start = Date.now();
   const signal = AbortSignal.timeout(claim.timeoutMs);
   const budgetEnd = start + claim.timeoutMs;
@@ -85,7 +88,7 @@ export async function handOver(claim: Send, candidates: readonly [string, Provid
     const now = Date.now();
     const validitySeconds = Math.floor((lifetimeEnd - now) / 1000);
     if (last && (budgetEnd - now < Math.min(MIN_FAILOVER_MS, claim.timeoutMs / 2) || validitySeconds < 1)) break;
-    const outcome = await provider.send({ ...claim.message, validitySeconds: Math.max(1, validitySeconds) }, signal);
+    const outcome = await provider.send({ ...message, validitySeconds: Math.max(1, validitySeconds) }, signal);
     noteCall(claim.message.channel, name, healthyCall(outcome.kind, Date.now() - now));
     last = { provider: name, outcome };
     if (outcome.kind !== "transient") break;

@@ -30,9 +30,9 @@ export function isConfigured(env: Pick<Env, "SMS_PROVIDERS" | "EMAIL_PROVIDER">,
 function simulatorProvider(env: Env, name: string): Provider {
   return {
     async send(message, signal) {
-      // Outside production the body goes along, for the local outbox (memory only). In production it
-      // stays here: the simulator needs only the recipient to decide the outcome.
-      const { body: _body, subject: _subject, ...withoutContent } = message;
+      // Outside production the content goes along, for the local outbox (the simulator's own storage).
+      // In production it stays here: the simulator needs only the recipient to decide the outcome.
+      const { body: _body, subject: _subject, text: _text, ...withoutContent } = message;
       const handed = env.ENVIRONMENT !== "production" ? message : withoutContent;
       try {
         return await boundedBy(simulatorStub(env).send(handed, name) as Promise<ProviderOutcome>, signal);

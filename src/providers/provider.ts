@@ -12,6 +12,8 @@ export interface OutboundMessage {
   body: string;
   subject?: string;
   contentType?: "Plain" | "Html";
+  /** An HTML email's plain-text part, made from `body` at send time (text-part.ts). */
+  text?: string;
   /** Remaining lifetime: the provider must not deliver after it. */
   validitySeconds: number;
 }

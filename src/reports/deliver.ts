@@ -4,6 +4,7 @@
 import { log, logError } from "../log";
 import { orderStubByRef, orderStubForShipment } from "../orders/order-key";
 import type { ReportResult } from "../orders/order-object";
+import { noteFinalReport } from "../providers/failover/health-client";
 import type { ProviderOutcome } from "../providers/outcome";
 
 export interface DeliveryReport {
@@ -15,6 +16,8 @@ export interface DeliveryReport {
   dedupeKey: string;
   source: string;
   providerRef?: string;
+  /** The SMS provider that sent it: its final reports feed the slow-delivery rule (src/providers/failover/). */
+  smsProvider?: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -27,7 +30,9 @@ export async function deliverReport(env: Env, report: DeliveryReport): Promise<R
   } catch {
     return { kind: "unknown" }; // not a Durable Object id of ours
   }
-  return stub.report(report.shipmentId, report.outcome, report.dedupeKey, report.source, report.providerRef);
+  const result = await stub.report(report.shipmentId, report.outcome, report.dedupeKey, report.source, report.providerRef);
+  if (report.smsProvider && report.outcome.kind === "final" && result.kind !== "unknown") await noteFinalReport(env, report.smsProvider, report.shipmentId);
+  return result;
 }
 
 /** What became of a report: applied into the order (in any way), or put on the provider-reports queue. */

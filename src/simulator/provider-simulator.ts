@@ -1,7 +1,8 @@
 // The local provider: one Durable Object that plays every simulated provider (`simulator`, and the two
 // SMS providers `primary` and `secondary`) for the sandbox table. It answers hand-overs like a provider,
-// counts them per provider (for tests, the benchmark and the soak), can play an outage of one provider,
-// and sends its delivery reports after a configurable delay through the same path real reports take.
+// counts them per provider (for tests, the benchmark and the soak), can play an outage of one provider
+// (every call fails, or every call is accepted and its report comes late), keeps the local outbox, and
+// sends its delivery reports after a configurable delay through the same path real reports take.
 import { DurableObject } from "cloudflare:workers";
 import { deliverReport } from "../reports/deliver";
 import type { RecipientStatus } from "../status/statuses";
@@ -23,10 +24,34 @@ export interface HandoverStats {
   outages: Record<string, string>;
 }
 
+/** `fail`: every call fails transiently (503). `slow`: every call is accepted; its report comes late. */
+export type OutageMode = "fail" | "slow";
+
+export interface Outage {
+  provider: string;
+  until: string;
+  mode: OutageMode;
+  /** Slow mode: how long after acceptance the delivery report comes. */
+  reportDelaySeconds?: number;
+}
+
+/** The report delay of a slow outage when none is given. */
+export const DEFAULT_SLOW_REPORT_DELAY_SECONDS = 600;
+
+/** A delivery report the simulator will send (kept in its storage until due). */
+interface SimulatedReport {
+  orderRef: string;
+  shipmentId: string;
+  providerRef: string;
+  status: RecipientStatus;
+  provider?: string;
+  channel?: "sms" | "email";
+}
+
 export class ProviderSimulator extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
-  /** What a developer's phone or inbox would show: memory only, never this object's storage. */
-  private readonly outbox = new Outbox();
+  /** What a developer's phone or inbox would show (local development only). */
+  private readonly outbox: Outbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -36,26 +61,34 @@ export class ProviderSimulator extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS reports (id INTEGER PRIMARY KEY AUTOINCREMENT, due INTEGER NOT NULL, report TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS outages (provider TEXT PRIMARY KEY, until INTEGER NOT NULL);
     `);
+    this.outbox = new Outbox(this.sql);
     // State made by an earlier version gets the newer columns (its hand-overs were all "simulator").
     const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(handovers)").toArray();
     if (!columns.some((c) => c.name === "provider")) this.sql.exec("ALTER TABLE handovers ADD COLUMN provider TEXT NOT NULL DEFAULT 'simulator'");
     if (!columns.some((c) => c.name === "provider_ref")) this.sql.exec("ALTER TABLE handovers ADD COLUMN provider_ref TEXT");
+    const outageColumns = this.sql.exec<{ name: string }>("PRAGMA table_info(outages)").toArray();
+    if (!outageColumns.some((c) => c.name === "mode")) this.sql.exec("ALTER TABLE outages ADD COLUMN mode TEXT NOT NULL DEFAULT 'fail'");
+    if (!outageColumns.some((c) => c.name === "report_delay_ms")) this.sql.exec("ALTER TABLE outages ADD COLUMN report_delay_ms INTEGER");
   }
 
-  /** Every call to `provider` fails transiently (503) for `seconds` from now; 0 ends an outage. */
-  async outage(provider: string, seconds: number): Promise<{ provider: string; until: string }> {
+  /** An outage of `provider` for `seconds` from now (0 ends it): `fail` or `slow` (see Outage). */
+  async outage(provider: string, seconds: number, mode: OutageMode = "fail", reportDelaySeconds = DEFAULT_SLOW_REPORT_DELAY_SECONDS): Promise<Outage> {
     const until = Date.now() + seconds * 1000;
-    this.sql.exec("INSERT INTO outages (provider, until) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET until = excluded.until", provider, until);
-    return { provider, until: new Date(until).toISOString() };
+    const delayMs = mode === "slow" ? reportDelaySeconds * 1000 : null;
+    this.sql.exec(
+      "INSERT INTO outages (provider, until, mode, report_delay_ms) VALUES (?, ?, ?, ?) ON CONFLICT (provider) DO UPDATE SET until = excluded.until, mode = excluded.mode, report_delay_ms = excluded.report_delay_ms",
+      provider,
+      until,
+      mode,
+      delayMs,
+    );
+    return { provider, until: new Date(until).toISOString(), mode, ...(mode === "slow" ? { reportDelaySeconds } : {}) };
   }
 
-  /**
-   * Receives a hand-over for the named provider; its body (sent only outside production) goes to the
-   * in-memory outbox alone.
-   */
+  /** Receives a hand-over for the named provider; its content (sent only outside production) goes to the outbox alone. */
   async send(message: SimulatorMessage, provider = "simulator"): Promise<ProviderOutcome> {
     const outcome = await this.answer(message, provider);
-    this.outbox.add(message, describeAnswer(outcome));
+    this.outbox.add(message, provider, describeAnswer(outcome));
     return outcome;
   }
 
@@ -64,13 +97,20 @@ export class ProviderSimulator extends DurableObject<Env> {
     return this.outbox.list();
   }
 
+  async clearOutbox(): Promise<void> {
+    this.outbox.clear();
+  }
+
   /**
    * The shipment id is an idempotency key: a hand-over this provider already took is answered as before
    * and not taken twice (so an order may ask again after a lost answer).
    */
   private async answer(message: SimulatorMessage, provider: string): Promise<ProviderOutcome> {
-    const outage = this.sql.exec<{ until: number }>("SELECT until FROM outages WHERE provider = ?", provider).toArray()[0];
-    if (outage && Date.now() < outage.until) return { kind: "transient", detail: `simulated outage of ${provider} (503)` };
+    const outage = this.sql
+      .exec<{ until: number; mode: OutageMode; report_delay_ms: number | null }>("SELECT until, mode, report_delay_ms FROM outages WHERE provider = ?", provider)
+      .toArray()[0];
+    const during = outage && Date.now() < outage.until ? outage : undefined;
+    if (during?.mode === "fail") return { kind: "transient", detail: `simulated outage of ${provider} (503)` };
     const taken = this.sql
       .exec<{ provider_ref: string | null }>("SELECT provider_ref FROM handovers WHERE shipment_id = ? AND provider = ? LIMIT 1", message.shipmentId, provider)
       .toArray()[0];
@@ -99,8 +139,8 @@ export class ProviderSimulator extends DurableObject<Env> {
       providerRef,
     );
     if (behaviour.report) {
-      const delay = Math.max(0, Number(this.env.SIMULATOR_REPORT_DELAY_MS) || 0);
-      const report = { orderRef: message.orderRef, shipmentId: message.shipmentId, providerRef, status: behaviour.report };
+      const delay = during?.mode === "slow" ? (during.report_delay_ms ?? 0) : Math.max(0, Number(this.env.SIMULATOR_REPORT_DELAY_MS) || 0);
+      const report: SimulatedReport = { orderRef: message.orderRef, shipmentId: message.shipmentId, providerRef, status: behaviour.report, provider, channel: message.channel };
       this.sql.exec("INSERT INTO reports (due, report) VALUES (?, ?)", now + delay, JSON.stringify(report));
       const alarm = await this.ctx.storage.getAlarm();
       if (alarm === null || alarm > now + delay) await this.ctx.storage.setAlarm(now + delay);
@@ -112,7 +152,7 @@ export class ProviderSimulator extends DurableObject<Env> {
     const due = this.sql.exec<{ id: number; report: string }>("SELECT id, report FROM reports WHERE due <= ? ORDER BY id", Date.now()).toArray();
     await Promise.all(
       due.map(async ({ id, report }) => {
-        const r = JSON.parse(report) as { orderRef: string; shipmentId: string; providerRef: string; status: RecipientStatus };
+        const r = JSON.parse(report) as SimulatedReport;
         try {
           await deliverReport(this.env, {
             orderRef: r.orderRef,
@@ -121,6 +161,8 @@ export class ProviderSimulator extends DurableObject<Env> {
             outcome: { kind: "final", status: r.status },
             dedupeKey: `simulator:${r.providerRef}:${r.status}`,
             source: "simulator report",
+            // SMS reports feed the slow-delivery rule (reports stored by an older version name no channel).
+            ...(r.channel === "sms" ? { smsProvider: r.provider } : {}),
           });
           this.sql.exec("DELETE FROM reports WHERE id = ?", id);
         } catch (error) {

@@ -1,7 +1,8 @@
-// The local outbox: what the simulator received, body included, in memory only, outside production only.
+// The local outbox: what the simulator received, content included, kept in the simulator's own storage
+// (so it outlives the object's eviction), outside production only.
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { newApp } from "../../src/api/app";
 import { providerFor } from "../../src/providers/choose";
 import { Outbox, OUTBOX_CAPACITY } from "../../src/providers/simulator/outbox";
@@ -11,12 +12,15 @@ import { emailRequest, postEmail, postSms, registeredShipmentId, smsRequest, uni
 interface OutboxJson {
   messages: {
     id: number;
+    receivedAt: string;
     channel: string;
+    provider: string;
     to: string;
     from: string;
     subject?: string;
     body: string;
-    contentType: string;
+    contentType?: string;
+    text?: string;
     answer: string;
     shipmentId: string;
     timeline: { status: string; applied: boolean }[];
@@ -35,21 +39,38 @@ const message = (n: number) => ({
   validitySeconds: 60,
 });
 
-describe("the outbox ring buffer", () => {
-  it(`keeps the latest ${OUTBOX_CAPACITY} messages, newest first`, () => {
-    const box = new Outbox();
-    for (let n = 1; n <= OUTBOX_CAPACITY + 50; n++) box.add(message(n), "accepted");
-    const listed = box.list();
+/** A simulator object of its own, so these tests see only what they put in. */
+const freshOutbox = <T>(use: (box: Outbox) => T) =>
+  runInDurableObject(env.SIMULATOR.get(env.SIMULATOR.newUniqueId()), (_instance, state) => use(new Outbox(state.storage.sql)));
+
+describe("the outbox table", () => {
+  it(`keeps the latest ${OUTBOX_CAPACITY} messages, newest first`, async () => {
+    const listed = await freshOutbox((box) => {
+      for (let n = 1; n <= OUTBOX_CAPACITY + 50; n++) box.add(message(n), "primary", "accepted");
+      return box.list();
+    });
     expect(listed).toHaveLength(OUTBOX_CAPACITY);
-    expect(listed[0]!.body).toBe(`Your code is ${OUTBOX_CAPACITY + 50}`);
+    expect(listed[0]).toMatchObject({ body: `Your code is ${OUTBOX_CAPACITY + 50}`, provider: "primary", channel: "sms" });
+    expect(listed[0]).not.toHaveProperty("contentType");
     expect(listed.at(-1)!.body).toBe("Your code is 51");
   });
 
-  it("does not keep a message that comes without its body", () => {
-    const box = new Outbox();
+  it("does not keep a message that comes without its body", async () => {
     const { body: _body, ...withoutBody } = message(1);
-    box.add(withoutBody, "accepted");
-    expect(box.list()).toEqual([]);
+    expect(await freshOutbox((box) => (box.add(withoutBody, "primary", "accepted"), box.list()))).toEqual([]);
+  });
+
+  it("is emptied by a clear, and new messages get new ids", async () => {
+    const [before, after] = await freshOutbox((box) => {
+      box.add(message(1), "primary", "accepted");
+      const first = box.list();
+      box.clear();
+      const cleared = box.list();
+      box.add(message(2), "primary", "accepted");
+      return [first, [...cleared, ...box.list()]];
+    });
+    expect(after).toHaveLength(1);
+    expect(after[0]!.id).toBeGreaterThan(before[0]!.id);
   });
 });
 
@@ -81,29 +102,53 @@ describe("GET /outbox/messages.json", () => {
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
   });
 
-  it("keeps the bodies in the simulator's memory, never in its storage", async () => {
-    const body = `Your code is ${uniqueKey("canary")}`;
+  it("shows an HTML email's plain-text part beside its HTML", async () => {
+    const body = '<h1>Sign in</h1><p>Your code is <b>508132</b>.</p><ul><li><a href="https://example.com/help">Help</a></li></ul><script>x()</script>';
+    const id = await registeredShipmentId(await postEmail(emailRequest({ body })));
+    await waitForShipment(id, (s) => s.status === "Order_Completed");
+    expect((await outbox()).messages.find((m) => m.shipmentId === id)).toMatchObject({
+      provider: "simulator",
+      contentType: "Html",
+      body,
+      text: "Sign in\n\nYour code is 508132.\n\n * Help (https://example.com/help)",
+    });
+  });
+
+  it("is still there after the simulator object is evicted (its own storage, not its memory)", async () => {
+    const body = `Your code is ${uniqueKey("evicted")}`;
     const id = await registeredShipmentId(await postSms(smsRequest({ body })));
     await waitForShipment(id, (s) => s.status === "Order_Completed");
-    expect((await outbox()).messages.some((m) => m.body === body)).toBe(true);
+    // Mark this instance, then reset the object as an eviction would: a new instance, memory gone.
+    await runInDurableObject(simulatorStub(env), (instance) => void Object.assign(instance, { evictionMarker: true }));
+    await expect(runInDurableObject(simulatorStub(env), (_instance, state) => state.abort("evicted by the test"))).rejects.toThrow();
+    await vi.waitFor(async () => expect(await runInDurableObject(simulatorStub(env), (instance) => "evictionMarker" in instance)).toBe(false));
 
-    await runInDurableObject(simulatorStub(env), async (_instance, state) => {
-      const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray();
-      for (const { name } of tables) {
-        const rows = JSON.stringify(state.storage.sql.exec(`SELECT * FROM "${name}"`).toArray());
-        expect(rows).not.toContain(body);
-      }
-      expect(JSON.stringify(await state.storage.list())).not.toContain(body);
-    });
+    expect((await outbox()).messages.find((m) => m.shipmentId === id)).toMatchObject({ body, channel: "sms", provider: "primary" });
+  });
+});
+
+describe("DELETE /outbox/messages", () => {
+  it("empties the outbox: 204, then nothing is listed until a new message comes", async () => {
+    const first = await registeredShipmentId(await postSms(smsRequest()));
+    await waitForShipment(first, (s) => s.status === "Order_Completed");
+    expect((await outbox()).messages.length).toBeGreaterThan(0);
+
+    const response = await exports.default.fetch("http://localhost/outbox/messages", { method: "DELETE" });
+    expect(response.status).toBe(204);
+    expect((await outbox()).messages).toEqual([]);
+
+    const next = await registeredShipmentId(await postSms(smsRequest()));
+    await waitForShipment(next, (s) => s.status === "Order_Completed");
+    expect((await outbox()).messages.map((m) => m.shipmentId)).toEqual([next]);
   });
 });
 
 describe("the outbox outside local development", () => {
   const production = { ...env, ENVIRONMENT: "production" } as Env;
 
-  async function fetchWith(url: string, bindings: Env) {
+  async function fetchWith(url: string, bindings: Env, method = "GET") {
     const ctx = createExecutionContext();
-    const response = await newApp().fetch(new Request(url), bindings, ctx);
+    const response = await newApp().fetch(new Request(url, { method }), bindings, ctx);
     await waitOnExecutionContext(ctx);
     return response;
   }
@@ -112,6 +157,7 @@ describe("the outbox outside local development", () => {
     for (const path of ["/outbox", "/outbox/messages.json"]) {
       expect((await fetchWith(`http://localhost${path}`, production)).status).toBe(404);
     }
+    expect((await fetchWith("http://localhost/outbox/messages", production, "DELETE")).status).toBe(404);
   });
 
   it("does not exist on an address other than loopback", async () => {
@@ -119,14 +165,20 @@ describe("the outbox outside local development", () => {
       expect((await fetchWith(`https://notifications.example.com${path}`, env)).status).toBe(404);
       expect((await fetchWith(`http://127.0.0.1${path}`, env)).status).toBe(200);
     }
+    expect((await fetchWith("https://notifications.example.com/outbox/messages", env, "DELETE")).status).toBe(404);
   });
 
-  it("receives no body from a production dispatcher, so nothing is kept", async () => {
+  it("receives no content from a production dispatcher, so nothing is kept, not even in storage", async () => {
     const body = `Your code is ${uniqueKey("production")}`;
     const shipmentId = crypto.randomUUID();
-    const outcome = await providerFor(production, "sms", "primary").send({ ...message(0), shipmentId, body }, AbortSignal.timeout(5000));
+    const email = { ...message(0), channel: "email" as const, shipmentId, body: `<p>${body}</p>`, text: body, subject: body, contentType: "Html" as const };
+    const outcome = await providerFor(production, "email", "simulator").send(email, AbortSignal.timeout(5000));
     expect(outcome.kind).toBe("accepted");
     expect((await simulatorStub(env).outboxMessages()).some((m) => m.shipmentId === shipmentId)).toBe(false);
+    await runInDurableObject(simulatorStub(env), async (_instance, state) => {
+      const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray();
+      for (const { name } of tables) expect(JSON.stringify(state.storage.sql.exec(`SELECT * FROM "${name}"`).toArray())).not.toContain(body);
+    });
   });
 });
 
@@ -138,5 +190,7 @@ describe("GET /outbox", () => {
     const html = await response.text();
     expect(html).toContain('frame.setAttribute("sandbox", "")');
     expect(html).not.toContain("innerHTML");
+    expect(html).toContain('textContent: message.text'); // the plain-text part, as text
+    expect(html).toContain('fetch("/outbox/messages", { method: "DELETE" })'); // the clear button
   });
 });

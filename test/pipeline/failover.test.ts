@@ -1,9 +1,11 @@
 // Locally, SMS_PROVIDERS="primary,secondary" are two simulators. POST /simulator/outage makes one fail
 // every call transiently for a while; GET /simulator/handovers counts hand-overs per provider.
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { simulatorStub } from "../../src/providers/simulator/stub";
 import type { HandoverStats } from "../../src/simulator/provider-simulator";
+import { forgetHealthViews } from "../../src/providers/failover/health-client";
 import { postSms, problemOf, smsRequest } from "../helpers";
 import { uniqueMobile } from "../support/fake-fetch";
 import { orderState, shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
@@ -36,10 +38,23 @@ describe("POST /simulator/outage", () => {
     [{ provider: "primary", seconds: 3601 }, "seconds"],
     [{ provider: "primary" }, "seconds"],
     [{ seconds: 30 }, "provider"],
+    [{ provider: "primary", seconds: 30, mode: "down" }, "mode"],
+    [{ provider: "primary", seconds: 30, mode: "slow", reportDelaySeconds: 0 }, "reportDelaySeconds"],
+    [{ provider: "primary", seconds: 30, mode: "slow", reportDelaySeconds: 2.5 }, "reportDelaySeconds"],
+    [{ provider: "primary", seconds: 30, mode: "slow", reportDelaySeconds: "600" }, "reportDelaySeconds"],
+    [{ provider: "primary", seconds: 30, mode: "slow", reportDelaySeconds: 86_401 }, "reportDelaySeconds"],
+    [{ provider: "primary", seconds: 30, mode: "fail", reportDelaySeconds: 600 }, "reportDelaySeconds"],
+    [{ provider: "primary", seconds: 30, reportDelaySeconds: 600 }, "reportDelaySeconds"],
   ])("refuses %j with a 400 problem naming %s", async (body, field) => {
     const response = await simulator("POST", "outage", body);
     expect(response.status).toBe(400);
     expect(Object.keys((await problemOf(response)).errors ?? {})).toEqual([field]);
+  });
+
+  it("answers the mode: fail by default, slow with its report delay", async () => {
+    expect(await (await simulator("POST", "outage", { provider: "secondary", seconds: 0 })).json()).toMatchObject({ provider: "secondary", mode: "fail" });
+    const slow = await simulator("POST", "outage", { provider: "secondary", seconds: 0, mode: "slow" });
+    expect(await slow.json()).toMatchObject({ provider: "secondary", mode: "slow", reportDelaySeconds: 600 });
   });
 
   it("refuses a body that is not JSON (415) or not well-formed (400)", async () => {
@@ -66,6 +81,28 @@ describe("an outage of the primary SMS provider", () => {
     // Once the outage is over the primary takes messages again (its breaker, if it opened, probes its way back).
     expect((await simulator("POST", "outage", { provider: "primary", seconds: 0 })).status).toBe(200);
     expect((await handovers()).outages).toEqual({});
+  });
+});
+
+describe("a slow outage of the primary SMS provider", () => {
+  it("accepts every SMS, and its delivery report comes only reportDelaySeconds later", async () => {
+    // A healthy primary (the outage test above may have opened its circuit).
+    await runInDurableObject(env.PROVIDER_HEALTH.get(env.PROVIDER_HEALTH.idFromName("sms")), (_o, state) => state.storage.sql.exec("DELETE FROM breakers"));
+    forgetHealthViews();
+    const response = await simulator("POST", "outage", { provider: "primary", seconds: 60, mode: "slow", reportDelaySeconds: 300 });
+    expect(response.status).toBe(200);
+    const sentAt = Date.now();
+    const id = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: uniqueMobile() })));
+    await waitForRecipientStatus(id, "SMS_Accepted");
+    const { events } = await orderState(id);
+    expect(events.find((e) => e.status === "SMS_Accepted")).toMatchObject({ applied: 1, source: "provider primary" });
+    // Its report waits in the simulator, due in five minutes, not now.
+    const due = await runInDurableObject(simulatorStub(env), (_o, state) =>
+      state.storage.sql.exec<{ due: number; report: string }>("SELECT due, report FROM reports").toArray().find((r) => r.report.includes(id)),
+    );
+    expect(due!.due - sentAt).toBeGreaterThanOrEqual(299_000);
+    expect(due!.due - sentAt).toBeLessThan(310_000);
+    expect(JSON.parse(due!.report)).toMatchObject({ provider: "primary", channel: "sms", status: "SMS_Delivered" });
   });
 });
 

@@ -19,7 +19,7 @@ async function acceptedEmail(acs: FakeAcs) {
 }
 
 describe("hand-over to ACS", () => {
-  it("sends once, signed, with our shipment id as Operation-Id; a Delivered event completes the order", async () => {
+  it("sends once, signed, with our shipment id as Operation-Id and a plain-text part beside the HTML; a Delivered event completes the order", async () => {
     const acs = fakeAcs();
     const address = uniqueAddress();
     const request = emailRequest({ emailAddress: address, body: "<p>Your code is 428516</p>" });
@@ -32,7 +32,7 @@ describe("hand-over to ACS", () => {
     expect(handover!.body).toEqual({
       senderAddress: "noreply@example.com",
       recipients: { to: [{ address }] },
-      content: { subject: "One-time code", html: "<p>Your code is 428516</p>" },
+      content: { subject: "One-time code", html: "<p>Your code is 428516</p>", plainText: "Your code is 428516" },
       userEngagementTrackingDisabled: true,
     });
     const { row, events } = await orderState(shipmentId);

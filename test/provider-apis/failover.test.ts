@@ -149,3 +149,69 @@ describe("the deadline, with both providers failing", () => {
     expect(events.filter((e) => e.detail?.startsWith("transient: linkmobility: http 503; twilio: http 503")).length).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe("delivery reports feed the slow-delivery rule", () => {
+  const deliveryOf = (shipmentId: string) =>
+    runInDurableObject(env.PROVIDER_HEALTH.get(env.PROVIDER_HEALTH.idFromName("sms")), (_o, state) =>
+      state.storage.sql
+        .exec<{ provider: string; accepted_at: number | null; reported_at: number | null }>("SELECT provider, accepted_at, reported_at FROM deliveries WHERE shipment_id = ?", shipmentId)
+        .toArray(),
+    );
+
+  it("notes LINK's acceptance and its final report, batched with the verdict refreshes", async () => {
+    const link = fakeLink();
+    fakeTwilio();
+    const shipmentId = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: uniqueMobile() })));
+    await waitForRecipientStatus(shipmentId, "SMS_Accepted");
+    // The acceptance rides on this isolate's next verdict refresh: the next hand-over's, about a second on.
+    await eventually(
+      async () => {
+        await shipmentIdOf(await postSms(smsRequest({ phoneNumber: uniqueMobile() })));
+        return deliveryOf(shipmentId);
+      },
+      (rows) => rows.length === 1,
+      { timeoutMs: 10_000, intervalMs: 200, what: "the acceptance to reach ProviderHealth" },
+    );
+    const [accepted] = await deliveryOf(shipmentId);
+    expect(accepted).toMatchObject({ provider: "linkmobility", reported_at: null });
+
+    // A report receiver flushes on the same cadence (here at once: this isolate's last refresh is
+    // forgotten). Should that exchange time out (a loaded machine), the next report carries it: LINK's
+    // report is sent again, which the order takes as a duplicate.
+    forgetHealthViews();
+    const dr = link.requestsFor(shipmentId)[0]!;
+    const [reported] = await eventually(
+      async () => {
+        expect((await sendDr(dr, 1001)).status).toBe(200);
+        return deliveryOf(shipmentId);
+      },
+      (rows) => rows[0]?.reported_at != null,
+      { timeoutMs: 10_000, intervalMs: 100, what: "the final report to reach ProviderHealth" },
+    );
+    await waitForRecipientStatus(shipmentId, "SMS_Delivered");
+    expect(reported).toMatchObject({ provider: "linkmobility", accepted_at: accepted!.accepted_at });
+    expect(reported!.reported_at).toBeGreaterThanOrEqual(accepted!.accepted_at!);
+  });
+
+  it("notes Twilio's final report under Twilio's name", async () => {
+    const link = fakeLink();
+    const twilio = fakeTwilio();
+    const to = uniqueMobile();
+    link.script(to, [linkReply.unavailable()]);
+    const shipmentId = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: to })));
+    await waitForRecipientStatus(shipmentId, "SMS_Accepted");
+    forgetHealthViews();
+    const handover = twilio.requestsFor(shipmentId)[0]!;
+    const rows = await eventually(
+      async () => {
+        expect((await sendStatus(handover, "delivered")).status).toBe(200); // again if the last exchange timed out
+        return deliveryOf(shipmentId);
+      },
+      (found) => found[0]?.reported_at != null,
+      { timeoutMs: 10_000, intervalMs: 100, what: "Twilio's report to reach ProviderHealth" },
+    );
+    await waitForRecipientStatus(shipmentId, "SMS_Delivered");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ provider: "twilio" });
+  });
+});

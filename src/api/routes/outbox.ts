@@ -1,4 +1,5 @@
-// The local outbox: GET /outbox (the page) and GET /outbox/messages.json (what the page shows). It shows
+// The local outbox: GET /outbox (the page), GET /outbox/messages.json (what the page shows) and
+// DELETE /outbox/messages (empties it). It shows
 // message bodies, so it answers only outside production and only on a loopback address (the
 // `npm start` service); anywhere else it does not exist (404).
 import type { Context, Hono } from "hono";
@@ -34,6 +35,12 @@ export function registerOutboxRoutes(app: Hono<AppEnv>) {
     const shipments = [...new Set(messages.map((m) => m.shipmentId))];
     const timelines = new Map(await Promise.all(shipments.map(async (id) => [id, await timelineOf(c.env, id)] as const)));
     return c.json({ messages: messages.map((m) => ({ ...m, timeline: timelines.get(m.shipmentId) ?? [] })) });
+  });
+
+  app.delete("/outbox/messages", async (c) => {
+    requireLocal(c);
+    await simulatorStub(c.env).clearOutbox();
+    return c.body(null, 204);
   });
 }
 

@@ -7,11 +7,21 @@ import type { AppEnv } from "../context";
 import { jsonBody } from "../middleware";
 import { ApiError, validationErrors } from "../problem";
 
-/** An outage of one simulated provider: every call to it fails transiently for `seconds` (0 ends it). */
-export const OutageRequest = z.object({
-  provider: z.enum(SIMULATOR_NAMES as [string, ...string[]]),
-  seconds: z.number().int().min(0).max(3600),
-});
+/**
+ * An outage of one simulated provider for `seconds` (0 ends it). `fail` (the default): every call fails
+ * transiently. `slow`: every call is accepted, and its delivery report comes `reportDelaySeconds` later.
+ */
+export const OutageRequest = z
+  .object({
+    provider: z.enum(SIMULATOR_NAMES as [string, ...string[]]),
+    seconds: z.number().int().min(0).max(3600),
+    mode: z.enum(["fail", "slow"]).default("fail"),
+    reportDelaySeconds: z.number().int().min(1).max(86_400).optional(),
+  })
+  .refine((outage) => outage.mode === "slow" || outage.reportDelaySeconds === undefined, {
+    path: ["reportDelaySeconds"],
+    message: "Only a slow outage (mode \"slow\") takes reportDelaySeconds.",
+  });
 
 export function registerSimulatorRoutes(app: Hono<AppEnv>) {
   app.use("/simulator/*", async (c, next) => {
@@ -25,6 +35,7 @@ export function registerSimulatorRoutes(app: Hono<AppEnv>) {
   app.post("/simulator/outage", mediaType!, sizeLimit!, wellFormed!, async (c) => {
     const parsed = OutageRequest.safeParse(await c.req.json());
     if (!parsed.success) throw new ApiError(400, { detail: "Validation failed.", errors: validationErrors(parsed.error.issues) });
-    return c.json(await simulatorStub(c.env).outage(parsed.data.provider, parsed.data.seconds));
+    const { provider, seconds, mode, reportDelaySeconds } = parsed.data;
+    return c.json(await simulatorStub(c.env).outage(provider, seconds, mode, reportDelaySeconds));
   });
 }

@@ -28,7 +28,7 @@ export function azureEmailProvider(credentials: AcsCredentials): Provider {
       const body = JSON.stringify({
         senderAddress: message.from,
         recipients: { to: [{ address: message.to }] },
-        content: { subject: message.subject ?? "", ...(message.contentType === "Html" ? { html: message.body } : { plainText: message.body }) },
+        content: { subject: message.subject ?? "", ...(message.contentType === "Html" ? { html: message.body, ...(message.text !== undefined ? { plainText: message.text } : {}) } : { plainText: message.body }) },
         userEngagementTrackingDisabled: true,
       });
       const headers = {

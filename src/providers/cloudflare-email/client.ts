@@ -8,7 +8,7 @@ export function cloudflareEmailProvider(binding: SendEmail): Provider {
   return {
     async send(message: OutboundMessage, signal: AbortSignal): Promise<ProviderOutcome> {
       if (signal.aborted) return NOT_STARTED;
-      const content = message.contentType === "Html" ? { html: message.body } : { text: message.body };
+      const content = message.contentType === "Html" ? { html: message.body, ...(message.text !== undefined ? { text: message.text } : {}) } : { text: message.body };
       try {
         // The binding takes no signal: bound it, so a hung call ends when the remaining lifetime does.
         const result = await boundedBy(binding.send({ from: message.from, to: message.to, subject: message.subject ?? "", ...content }), signal);

@@ -2,11 +2,15 @@
 // a second, and the outcomes this isolate saw, sent along with the next refresh. Only the one hand-over
 // that finds the verdict stale waits for the Durable Object (bounded); the others use the cached one.
 // (The refresh is awaited, not left running: work a request leaves behind may be cancelled with it.)
+// SMS acceptances and final reports (for the slow-delivery rule) ride along the same way: a report
+// receiver flushes them on the same cadence, so neither adds a Durable Object request per shipment.
 import { logError } from "../../log";
 import { boundedBy } from "../http";
+import { smsProviderNames } from "../names";
 import type { Channel } from "../../status/statuses";
-import { providerOrder, type Observation, type Verdict } from "./breaker";
-import { healthStub } from "./provider-health";
+import type { Observation } from "./breaker";
+import { healthStub, type DeliveryNote } from "./provider-health";
+import { handOverSequence, type HealthVerdict } from "./selection";
 
 const VERDICT_TTL_MS = 1_000;
 /** How long a hand-over waits for a fresh verdict before it goes on with the one it has. */
@@ -16,9 +20,10 @@ const REFRESH_STUCK_MS = 5_000;
 const MAX_PENDING = 1_000;
 
 interface View {
-  verdict: Verdict | null;
+  verdict: HealthVerdict | null;
   fetchedAt: number;
   pending: Observation[];
+  deliveries: DeliveryNote[];
   refreshingSince: number | null;
 }
 
@@ -27,18 +32,20 @@ const views = new Map<Channel, View>();
 
 function viewOf(channel: Channel): View {
   let view = views.get(channel);
-  if (!view) views.set(channel, (view = { verdict: null, fetchedAt: 0, pending: [], refreshingSince: null }));
+  if (!view) views.set(channel, (view = { verdict: null, fetchedAt: 0, pending: [], deliveries: [], refreshingSince: null }));
   return view;
 }
 
 async function refresh(env: Env, channel: Channel, view: View): Promise<void> {
   const sent = view.pending.splice(0);
+  const sentDeliveries = view.deliveries.splice(0);
   view.refreshingSince = Date.now();
   try {
-    view.verdict = await boundedBy(healthStub(env, channel).exchange(sent), AbortSignal.timeout(REFRESH_TIMEOUT_MS));
+    view.verdict = await boundedBy(healthStub(env, channel).exchange(sent, sentDeliveries), AbortSignal.timeout(REFRESH_TIMEOUT_MS));
     view.fetchedAt = Date.now();
   } catch (error) {
     view.pending.unshift(...sent.slice(-(MAX_PENDING - view.pending.length)));
+    view.deliveries.unshift(...sentDeliveries.slice(-(MAX_PENDING - view.deliveries.length)));
     logError("provider_health.unavailable", error, { channel });
   } finally {
     view.refreshingSince = null;
@@ -53,10 +60,41 @@ async function refresh(env: Env, channel: Channel, view: View): Promise<void> {
 export async function handOverOrder(env: Env, channel: Channel, configured: readonly string[]): Promise<string[]> {
   if (configured.length <= 1) return [...configured];
   const view = viewOf(channel);
+  await refreshIfStale(env, channel, view);
+  return handOverSequence(configured, view.verdict ?? {}, { circuit: Math.random(), slow: Math.random() });
+}
+
+async function refreshIfStale(env: Env, channel: Channel, view: View): Promise<void> {
   const now = Date.now();
   const refreshing = view.refreshingSince !== null && now - view.refreshingSince < REFRESH_STUCK_MS;
   if (!refreshing && now - view.fetchedAt >= VERDICT_TTL_MS) await refresh(env, channel, view);
-  return providerOrder(configured, view.verdict ?? {}, Math.random());
+}
+
+/** Failover (and so the slow rule) needs more than one SMS provider; with one, nothing is noted. */
+function judgesDelivery(env: Pick<Env, "SMS_PROVIDERS">, channel: Channel): boolean {
+  return channel === "sms" && smsProviderNames(env).length > 1;
+}
+
+function pushDelivery(view: View, note: DeliveryNote): void {
+  view.deliveries.push(note);
+  if (view.deliveries.length > MAX_PENDING) view.deliveries.splice(0, view.deliveries.length - MAX_PENDING);
+}
+
+/** Notes that a provider accepted an SMS; sent with this isolate's next refresh (the next hand-over's). */
+export function noteAccepted(env: Pick<Env, "SMS_PROVIDERS">, channel: Channel, provider: string, shipmentId: string): void {
+  if (!judgesDelivery(env, channel)) return;
+  pushDelivery(viewOf(channel), { kind: "accepted", provider, shipmentId, at: Date.now() });
+}
+
+/**
+ * Notes that an SMS provider's final report came, and sends what this isolate has noted when its
+ * last exchange is about a second old (a report receiver may dispatch nothing, so it flushes too).
+ */
+export async function noteFinalReport(env: Env, provider: string, shipmentId: string): Promise<void> {
+  if (!judgesDelivery(env, "sms")) return;
+  const view = viewOf("sms");
+  pushDelivery(view, { kind: "reported", provider, shipmentId, at: Date.now() });
+  await refreshIfStale(env, "sms", view);
 }
 
 /** Notes what a provider call came to; sent to ProviderHealth with this isolate's next refresh. */

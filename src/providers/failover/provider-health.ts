@@ -1,24 +1,63 @@
 // The one place that knows how healthy each provider is, shared by every dispatcher in every isolate:
 // one Durable Object per channel. Dispatchers send it what they saw and get its verdict back in one
 // call, at most about once a second per isolate (health-client.ts), so it stays off the hot path.
+// It keeps two rules side by side: the circuit breaker (breaker.ts) and the slow-delivery rule
+// (slow-delivery.ts), whose acceptances and final reports come batched the same way.
 import { DurableObject } from "cloudflare:workers";
 import { log } from "../../log";
+import { smsProviderNames } from "../names";
 import type { Channel } from "../../status/statuses";
-import { asOf, CLOSED, observe, type BreakerState, type Observation, type Verdict } from "./breaker";
+import { asOf, CLOSED, observe, type BreakerState, type Observation } from "./breaker";
+import type { HealthVerdict } from "./selection";
+import { isDegraded, slowSettings, type SlowFigures } from "./slow-delivery";
+
+/** An accepted hand-over, or the final report of one, as a dispatcher or a report receiver saw it. */
+export interface DeliveryNote {
+  kind: "accepted" | "reported";
+  provider: string;
+  shipmentId: string;
+  at: number;
+}
+
+export type HealthState = "healthy" | "degraded" | "circuit_open";
+
+export interface SlowEvent extends SlowFigures {
+  provider: string;
+  kind: "degraded" | "recovered";
+  at: string;
+}
+
+export interface HealthReport {
+  providers: { name: string; state: HealthState }[];
+  events: SlowEvent[];
+}
+
+/** The slow rule is judged at most this often (a count over the window's hand-overs). */
+const EVALUATE_EVERY_MS = 1_000;
+const EVENTS_KEPT_MS = 30 * 24 * 3600_000;
 
 export class ProviderHealth extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
+  private readonly slow = slowSettings(this.env.SLOW_REPORT_SECONDS);
+  private evaluatedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql.exec("CREATE TABLE IF NOT EXISTS breakers (provider TEXT PRIMARY KEY, state TEXT NOT NULL)");
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS breakers (provider TEXT PRIMARY KEY, state TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS deliveries (provider TEXT NOT NULL, shipment_id TEXT NOT NULL, accepted_at INTEGER, reported_at INTEGER, PRIMARY KEY (provider, shipment_id));
+      CREATE INDEX IF NOT EXISTS deliveries_by_acceptance ON deliveries (accepted_at);
+      CREATE TABLE IF NOT EXISTS degraded (provider TEXT PRIMARY KEY, since INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS slow_events (id INTEGER PRIMARY KEY AUTOINCREMENT, provider TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL, aged INTEGER NOT NULL, overdue INTEGER NOT NULL);
+    `);
   }
 
-  /** Takes observations (in any order) and answers the verdict for every provider it knows. */
-  async exchange(observations: Observation[]): Promise<Verdict> {
-    const states = new Map(
-      this.sql.exec<{ provider: string; state: string }>("SELECT provider, state FROM breakers").toArray().map((r) => [r.provider, JSON.parse(r.state) as BreakerState]),
-    );
+  /**
+   * Takes call observations and delivery notes (each in any order, from any isolate) and answers the
+   * verdict for every provider it knows.
+   */
+  async exchange(observations: Observation[], deliveries: DeliveryNote[] = []): Promise<HealthVerdict> {
+    const states = this.breakers();
     const changed = new Set<string>();
     for (const observation of [...observations].sort((a, b) => a.at - b.at)) {
       const before = states.get(observation.provider) ?? CLOSED;
@@ -30,8 +69,97 @@ export class ProviderHealth extends DurableObject<Env> {
     for (const provider of changed) {
       this.sql.exec("INSERT INTO breakers (provider, state) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET state = excluded.state", provider, JSON.stringify(states.get(provider)));
     }
+    this.noteDeliveries(deliveries);
     const now = Date.now();
-    return Object.fromEntries([...states].map(([provider, state]) => [provider, asOf(state, now).position]));
+    if (now - this.evaluatedAt >= EVALUATE_EVERY_MS) this.evaluateSlowRule(now);
+    const degraded = this.degradedProviders();
+    const names = new Set([...states.keys(), ...degraded]);
+    return Object.fromEntries([...names].map((provider) => [provider, { circuit: asOf(states.get(provider) ?? CLOSED, now).position, degraded: degraded.has(provider) }]));
+  }
+
+  /** Each configured SMS provider's state now, and the degrade/recover events of the last 30 days (the performance page). */
+  async healthReport(): Promise<HealthReport> {
+    const now = Date.now();
+    this.evaluateSlowRule(now);
+    const states = this.breakers();
+    const degraded = this.degradedProviders();
+    const providers = smsProviderNames(this.env).map((name) => {
+      const circuitOpen = asOf(states.get(name) ?? CLOSED, now).position === "open";
+      return { name, state: (circuitOpen ? "circuit_open" : degraded.has(name) ? "degraded" : "healthy") as HealthState };
+    });
+    const events = this.sql
+      .exec<{ provider: string; kind: "degraded" | "recovered"; at: number; aged: number; overdue: number }>(
+        "SELECT provider, kind, at, aged, overdue FROM slow_events WHERE at > ? ORDER BY at, id",
+        now - EVENTS_KEPT_MS,
+      )
+      .toArray()
+      .map((e) => ({ provider: e.provider, kind: e.kind, at: new Date(e.at).toISOString(), aged: e.aged, overdue: e.overdue }));
+    return { providers, events };
+  }
+
+  private breakers(): Map<string, BreakerState> {
+    return new Map(
+      this.sql.exec<{ provider: string; state: string }>("SELECT provider, state FROM breakers").toArray().map((r) => [r.provider, JSON.parse(r.state) as BreakerState]),
+    );
+  }
+
+  private degradedProviders(): Set<string> {
+    return new Set(this.sql.exec<{ provider: string }>("SELECT provider FROM degraded").toArray().map((r) => r.provider));
+  }
+
+  /** The earliest acceptance and the earliest final report of each hand-over win (notes may repeat, and come out of order). */
+  private noteDeliveries(deliveries: DeliveryNote[]): void {
+    for (const { kind, provider, shipmentId, at } of deliveries) {
+      const column = kind === "accepted" ? "accepted_at" : "reported_at";
+      this.sql.exec(
+        `INSERT INTO deliveries (provider, shipment_id, ${column}) VALUES (?, ?, ?)
+         ON CONFLICT (provider, shipment_id) DO UPDATE SET ${column} = COALESCE(MIN(${column}, excluded.${column}), excluded.${column})`,
+        provider,
+        shipmentId,
+        at,
+      );
+    }
+  }
+
+  /** Counts each provider's aged and overdue hand-overs in the window, and moves it to degraded or back. */
+  private evaluateSlowRule(now: number): void {
+    this.evaluatedAt = now;
+    const { windowMs, slowMs } = this.slow;
+    this.sql.exec("DELETE FROM deliveries WHERE COALESCE(accepted_at, reported_at) <= ?", now - windowMs);
+    this.sql.exec("DELETE FROM slow_events WHERE at <= ?", now - EVENTS_KEPT_MS);
+    // The same count as slowFigures(): accepted in the window and at least slowMs old; overdue when the
+    // report had not come slowMs after acceptance.
+    const figures = new Map(
+      this.sql
+        .exec<{ provider: string; aged: number; overdue: number }>(
+          `SELECT provider, COUNT(*) AS aged, SUM(reported_at IS NULL OR reported_at >= accepted_at + ?) AS overdue
+           FROM deliveries WHERE accepted_at > ? AND accepted_at <= ? GROUP BY provider`,
+          slowMs,
+          now - windowMs,
+          now - slowMs,
+        )
+        .toArray()
+        .map((r) => [r.provider, { aged: r.aged, overdue: r.overdue }]),
+    );
+    const degraded = this.degradedProviders();
+    for (const provider of new Set([...figures.keys(), ...degraded])) {
+      const was = degraded.has(provider);
+      const counts = figures.get(provider) ?? { aged: 0, overdue: 0 };
+      const is = isDegraded(was, counts, this.slow);
+      if (is === was) continue;
+      const kind = is ? "degraded" : "recovered";
+      if (is) this.sql.exec("INSERT INTO degraded (provider, since) VALUES (?, ?)", provider, now);
+      else this.sql.exec("DELETE FROM degraded WHERE provider = ?", provider);
+      this.sql.exec("INSERT INTO slow_events (provider, kind, at, aged, overdue) VALUES (?, ?, ?, ?, ?)", provider, kind, now, counts.aged, counts.overdue);
+      log(`provider_health.${kind}`, {
+        provider,
+        aged: counts.aged,
+        overdue: counts.overdue,
+        overdueShare: counts.aged > 0 ? Math.round((counts.overdue / counts.aged) * 1000) / 1000 : 0,
+        slowReportSeconds: slowMs / 1000,
+        windowSeconds: windowMs / 1000,
+      });
+    }
   }
 }
 

@@ -1,57 +1,75 @@
-// The local outbox: the latest messages the simulator received, body included, so a developer can read
-// the one-time code they just "sent". Memory only (a field of the simulator object, never its storage,
-// D1 or a disk): it empties when the object is evicted or the service restarts. Never in production.
+// The local outbox: the latest messages the simulator received, content included, so a developer can
+// read the one-time code they just "sent". Kept in the simulator object's own storage (local SQLite), so
+// it is still there after the object is evicted and after `npm start` is restarted; the latest
+// OUTBOX_CAPACITY only. Never in production: there the simulator gets no content, and keeps nothing.
 import type { ProviderOutcome } from "../outcome";
 import type { OutboundMessage } from "../provider";
 
 export const OUTBOX_CAPACITY = 100;
 
-/** A hand-over as the simulator gets it: with its body outside production, without it in production. */
+/** A hand-over as the simulator gets it: with its content outside production, without it in production. */
 export type SimulatorMessage = Omit<OutboundMessage, "body"> & { body?: string };
 
 export interface OutboxMessage {
-  /** Grows with each message received; the page uses it to add only what is new. */
+  /** Grows with each message received (also across a clear); the page uses it to add only what is new. */
   id: number;
   receivedAt: string;
   channel: OutboundMessage["channel"];
+  /** The simulated provider it was handed to (`simulator`, `primary`, `secondary`). */
+  provider: string;
   shipmentId: string;
   to: string;
   from: string;
   subject?: string;
+  /** An email's `Plain` or `Html`; an SMS has none. */
+  contentType?: "Plain" | "Html";
   body: string;
-  contentType: "Plain" | "Html";
+  /** The plain-text part sent beside an HTML email's body. */
+  text?: string;
   /** What the simulator answered the hand-over (accepted, rejected, or a simulated failure). */
   answer: string;
 }
 
-/** A ring buffer of the latest `capacity` messages, newest first when listed. */
+/** The latest OUTBOX_CAPACITY messages in one table of the simulator's storage. */
 export class Outbox {
-  private readonly messages: OutboxMessage[] = [];
-  private nextId = 1;
-
-  constructor(private readonly capacity = OUTBOX_CAPACITY) {}
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly capacity = OUTBOX_CAPACITY,
+  ) {
+    // AUTOINCREMENT: an id is never used again, even after a clear, so the page never mistakes a new message for one it shows.
+    sql.exec("CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, message TEXT NOT NULL)");
+  }
 
   /** Keeps a message that carries its body; one without (production) is not kept. */
-  add(message: SimulatorMessage, answer: string, now = new Date()): void {
+  add(message: SimulatorMessage, provider: string, answer: string, now = new Date()): void {
     if (message.body === undefined) return;
-    this.messages.push({
-      id: this.nextId++,
+    const kept: Omit<OutboxMessage, "id"> = {
       receivedAt: now.toISOString(),
       channel: message.channel,
+      provider,
       shipmentId: message.shipmentId,
       to: message.to,
       from: message.from,
       ...(message.subject !== undefined ? { subject: message.subject } : {}),
+      ...(message.channel === "email" ? { contentType: message.contentType ?? "Plain" } : {}),
       body: message.body,
-      contentType: message.contentType ?? "Plain",
+      ...(message.text !== undefined ? { text: message.text } : {}),
       answer,
-    });
-    if (this.messages.length > this.capacity) this.messages.splice(0, this.messages.length - this.capacity);
+    };
+    const { id } = this.sql.exec<{ id: number }>("INSERT INTO outbox (message) VALUES (?) RETURNING id", JSON.stringify(kept)).one();
+    this.sql.exec("DELETE FROM outbox WHERE id <= ?", id - this.capacity);
   }
 
   /** Newest first. */
   list(): OutboxMessage[] {
-    return this.messages.toReversed();
+    return this.sql
+      .exec<{ id: number; message: string }>("SELECT id, message FROM outbox ORDER BY id DESC LIMIT ?", this.capacity)
+      .toArray()
+      .map(({ id, message }) => ({ id, ...(JSON.parse(message) as Omit<OutboxMessage, "id">) }));
+  }
+
+  clear(): void {
+    this.sql.exec("DELETE FROM outbox");
   }
 }
 

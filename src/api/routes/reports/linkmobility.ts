@@ -40,6 +40,7 @@ export function registerLinkMobilityReports(app: Hono<AppEnv>) {
         providerRef: id,
         outcome: mapLinkResultCode(resultCode),
         dedupeKey: `linkmobility:${id}:${resultCode}`,
+        smsProvider: "linkmobility",
         source: `linkmobility ${resultCode}`,
       },
     ]);

@@ -43,6 +43,7 @@ export function registerTwilioReports(app: Hono<AppEnv>) {
         outcome: mapTwilioCallback(messageStatus, errorCode),
         // A replay carries the same message id and status as the original: recognised, never applied twice.
         dedupeKey: `twilio:${messageSid}:${messageStatus}`,
+        smsProvider: "twilio",
         source: `twilio ${messageStatus}${errorCode ? ` ${errorCode}` : ""}`,
       },
     ]);
