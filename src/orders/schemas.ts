@@ -36,7 +36,7 @@ const text = (options: { max?: number; blank?: "allowed" | "refused"; controls: 
     .refine((v) => !FORBIDDEN_CONTROLS[options.controls].pattern.test(v), FORBIDDEN_CONTROLS[options.controls].message);
 };
 
-// Altinn stores both in columns of 1,000 characters.
+// Keys and references Altinn accepts: up to 1,000 characters.
 export const MAX_KEY_LENGTH = 1000;
 
 const idempotencyId = text({ max: MAX_KEY_LENGTH, controls: "none" }).openapi({
@@ -116,7 +116,7 @@ const emailAddress = (description: string) =>
     .trim()
     .max(254, "At most 254 characters.")
     .refine(isValidEmailAddress, "Not a valid email address.")
-    .openapi({ description, example: "user@example.com" });
+    .openapi({ description: `${description} Surrounding whitespace is ignored; æøå are allowed in either part.`, example: "user@example.com" });
 
 // RFC 5322's line limit; Altinn sets none.
 export const MAX_SUBJECT_LENGTH = 998;

@@ -300,7 +300,7 @@ describe("POST /future/orders/instant/sms — validation", () => {
       await expectRejected(postSms, withField(smsRequest(), "idempotencyId", value), "idempotencyId");
     });
 
-    it("accepts an idempotencyId of 1000 characters (Altinn's column is 1,000)", async () => {
+    it("accepts an idempotencyId of 1000 characters (as Altinn accepts)", async () => {
       const key = `${uniqueKey()}-`.padEnd(1000, "k");
       expect(key).toHaveLength(1000);
       await expectAccepted(postSms, smsRequest({ key }));
@@ -329,7 +329,7 @@ describe("POST /future/orders/instant/sms — validation", () => {
       expect(json.notification).not.toHaveProperty("sendersReference");
     });
 
-    it("accepts a sendersReference of 1000 characters (Altinn's column is 1,000) and echoes it", async () => {
+    it("accepts a sendersReference of 1000 characters (as Altinn accepts) and echoes it", async () => {
       const reference = "r".repeat(1000);
       const json = await expectAccepted(postSms, withField(smsRequest(), "sendersReference", reference));
       expect(json.notification.sendersReference).toBe(reference);
