@@ -5,7 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { BASE_PATH, type AppEnv } from "./context";
 import { docsPage } from "./docs-page";
 import { requireToken, traceAndNoStore } from "./middleware";
-import { ApiError, PROBLEM_CODES, problemBody, validationFailed } from "./problem";
+import { ApiError, PROBLEM_CODES, PROBLEM_TITLES, problemBody, problemHeaders, validationFailed, type ProblemCode } from "./problem";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerOutboxRoutes } from "./routes/outbox";
 import { registerShipmentRoutes } from "./routes/shipments";
@@ -22,9 +22,12 @@ const OPENAPI_INFO = {
     description:
       "One SMS or one email to one recipient, now, exactly once; a drop-in for the Altinn Notifications instant endpoints.\n\n" +
       "Authorize with a bearer token (locally: `npm run --silent token -- --org ttd`), then *Try it out*.\n\n" +
-      "Problem codes:\n\n" +
-      Object.entries(PROBLEM_CODES)
-        .map(([code, text]) => `- [${code}](#problem-${code}): ${text}`)
+      "Request property names are matched case-insensitively (`RecipientSms` is `recipientSms`), as ASP.NET does; " +
+      "two names in one object that differ only by case are a 400. Responses are always camelCase.\n\n" +
+      "Every error is `application/problem+json` (RFC 9457). A problem with a `code` has `type` `urn:altinn:error:<code>`, " +
+      "the code's own `title`, and a `Link: </docs#problem-<code>>; rel=\"help\"` header to its explanation:\n\n" +
+      (Object.entries(PROBLEM_CODES) as [ProblemCode, string][])
+        .map(([code, text]) => `- [${code}](/docs#problem-${code}) *${PROBLEM_TITLES[code]}*: ${text}`)
         .join("\n"),
   },
 };
@@ -53,7 +56,7 @@ export function newApp() {
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", OPENAPI_INFO);
   app.get("/docs", (c) => {
-    const { html, csp } = docsPage(OPENAPI_INFO.info.title, PROBLEM_CODES);
+    const { html, csp } = docsPage(OPENAPI_INFO.info.title, PROBLEM_CODES, PROBLEM_TITLES);
     return c.html(html, 200, { "Content-Security-Policy": csp });
   });
 
@@ -67,19 +70,19 @@ export function newApp() {
   app.onError((error, c) => {
     const traceId = c.get("traceId") ?? crypto.randomUUID();
     let status = 500;
-    let options: ApiError["options"] = {};
+    let problem: Pick<ApiError, "code" | "options"> = { options: {} };
     if (error instanceof ApiError) {
       status = error.status;
-      options = error.options;
+      problem = error;
     } else if (error instanceof HTTPException) {
       status = error.status;
     } else {
       // The detail stays in the log (by trace id), never in the answer.
       logError("unhandled_error", error, { traceId });
     }
-    return new Response(JSON.stringify(problemBody(status, traceId, options)), {
+    return new Response(JSON.stringify(problemBody(status, traceId, { ...problem.options, code: problem.code })), {
       status,
-      headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store", ...options.headers },
+      headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store", ...problemHeaders(problem) },
     });
   });
   return app;

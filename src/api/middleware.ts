@@ -26,7 +26,7 @@ export const requireToken: MiddlewareHandler<AppEnv> = async (c, next) => {
   } catch (error) {
     if (!(error instanceof IssuerUnavailable)) throw error;
     logError("auth.issuer_unavailable", error);
-    throw new ApiError(503, { code: "NOT-00004", detail: "The token issuer's keys could not be fetched. Retry shortly." });
+    throw ApiError.of("NOT-00004", { detail: "The token issuer's keys could not be fetched. Retry shortly." });
   }
   if (!result.ok) {
     // RFC 6750: no error code when no usable token was sent at all.

@@ -1,30 +1,61 @@
 // One error envelope: every failure leaves the service as application/problem+json (RFC 9457).
 
-export type ProblemCode = "NOT-00003" | "NOT-00004" | "NOT-00005" | "NOT-10001" | "NOT-10002" | "NOT-10003" | "NOT-10004";
+/**
+ * Every problem code, once: its status, its short title and what it means. NOT-00003 and NOT-00004 are
+ * Altinn's (with Altinn's titles); NOT-00005 and NOT-1000x are this service's. The README, the OpenAPI
+ * document and the /docs page (one `#problem-<code>` anchor each) are written from this table.
+ */
+const PROBLEMS = {
+  "NOT-00003": {
+    status: 404,
+    title: "Shipment not found",
+    explanation: "Shipment not found: unknown, another organisation's, or not a UUID. Use the shipmentId (or Location) of the 201.",
+  },
+  "NOT-00004": {
+    status: 503,
+    title: "A temporary network failure occurred",
+    explanation: "A dependency (database, queue or the token issuer's keys) failed; nothing was registered. Safe to retry with the same idempotencyId.",
+  },
+  "NOT-00005": {
+    status: 404,
+    title: "No status-callback subscription",
+    explanation: "This organisation has no status-callback subscription (webhook). PUT /future/webhook makes one.",
+  },
+  "NOT-10001": {
+    status: 422,
+    title: "Idempotency key reused with a different request",
+    explanation:
+      "The idempotencyId was already used by this organisation for a different request; nothing was registered or sent. " +
+      "A new message needs a new idempotencyId; a retry must repeat the same request.",
+  },
+  "NOT-10002": {
+    status: 429,
+    title: "Request rate limit reached",
+    explanation: "The organisation's request rate limit was reached; nothing was registered and the key is not remembered. Retry after Retry-After seconds.",
+  },
+  "NOT-10003": {
+    status: 429,
+    title: "Recipient limit reached",
+    explanation: "The limit of messages to one recipient was reached; nothing was registered and the key is not remembered. Retry after Retry-After seconds.",
+  },
+  "NOT-10004": {
+    status: 429,
+    title: "Daily volume limit reached",
+    explanation:
+      "The organisation's daily volume of this channel was reached; nothing was registered and the key is not remembered. Retry after Retry-After seconds (the next UTC midnight).",
+  },
+} as const satisfies Record<string, { status: number; title: string; explanation: string }>;
 
-/** NOT-00003 and NOT-00004 are Altinn's; NOT-00005 and NOT-1000x are ours. Each is listed in the README and OpenAPI. */
-export const PROBLEM_CODES: Record<ProblemCode, string> = {
-  "NOT-00003": "Shipment not found: unknown, another organisation's, or not a UUID. Use the shipmentId (or Location) of the 201.",
-  "NOT-00004": "A dependency (database, queue or the token issuer's keys) failed; nothing was registered. Safe to retry with the same idempotencyId.",
-  "NOT-00005": "This organisation has no status-callback subscription (webhook). PUT /future/webhook makes one.",
-  "NOT-10001":
-    "The idempotencyId was already used by this organisation for a different request; nothing was registered or sent. " +
-    "A new message needs a new idempotencyId; a retry must repeat the same request.",
-  "NOT-10002": "The organisation's request rate limit was reached; nothing was registered and the key is not remembered. Retry after Retry-After seconds.",
-  "NOT-10003": "The limit of messages to one recipient was reached; nothing was registered and the key is not remembered. Retry after Retry-After seconds.",
-  "NOT-10004": "The organisation's daily volume of this channel was reached; nothing was registered and the key is not remembered. Retry after Retry-After seconds (the next UTC midnight).",
-};
+export type ProblemCode = keyof typeof PROBLEMS;
 
-/** A code has one status: `ApiError.of(code)` takes it from here. */
-const PROBLEM_STATUS: Record<ProblemCode, number> = {
-  "NOT-00003": 404,
-  "NOT-00004": 503,
-  "NOT-00005": 404,
-  "NOT-10001": 422,
-  "NOT-10002": 429,
-  "NOT-10003": 429,
-  "NOT-10004": 429,
-};
+/** What each code means (the /docs page's anchors and the OpenAPI description). */
+export const PROBLEM_CODES = Object.fromEntries(Object.entries(PROBLEMS).map(([code, p]) => [code, p.explanation])) as Record<ProblemCode, string>;
+
+/** Each code's own short title, as the problem's `title`. */
+export const PROBLEM_TITLES = Object.fromEntries(Object.entries(PROBLEMS).map(([code, p]) => [code, p.title])) as Record<ProblemCode, string>;
+
+/** Where a code is explained: the /docs page's anchor, named by the `Link: <…>; rel="help"` header. */
+export const problemHelpPath = (code: ProblemCode) => `/docs#problem-${code}`;
 
 export interface Problem {
   type: string;
@@ -51,33 +82,53 @@ const TITLES: Record<number, string> = {
   503: "Service Unavailable",
 };
 
+/** What a thrown error may add to its problem; a code comes only through `ApiError.of`. */
+export interface ProblemOptions {
+  detail?: string;
+  errors?: Record<string, string[]>;
+  headers?: Record<string, string>;
+}
+
 /** A failure the API answers on purpose; thrown anywhere, turned into problem+json in one place. */
 export class ApiError extends Error {
+  /** Set only by `ApiError.of`, so a code always comes with its own status and title. */
+  readonly code?: ProblemCode;
+
   constructor(
     readonly status: number,
-    readonly options: { code?: ProblemCode; detail?: string; errors?: Record<string, string[]>; headers?: Record<string, string> } = {},
+    readonly options: ProblemOptions = {},
   ) {
     super(options.detail ?? TITLES[status] ?? `HTTP ${status}`);
   }
 
   /** The error for a problem code, with the code's own status. */
-  static of(code: ProblemCode, options: Omit<ApiError["options"], "code"> = {}): ApiError {
-    return new ApiError(PROBLEM_STATUS[code], { ...options, code });
+  static of(code: ProblemCode, options: ProblemOptions = {}): ApiError {
+    const error = new ApiError(PROBLEMS[code].status, options);
+    (error as { code?: ProblemCode }).code = code;
+    return error;
   }
 }
 
-export function problemBody(status: number, traceId: string, options: ApiError["options"] = {}): Problem {
+/**
+ * The body, shaped as Altinn's problems: a coded one has `type` `urn:altinn:error:<code>` and the code's
+ * own title; one without a code links its HTTP status in RFC 9110.
+ */
+export function problemBody(status: number, traceId: string, options: ProblemOptions & { code?: ProblemCode } = {}): Problem {
+  const { code } = options;
   return {
-    type: options.code
-      ? `/docs#problem-${options.code}`
-      : `https://www.rfc-editor.org/rfc/rfc9110#status.${status}`,
-    title: TITLES[status] ?? `HTTP ${status}`,
+    type: code ? `urn:altinn:error:${code}` : `https://www.rfc-editor.org/rfc/rfc9110#status.${status}`,
+    title: code ? PROBLEMS[code].title : (TITLES[status] ?? `HTTP ${status}`),
     status,
-    ...(options.code ? { code: options.code } : {}),
+    ...(code ? { code } : {}),
     ...(options.detail ? { detail: options.detail } : {}),
     traceId,
     ...(options.errors ? { errors: options.errors } : {}),
   };
+}
+
+/** The headers of a problem answer: the error's own, plus the help link of its code. */
+export function problemHeaders(error: { code?: ProblemCode; options: ProblemOptions }): Record<string, string> {
+  return { ...error.options.headers, ...(error.code ? { Link: `<${problemHelpPath(error.code)}>; rel="help"` } : {}) };
 }
 
 /** The 400 for a request that failed its schema; `hint` adds what the caller most likely meant. */

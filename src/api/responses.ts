@@ -1,10 +1,22 @@
 // OpenAPI response entries shared by the routes, so every status and problem code is documented once.
 import { ProblemSchema } from "../orders/schemas";
-import { problemBody, type ApiError } from "./problem";
+import { problemBody, problemHelpPath, type ProblemCode, type ProblemOptions } from "./problem";
 
-/** A documented problem response, its example built by the same function that builds real ones. */
-export const problem = (description: string, status: number, options: ApiError["options"]) => ({
+const helpLink = (code: ProblemCode) => ({
+  Link: {
+    schema: { type: "string" as const },
+    description: 'Where the problem\'s code is explained: `</docs#problem-<code>>; rel="help"`.',
+    example: `<${problemHelpPath(code)}>; rel="help"`,
+  },
+});
+
+/**
+ * A documented problem response, its example built by the same function that builds real ones. A coded
+ * one documents its help link too.
+ */
+export const problem = (description: string, status: number, options: ProblemOptions & { code?: ProblemCode }) => ({
   description,
+  ...(options.code ? { headers: helpLink(options.code) } : {}),
   content: {
     "application/problem+json": { schema: ProblemSchema, example: problemBody(status, "0f596100-287c-4eb5-9d11-b161e5b5063d", options) },
   },
@@ -52,7 +64,10 @@ export const orderProblemResponses = {
       429,
       { code: "NOT-10003", detail: "Limit reached: 5 SMS per 10 minutes to one phone number. Retry after 598 seconds." },
     ),
-    headers: { "Retry-After": { schema: { type: "integer" as const, minimum: 1 }, description: "Whole seconds until the request could succeed." } },
+    headers: {
+      ...helpLink("NOT-10003"),
+      "Retry-After": { schema: { type: "integer" as const, minimum: 1 }, description: "Whole seconds until the request could succeed." },
+    },
   },
 };
 

@@ -18,16 +18,17 @@ export const MIN_TTL_SECONDS = 60;
 export const MAX_TTL_SECONDS = 172_800;
 
 // Text that reaches logs, D1 or a provider must be well-formed Unicode (no lone surrogates). Keys and
-// references take no control characters at all; a subject keeps tab (never CR or LF, which would split
-// a mail header); message bodies keep tab, CR and LF.
+// references take no control characters at all; a subject keeps tab (its CR and LF have become spaces
+// before this check, so none can split a mail header); message bodies keep tab, CR and LF.
 const FORBIDDEN_CONTROLS = {
   none: { pattern: /[\u0000-\u001f\u007f-\u009f]/, message: "Must not contain control characters." },
   line: { pattern: /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/, message: "Must not contain CR, LF or other control characters." },
   body: { pattern: /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/, message: "Must not contain control characters other than tab, CR and LF." },
 } as const;
 
-const text = (options: { max?: number; blank?: "allowed" | "refused"; controls: keyof typeof FORBIDDEN_CONTROLS }) => {
+const text = (options: { max?: number; blank?: "allowed" | "refused"; controls: keyof typeof FORBIDDEN_CONTROLS; normalize?: (v: string) => string }) => {
   let schema = z.string();
+  if (options.normalize) schema = schema.overwrite(options.normalize);
   if (options.max !== undefined) schema = schema.max(options.max, `At most ${options.max} characters.`);
   return schema
     .refine((v) => options.blank === "allowed" || v.trim().length > 0, "Must not be blank.")
@@ -35,13 +36,45 @@ const text = (options: { max?: number; blank?: "allowed" | "refused"; controls: 
     .refine((v) => !FORBIDDEN_CONTROLS[options.controls].pattern.test(v), FORBIDDEN_CONTROLS[options.controls].message);
 };
 
-const idempotencyId = text({ max: 255, controls: "none" }).openapi({
+// Keys and references Altinn accepts: up to 1,000 characters.
+export const MAX_KEY_LENGTH = 1000;
+
+const idempotencyId = text({ max: MAX_KEY_LENGTH, controls: "none" }).openapi({
   description: "The caller's key for this order; with the caller's organisation it makes registration exactly-once.",
   example: "94e9d0f6-5c5a-4a47-9a2f-0e4f2b1a7c11",
 });
-const sendersReference = text({ max: 255, blank: "allowed", controls: "none" })
+const sendersReference = text({ max: MAX_KEY_LENGTH, blank: "allowed", controls: "none" })
   .nullish()
   .openapi({ description: "The caller's own reference, echoed back.", example: "otp-login-1234" });
+
+const TTL_DIGITS = /^[0-9]+$/;
+const ttlRange = z
+  .number()
+  .int("Must be an integer.")
+  .min(MIN_TTL_SECONDS, `At least ${MIN_TTL_SECONDS}.`)
+  .max(MAX_TTL_SECONDS, `At most ${MAX_TTL_SECONDS}.`);
+
+// A JSON string of ASCII digits is read as the number, as Altinn's JSON settings read numbers from
+// strings; any other string (signs, spaces, decimals, exponents) is refused.
+const timeToLiveInSeconds = z
+  .union(
+    [
+      ttlRange,
+      z
+        .string()
+        .regex(TTL_DIGITS, "Must be an integer, or a string of the digits 0-9 only.")
+        .transform(Number)
+        .pipe(ttlRange),
+    ],
+    { error: (issue) => (issue.input == null ? "Required" : "Must be an integer, or a string of the digits 0-9 only.") },
+  )
+  .openapi({
+    description: `Deadline for hand-over, counted from registration: ${MIN_TTL_SECONDS} to ${MAX_TTL_SECONDS}. A JSON string of digits ("3600") is read as the number.`,
+    example: 120,
+  });
+
+/** An SMS sender that means "the configured default" (as Altinn reads an empty or blank one). */
+const isDefaultSmsSender = (v: string) => v.trim() === "";
 
 export const RecipientSmsSchema = z
   .object({
@@ -52,18 +85,15 @@ export const RecipientSmsSchema = z
         if (!result.ok) ctx.addIssue({ code: "custom", message: result.message });
       })
       .openapi({ description: "International number starting with + or 00; stored and sent in E.164.", example: "+4799999999" }),
-    timeToLiveInSeconds: z
-      .number()
-      .int("Must be an integer.")
-      .min(MIN_TTL_SECONDS, `At least ${MIN_TTL_SECONDS}.`)
-      .max(MAX_TTL_SECONDS, `At most ${MAX_TTL_SECONDS}.`)
-      .openapi({ description: "Deadline for hand-over, counted from registration.", example: 120 }),
+    timeToLiveInSeconds,
     smsSettings: z.object({
       sender: z
         .string()
-        .refine(isValidSmsSender, "1 to 11 letters, digits or spaces with at least one letter, or a number of at most 15 digits.")
+        .refine((v) => isDefaultSmsSender(v) || isValidSmsSender(v), "1 to 11 letters, digits or spaces with at least one letter, or a number of at most 15 digits.")
         .nullish()
-        .openapi({ description: "Sender id; the configured default when left out.", example: "Altinn" }),
+        // Left out, null, empty or blank: the configured default, as in Altinn.
+        .transform((v) => (v == null || isDefaultSmsSender(v) ? undefined : v))
+        .openapi({ description: "Sender id; the configured default when left out, null, empty or blank.", example: "Altinn" }),
       body: text({ controls: "body" })
         .refine((v) => countSmsSegments(v).segments <= MAX_SMS_SEGMENTS, `At most ${MAX_SMS_SEGMENTS} SMS segments.`)
         .openapi({ description: "The message text (GSM-7 or UCS-2), at most 16 segments.", example: "Your code is 428516" }),
@@ -79,12 +109,20 @@ export const DeprecatedSmsOrderSchema = z
   .object({ idempotencyId, sendersReference, recipient: z.object({ recipientSms: RecipientSmsSchema }) })
   .openapi("InstantNotificationOrderRequest");
 
+// Surrounding whitespace is ignored (Altinn trims), so the address is stored and compared without it.
 const emailAddress = (description: string) =>
   z
     .string()
+    .trim()
     .max(254, "At most 254 characters.")
     .refine(isValidEmailAddress, "Not a valid email address.")
-    .openapi({ description, example: "user@example.com" });
+    .openapi({ description: `${description} Surrounding whitespace is ignored; æøå are allowed in either part.`, example: "user@example.com" });
+
+// RFC 5322's line limit; Altinn sets none.
+export const MAX_SUBJECT_LENGTH = 998;
+
+/** Altinn accepts CR and LF in a subject; a mail header cannot carry them, so each becomes a space. */
+const lineBreaksToSpaces = (v: string) => v.replace(/\r\n|[\r\n]/g, " ");
 
 const CONTENT_TYPES = { plain: "Plain", html: "Html", "0": "Plain", "1": "Html" } as const;
 export type EmailContentType = "Plain" | "Html";
@@ -93,8 +131,11 @@ export const RecipientEmailSchema = z
   .object({
     emailAddress: emailAddress("The recipient's address."),
     emailSettings: z.object({
-      subject: text({ max: 255, controls: "line" })
-        .openapi({ example: "One-time code" }),
+      subject: text({ max: MAX_SUBJECT_LENGTH, controls: "line", normalize: lineBreaksToSpaces })
+        .openapi({
+          description: `At most ${MAX_SUBJECT_LENGTH} characters; each CR, LF or CRLF is read as one space (a header line must not break).`,
+          example: "One-time code",
+        }),
       body: text({ controls: "body" }).openapi({ example: "<p>Your code is 428516</p>" }),
       senderEmailAddress: emailAddress("Sender address; the configured default when left out.").nullish(),
       contentType: z
@@ -166,12 +207,18 @@ export const FeedEntrySchema = z
 
 export const ProblemSchema = z
   .object({
-    type: z.string(),
-    title: z.string(),
+    type: z.string().openapi({
+      description: "`urn:altinn:error:<code>` for a problem with a code (as Altinn's); otherwise the HTTP status in RFC 9110.",
+      example: "urn:altinn:error:NOT-00003",
+    }),
+    title: z.string().openapi({ description: "The code's own short title; otherwise the HTTP status text.", example: "Shipment not found" }),
     status: z.number().int(),
-    code: z.string().optional(),
+    code: z.string().optional().openapi({ description: "The problem code; its explanation is at the `Link` header's `rel=\"help\"` target." }),
     detail: z.string().optional(),
     traceId: z.string(),
-    errors: z.record(z.string(), z.array(z.string())).optional(),
+    errors: z
+      .record(z.string(), z.array(z.string()))
+      .optional()
+      .openapi({ description: "Validation failures, keyed by the JSON path of the field (`recipientSms.phoneNumber`), each a list of messages." }),
   })
   .openapi("ProblemDetails");

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { PROBLEM_CODES } from "../../src/api/problem";
+import { PROBLEM_CODES, PROBLEM_TITLES, type ProblemCode } from "../../src/api/problem";
 import { tokenFor } from "../helpers";
 
 type Doc = { paths: Record<string, Record<string, { deprecated?: boolean; responses: Record<string, { description: string }> }>> };
@@ -27,7 +27,50 @@ describe("GET /openapi.json", () => {
     };
     const sms = doc.components.schemas["RecipientSms"]!;
     expect(Object.keys(sms.properties!)).toEqual(["phoneNumber", "timeToLiveInSeconds", "smsSettings"]);
-    expect(sms.properties!["timeToLiveInSeconds"]).toMatchObject({ minimum: 60, maximum: 172800 });
+    // An integer in range, or (as Altinn's JSON settings read it) a JSON string of digits.
+    expect(sms.properties!["timeToLiveInSeconds"]).toMatchObject({
+      anyOf: [{ type: "integer", minimum: 60, maximum: 172800 }, { type: "string", pattern: "^[0-9]+$" }],
+    });
+    const settings = (doc.components.schemas["RecipientEmail"]!.properties!["emailSettings"] as { properties: Record<string, { maxLength?: number }> }).properties;
+    expect(settings["subject"]!.maxLength).toBe(998);
+    expect(doc.components.schemas["InstantSmsOrderRequest"]!.properties!["idempotencyId"]).toMatchObject({ maxLength: 1000 });
+  });
+
+  it("says on every order endpoint that property names match case-insensitively, with the request's own schema", async () => {
+    const doc = (await (await exports.default.fetch("http://localhost/openapi.json")).json()) as {
+      paths: Record<string, { post: { requestBody: { description: string; content: Record<string, { schema: { $ref?: string } }> } } }>;
+    };
+    const base = "/notifications/api/v1/future/orders";
+    for (const [path, ref] of [
+      [`${base}/instant/sms`, "InstantSmsOrderRequest"],
+      [`${base}/instant/email`, "InstantEmailOrderRequest"],
+      [`${base}/instant`, "InstantNotificationOrderRequest"],
+    ] as const) {
+      const body = doc.paths[path]!.post.requestBody;
+      expect(body.description).toContain("case-insensitively");
+      expect(body.content["application/json"]!.schema.$ref).toBe(`#/components/schemas/${ref}`);
+    }
+  });
+
+  it("describes a coded problem as Altinn shapes it: type urn:altinn:error:<code>, the code's title, a help Link header", async () => {
+    const doc = (await (await exports.default.fetch("http://localhost/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, { example?: string }>; content: Record<string, { example: { type: string; title: string; code?: string } }> }> }>>;
+      components: { schemas: Record<string, { properties: Record<string, { description?: string }> }> };
+    };
+    const conflict = doc.paths["/notifications/api/v1/future/orders/instant/sms"]!.post!.responses["422"]!;
+    expect(conflict.content["application/problem+json"]!.example).toMatchObject({
+      type: "urn:altinn:error:NOT-10001",
+      title: "Idempotency key reused with a different request",
+      code: "NOT-10001",
+    });
+    expect(conflict.headers!["Link"]!.example).toBe('</docs#problem-NOT-10001>; rel="help"');
+    const notFound = doc.paths["/notifications/api/v1/future/shipment/{shipmentId}"]!.get!.responses["404"]!;
+    expect(notFound.content["application/problem+json"]!.example).toMatchObject({ type: "urn:altinn:error:NOT-00003", title: "Shipment not found" });
+    expect(notFound.headers!["Link"]!.example).toBe('</docs#problem-NOT-00003>; rel="help"');
+    const invalid = doc.paths["/notifications/api/v1/future/orders/instant/sms"]!.post!.responses["400"]!;
+    expect(invalid.headers).toBeUndefined();
+    expect(invalid.content["application/problem+json"]!.example.type).toBe("https://www.rfc-editor.org/rfc/rfc9110#status.400");
+    expect(doc.components.schemas["ProblemDetails"]!.properties["type"]!.description).toContain("urn:altinn:error:<code>");
   });
 
   it("names every operation with a unique operationId", async () => {
@@ -80,14 +123,18 @@ describe("GET /docs", () => {
     expect(html.match(/<script nonce="([^"]+)">/g)).toEqual([`<script nonce="${nonce}">`]);
   });
 
-  it("has an anchor explaining every problem code, where a problem's type links", async () => {
+  it("has an anchor with the title and explanation of every problem code, where a problem's help link lands", async () => {
     const html = await (await exports.default.fetch("http://localhost/docs")).text();
-    for (const [code, text] of Object.entries(PROBLEM_CODES)) {
-      expect(html).toContain(`<dt id="problem-${code}"><code>${code}</code></dt><dd>${text.replaceAll("'", "&#39;")}</dd>`);
+    for (const [code, text] of Object.entries(PROBLEM_CODES) as [ProblemCode, string][]) {
+      expect(html).toContain(`<dt id="problem-${code}"><code>${code}</code> ${PROBLEM_TITLES[code]}</dt><dd>${text.replaceAll("'", "&#39;")}</dd>`);
     }
-    const problem = (await (await exports.default.fetch("http://localhost/notifications/api/v1/future/shipment/unknown", {
+    const response = await exports.default.fetch("http://localhost/notifications/api/v1/future/shipment/unknown", {
       headers: { Authorization: `Bearer ${await tokenFor("ttd")}` },
-    })).json()) as { type: string };
-    expect(problem.type).toBe("/docs#problem-NOT-00003");
+    });
+    const problem = (await response.json()) as { type: string };
+    expect(problem.type).toBe("urn:altinn:error:NOT-00003");
+    const target = /^<([^>]+)>; rel="help"$/.exec(response.headers.get("link") ?? "")?.[1];
+    expect(target).toBe("/docs#problem-NOT-00003");
+    expect(html).toContain(`id="${target!.split("#")[1]}"`);
   });
 });

@@ -24,10 +24,17 @@ function captureLogs(): string[] {
 /** The national digits of an E.164 number: what must not show up anywhere, in any format. */
 const digitsOf = (e164: string) => e164.slice(3);
 
+// A coded problem's title is the code's own (as Altinn titles its problems).
+const LIMIT_TITLES: Record<string, string> = {
+  "NOT-10002": "Request rate limit reached",
+  "NOT-10003": "Recipient limit reached",
+  "NOT-10004": "Daily volume limit reached",
+};
+
 async function expectLimited(response: Response, code: string) {
   expect(response.status).toBe(429);
   const problem = await problemOf(response);
-  expect(problem).toMatchObject({ status: 429, code, title: "Too Many Requests" });
+  expect(problem).toMatchObject({ status: 429, code, title: LIMIT_TITLES[code] });
   const retryAfter = response.headers.get("retry-after");
   expect(retryAfter).toMatch(/^[1-9][0-9]*$/);
   return { problem, retryAfter: Number(retryAfter) };

@@ -20,6 +20,13 @@ describe("isValidEmailAddress: accepted", () => {
   it.each(["ola@bø.no", "ola@nordmann.bø", "kari@ÆRØ.NO", "post@sjøåsen.no"])("allows æøå in the domain, as Altinn does: %s", (address) => {
     expect(isValidEmailAddress(address)).toBe(true);
   });
+
+  it.each(["øyvind@example.no", "ÆRLIG@example.no", "kari.bø+otp@example.no", "åse.æ-ø@blåbær.no"])(
+    "allows æøå (either case) in the local part, as Altinn does: %s",
+    (address) => {
+      expect(isValidEmailAddress(address)).toBe(true);
+    },
+  );
 });
 
 describe("isValidEmailAddress: rejected form", () => {
@@ -50,6 +57,7 @@ describe("isValidEmailAddress: rejected form", () => {
     ["underscore in domain", "user@my_host.com"],
     ["space in local part", "john doe@example.com"],
     ["space in domain", "user@exa mple.com"],
+    // The request schema trims an address before this rule sees it; the rule itself takes no spaces.
     ["leading space", " user@example.com"],
     ["trailing space", "user@example.com "],
     ["CR LF injection", "user@example.com\r\nBcc: victim@example.com"],
@@ -57,7 +65,8 @@ describe("isValidEmailAddress: rejected form", () => {
     ["CR in local part", "us\rer@example.com"],
     ["tab", "user\t@example.com"],
     ["NUL", "user\u0000@example.com"],
-    ["non-ASCII local part", "øyvind@example.no"],
+    ["non-ASCII local part other than æøå", "jürgen@example.de"],
+    ["ñ in the local part", "señor@example.es"],
     ["Kelvin sign posing as k", "user@example.\u212Aom"],
     ["long s posing as s", "user@example.\u017Fe"],
     ["comment", "user(comment)@example.com"],

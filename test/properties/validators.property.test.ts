@@ -1,5 +1,6 @@
 // Property-based: generated valid requests are registered; a request with exactly one field made invalid
-// is a 400 naming exactly that field; nothing ever answers 5xx.
+// is a 400 naming exactly that field; property names in any case are the same request; nothing ever
+// answers 5xx.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { postEmail, postSms, uniqueKey } from "../helpers";
@@ -25,8 +26,10 @@ const validSms = fc.record({
   sendersReference: fc.option(gsmText(0, 255), { nil: undefined }),
   recipientSms: fc.record({
     phoneNumber: mobile,
-    timeToLiveInSeconds: fc.integer({ min: 60, max: 172_800 }),
-    smsSettings: fc.record({ sender: fc.option(alphanumericSender, { nil: undefined }), body: gsmText(1, 400) }),
+    // As Altinn's JSON settings read it: a number, or a JSON string of digits.
+    timeToLiveInSeconds: fc.integer({ min: 60, max: 172_800 }).chain((ttl) => fc.constantFrom<number | string>(ttl, String(ttl))),
+    // Empty or blank means the default sender, as in Altinn.
+    smsSettings: fc.record({ sender: fc.option(fc.oneof(alphanumericSender, fc.constantFrom("", "   ")), { nil: undefined }), body: gsmText(1, 400) }),
   }),
 });
 
@@ -48,9 +51,9 @@ const validEmail = fc.record({
 
 /** One field made invalid, with the JSON path the 400 must name. */
 const smsBreakers: [string, fc.Arbitrary<unknown>][] = [
-  ["idempotencyId", fc.oneof(fc.constant(""), fc.constant("   "), fc.string({ minLength: 256, maxLength: 300 }), fc.integer())],
+  ["idempotencyId", fc.oneof(fc.constant(""), fc.constant("   "), fc.string({ minLength: 1001, maxLength: 1100 }), fc.integer())],
   ["recipientSms.phoneNumber", fc.oneof(fc.stringMatching(/^[1-9][0-9]{7,12}$/), fc.constant("+4722000000"), fc.constant("+47800123456"), fc.stringMatching(/^\+47[a-z]{8}$/))],
-  ["recipientSms.timeToLiveInSeconds", fc.oneof(fc.integer({ max: 59 }), fc.integer({ min: 172_801 }), fc.double({ min: 61, max: 1000, noInteger: true }), fc.constant("120"))],
+  ["recipientSms.timeToLiveInSeconds", fc.oneof(fc.integer({ max: 59 }), fc.integer({ min: 172_801 }), fc.double({ min: 61, max: 1000, noInteger: true }), fc.constantFrom(" 120", "120.0", "1e3", "", "+120", "-120"))],
   ["recipientSms.smsSettings.sender", fc.oneof(fc.string({ minLength: 12, maxLength: 20 }).map((s) => `A${s}`), fc.constant("Alt-inn"), fc.stringMatching(/^[0-9]{16,20}$/))],
   ["recipientSms.smsSettings.body", fc.oneof(fc.constant(""), fc.constant(" \n "), fc.constant("x".repeat(2449)), fc.constant("ж".repeat(1073)))],
 ];
@@ -62,6 +65,15 @@ function setPath(body: unknown, path: string, value: unknown) {
   for (const k of keys.slice(0, -1)) node = node[k] as Record<string, unknown>;
   node[keys[keys.length - 1]!] = value;
   return copy;
+}
+
+/** `body` with each property name's letters in the cases `upper` picks, one flag per letter in turn. */
+function recased(body: unknown, upper: boolean[]): unknown {
+  let i = 0;
+  const recase = (name: string) => [...name].map((c) => (upper[i++ % upper.length] ? c.toUpperCase() : c.toLowerCase())).join("");
+  const walk = (value: unknown): unknown =>
+    typeof value === "object" && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).map(([name, v]) => [recase(name), walk(v)])) : value;
+  return walk(body);
 }
 
 describe("validators, property-based", () => {
@@ -82,6 +94,20 @@ describe("validators, property-based", () => {
         expect(response.status, await response.clone().text()).toBe(201);
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it("reads property names in any case, as ASP.NET does: the same request as in camelCase", async () => {
+    await fc.assert(
+      fc.asyncProperty(validSms, fc.array(fc.boolean(), { minLength: 1, maxLength: 40 }), async (request, upper) => {
+        const camel = withUniqueKey(request);
+        const first = await postSms(camel);
+        expect(first.status, await first.clone().text()).toBe(201);
+        const again = await postSms(recased(camel, upper));
+        expect(again.status, await again.clone().text()).toBe(200);
+        expect(await again.json()).toEqual(await first.json());
+      }),
+      { numRuns: 30 },
     );
   });
 

@@ -6,6 +6,7 @@ import { orderStub } from "../../orders/order-key";
 import { DeprecatedSmsOrderSchema, EmailOrderSchema, OrderResponseSchema, SmsOrderSchema } from "../../orders/schemas";
 import { BASE_PATH, type AppContext, type AppEnv } from "../context";
 import { jsonBody } from "../middleware";
+import { caseInsensitive } from "../property-names";
 import { ApiError, validationFailed } from "../problem";
 import { orderProblemResponses } from "../responses";
 import { dispatchRightAway } from "../../dispatch/dispatch";
@@ -28,7 +29,12 @@ const registered = {
   },
 };
 
-const orderRoute = <S extends typeof SmsOrderSchema | typeof EmailOrderSchema | typeof DeprecatedSmsOrderSchema>(
+// Property names are read case-insensitively, as ASP.NET reads Altinn's requests.
+const SMS_REQUEST = caseInsensitive(SmsOrderSchema);
+const EMAIL_REQUEST = caseInsensitive(EmailOrderSchema);
+const DEPRECATED_REQUEST = caseInsensitive(DeprecatedSmsOrderSchema);
+
+const orderRoute = <S extends typeof SMS_REQUEST | typeof EMAIL_REQUEST | typeof DEPRECATED_REQUEST>(
   operationId: string,
   path: string,
   schema: S,
@@ -44,20 +50,30 @@ const orderRoute = <S extends typeof SmsOrderSchema | typeof EmailOrderSchema | 
     tags: ["Orders"],
     security: [{ Bearer: [] }],
     middleware: deprecated ? [deprecationHeaders, ...jsonBody] : jsonBody,
-    request: { body: { required: true, content: { "application/json": { schema } } } },
+    request: {
+      body: {
+        required: true,
+        description:
+          "Property names match case-insensitively, as ASP.NET reads them (`RecipientSms` is `recipientSms`, at every level); " +
+          "two names in one object that differ only by case are a 400. Unknown properties are ignored.",
+        content: { "application/json": { schema } },
+      },
+    },
     responses: { ...registered, ...orderProblemResponses },
   });
 
 /** What the deprecated endpoint says when given the /instant/sms body (recipientSms at the top level). */
 function deprecatedBodyHint(input: unknown): string | undefined {
-  const newShape = typeof input === "object" && input !== null && "recipientSms" in input && !("recipient" in input);
+  const names = typeof input === "object" && input !== null ? Object.keys(input).map((name) => name.toLowerCase()) : [];
+  const newShape = names.includes("recipientsms") && !names.includes("recipient");
   return newShape ? `This deprecated endpoint takes recipient.recipientSms; a body with recipientSms at the top level goes to POST ${SMS_PATH}.` : undefined;
 }
 
-/** Every answer of the deprecated endpoint says so, errors included. */
+/** Every answer of the deprecated endpoint says so, errors included (beside a problem's own help link). */
 const deprecationHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
-  for (const [name, value] of Object.entries(DEPRECATION_HEADERS)) c.res.headers.set(name, value);
+  c.res.headers.set("Deprecation", DEPRECATION_HEADERS.Deprecation);
+  c.res.headers.append("Link", DEPRECATION_HEADERS.Link);
 };
 
 function defaults(c: AppContext): OrderDefaults {
@@ -89,14 +105,13 @@ async function register(c: AppContext, order: Order, phoneField = "recipientSms.
     case "replayed":
       return c.json(outcome.response, 200);
     case "conflict":
-      throw new ApiError(422, {
-        code: "NOT-10001",
+      throw ApiError.of("NOT-10001", {
         detail: "This idempotencyId was already used for a different request. Use a new idempotencyId for a new message.",
       });
     case "refused":
       throw refusedError(outcome.refusal, phoneField);
     case "unavailable":
-      throw new ApiError(503, { code: "NOT-00004", detail: "A dependency failed; nothing was registered. Retry with the same idempotencyId." });
+      throw ApiError.of("NOT-00004", { detail: "A dependency failed; nothing was registered. Retry with the same idempotencyId." });
   }
 }
 
@@ -106,14 +121,14 @@ function refusedError(refusal: LimitRefusal, phoneField: string): ApiError {
 }
 
 export function registerOrderRoutes(app: OpenAPIHono<AppEnv>) {
-  app.openapi(orderRoute("registerInstantSms", SMS_PATH, SmsOrderSchema, "Send one SMS to one recipient, now"), (c) =>
+  app.openapi(orderRoute("registerInstantSms", SMS_PATH, SMS_REQUEST, "Send one SMS to one recipient, now"), (c) =>
     register(c, toSmsOrder(c.req.valid("json"), defaults(c))),
   );
-  app.openapi(orderRoute("registerInstantEmail", `${BASE_PATH}/future/orders/instant/email`, EmailOrderSchema, "Send one email to one recipient, now"), (c) =>
+  app.openapi(orderRoute("registerInstantEmail", `${BASE_PATH}/future/orders/instant/email`, EMAIL_REQUEST, "Send one email to one recipient, now"), (c) =>
     register(c, toEmailOrder(c.req.valid("json"), defaults(c))),
   );
   app.openapi(
-    orderRoute("registerInstantNotification", `${BASE_PATH}/future/orders/instant`, DeprecatedSmsOrderSchema, "Deprecated: use /future/orders/instant/sms", true),
+    orderRoute("registerInstantNotification", `${BASE_PATH}/future/orders/instant`, DEPRECATED_REQUEST, "Deprecated: use /future/orders/instant/sms", true),
     (c) => {
       const { recipient, ...rest } = c.req.valid("json");
       return register(c, toSmsOrder({ ...rest, recipientSms: recipient.recipientSms }, defaults(c)), "recipient.recipientSms.phoneNumber");

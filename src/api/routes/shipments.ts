@@ -13,7 +13,7 @@ import { notFoundResponse, problemResponses } from "../responses";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function notFound(): never {
-  throw new ApiError(404, { code: "NOT-00003", detail: "No such shipment for this organisation." });
+  throw ApiError.of("NOT-00003", { detail: "No such shipment for this organisation." });
 }
 
 export const MAX_FEED_PAGE = 500;
@@ -24,7 +24,7 @@ async function orUnavailable<T>(what: string, traceId: string, read: () => Promi
     return await read();
   } catch (error) {
     logError(what, error, { traceId });
-    throw new ApiError(503, { code: "NOT-00004", detail: "A dependency failed; try again shortly." });
+    throw ApiError.of("NOT-00004", { detail: "A dependency failed; try again shortly." });
   }
 }
 

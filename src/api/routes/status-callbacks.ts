@@ -26,12 +26,12 @@ async function callbacks<T>(c: AppContext, call: (stub: ReturnType<typeof webhoo
     return await call(webhookStub(c.env, c.get("org")));
   } catch (error) {
     logError("callbacks.object_failed", error, { traceId: c.get("traceId") });
-    throw new ApiError(503, { code: "NOT-00004", detail: "The status-callback store failed. Retry shortly." });
+    throw ApiError.of("NOT-00004", { detail: "The status-callback store failed. Retry shortly." });
   }
 }
 
 function noSubscription(): never {
-  throw new ApiError(404, { code: "NOT-00005", detail: "This organisation has no webhook. PUT one first." });
+  throw ApiError.of("NOT-00005", { detail: "This organisation has no webhook. PUT one first." });
 }
 
 export function registerStatusCallbackRoutes(app: OpenAPIHono<AppEnv>) {

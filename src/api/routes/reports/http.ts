@@ -24,8 +24,7 @@ export async function acceptAll(env: Env, reports: readonly DeliveryReport[]): P
     for (const report of reports) await acceptReport(env, report);
   } catch (error) {
     if (!(error instanceof ReportNotDurable)) throw error;
-    throw new ApiError(503, {
-      code: "NOT-00004",
+    throw ApiError.of("NOT-00004", {
       detail: "The report could not be stored. Send it again.",
       headers: { "Retry-After": String(RETRY_REPORT_AFTER_SECONDS) },
     });
