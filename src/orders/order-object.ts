@@ -31,7 +31,7 @@ export type ClaimResult = Exclude<ClaimAnswer, { kind: "send" }> | (Extract<Clai
 export class OrderObject extends DurableObject<Env> {
   private readonly store = new OrderStore(this.ctx.storage.sql);
   private readonly behind = new WriteBehind(this.store, this.env, this.ctx);
-  /** The alarm as this instance last set it (undefined: not read yet): saves a storage read per change. */
+  /** The alarm as this instance last set it (undefined: not known yet), so most changes leave it alone. */
   private alarmAt: number | null | undefined;
 
   /**
@@ -48,6 +48,7 @@ export class OrderObject extends DurableObject<Env> {
       const prepared = await prepareRegistration(this.env, this.ctx.id.toString(), org, order, Date.now());
       if (prepared.kind !== "ready") return prepared;
       this.store.insert(prepared.decision, prepared.content);
+      await this.followAlarm();
       await this.follow(prepared.decision);
       log("registered", { shipmentId: prepared.decision.state.shipment_id, channel: order.channel });
       return prepared.decision.answer;
@@ -122,12 +123,13 @@ export class OrderObject extends DurableObject<Env> {
       const d = await this.step((row) => decideAlarm(row, Date.now(), timings(this.env)));
       if (!d) return;
       if (d.effects.some((e) => e.kind === "forget")) return await this.forget(d.state);
-      await this.scheduleAlarm();
+      await this.followAlarm();
       if (!(await this.behind.push())) throw new Error("the shard writer did not take the changes");
       this.decideNow((row) => decideAlarmSucceeded(row));
     } catch (error) {
       const failed = this.decideNow((row) => decideAlarmFailure(row, Date.now()));
       if (!failed) return;
+      await failed.alarmSet;
       logError("alarm.failed", error, { shipmentId: failed.state.shipment_id, failures: failed.state.alarm_failures });
       this.alarmAt = failed.answer.retryAt;
       await this.ctx.storage.setAlarm(failed.answer.retryAt);
@@ -151,29 +153,33 @@ export class OrderObject extends DurableObject<Env> {
   }
 
   /** One load, one decision, one save: synchronous, so nothing can come between them. Null: no order here. */
-  private decideNow<A>(decide: (row: OrderState) => Decision<A>): (Decision<A> & { changed: boolean }) | null {
+  private decideNow<A>(decide: (row: OrderState) => Decision<A>): (Decision<A> & { changed: boolean; alarmSet: Promise<void> }) | null {
     const row = this.store.load();
     if (!row) return null;
     const d = decide(row);
     const changed = this.store.save(row, d);
+    const alarmSet = changed ? this.followAlarm() : Promise.resolve();
     let from = row.status;
     for (const e of d.events.filter((e) => e.applied)) {
       log("status", { shipmentId: row.shipment_id, from, to: e.status, source: e.source });
       from = e.status;
     }
-    return { ...d, changed };
+    return { ...d, changed, alarmSet };
   }
 
   /** A decision, then its effects. */
   private async step<A>(decide: (row: OrderState) => Decision<A>): Promise<Decision<A> | null> {
     const d = this.decideNow(decide);
-    if (d?.changed) await this.follow(d);
+    if (!d) return null;
+    await d.alarmSet;
+    if (d.changed) await this.follow(d);
     return d;
   }
 
   /**
-   * After a stored change: its effects, from what is stored; the alarm follows the new state, and D1
-   * learns of the change behind the answer (the alarm covers a hand-off that never happens).
+   * After a stored change (and its alarm): its effects, from what is stored, and D1 learns of the
+   * change behind the answer. The alarm resumes an effect a crash cut off: a lost dispatch message is
+   * sent again, a hand-off that never happened is retried.
    */
   private async follow(d: Decision<unknown>) {
     for (const effect of d.effects) {
@@ -182,19 +188,20 @@ export class OrderObject extends DurableObject<Env> {
       await enqueueDispatch(this.env, { orderRef: this.ctx.id.toString(), shipmentId: row.shipment_id, channel: row.channel });
       log("redispatched", { shipmentId: row.shipment_id, attempts: row.attempts });
     }
-    await this.scheduleAlarm();
     this.behind.soon();
   }
 
-  private async scheduleAlarm() {
+  /**
+   * Sets the alarm the stored state needs. Called in the same synchronous step as the save, so the
+   * alarm is committed with the change it follows: a crash after the save still finds it set.
+   */
+  private followAlarm(): Promise<void> {
     const row = this.store.load();
-    if (!row) return;
+    if (!row) return Promise.resolve();
     const wake = nextWake(row, timings(this.env), row.change_seq > row.pushed_seq, Date.now());
-    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    if (wake === this.alarmAt) return;
+    if (wake === this.alarmAt) return Promise.resolve();
     this.alarmAt = wake;
-    if (wake === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(wake);
+    return wake === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(wake);
   }
 
   /** The opened body and subject, or null when they cannot be opened (or are gone). */

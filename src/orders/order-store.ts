@@ -86,20 +86,18 @@ export interface StoredEvent {
 
 export class OrderStore {
   /** Whether this object holds an order at all: a read of an unknown id must not create storage. */
-  private hasSchema: boolean;
+  private hasSchema = false;
 
-  constructor(private readonly sql: SqlStorage) {
-    this.hasSchema = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shipment'").toArray().length > 0;
-  }
+  constructor(private readonly sql: SqlStorage) {}
 
   load(): OrderState | null {
-    if (!this.hasSchema) return null;
+    if (!this.schemaExists()) return null;
     return (this.sql.exec("SELECT * FROM shipment WHERE id = 1").toArray()[0] as unknown as OrderState | undefined) ?? null;
   }
 
   /** Stores a new order (its first decision) and its sealed content. */
   insert(d: Decision<unknown>, content: SealedContent): void {
-    if (!this.hasSchema) this.sql.exec(SCHEMA);
+    if (!this.schemaExists()) this.sql.exec(SCHEMA);
     this.hasSchema = true;
     this.sql.exec(
       `INSERT INTO shipment (id, ${ALL.join(", ")}) VALUES (1, ${ALL.map(() => "?").join(", ")})`,
@@ -122,16 +120,16 @@ export class OrderStore {
   }
 
   sealedContent(): SealedContent | null {
-    if (!this.hasSchema) return null;
+    if (!this.schemaExists()) return null;
     return this.sql.exec<{ body: string; subject: string | null }>("SELECT body, subject FROM content").toArray()[0] ?? null;
   }
 
   seenReport(key: string): boolean {
-    return this.hasSchema && this.sql.exec("SELECT 1 FROM seen_reports WHERE key = ?", key).toArray().length > 0;
+    return this.schemaExists() && this.sql.exec("SELECT 1 FROM seen_reports WHERE key = ?", key).toArray().length > 0;
   }
 
   events(onlyUnsynced: boolean): StoredEvent[] {
-    if (!this.hasSchema) return [];
+    if (!this.schemaExists()) return [];
     return this.sql.exec<{ seq: number; status: RecipientStatus; applied: number; source: string; detail: string | null; at: number }>(
       `SELECT seq, status, applied, source, detail, at FROM events ${onlyUnsynced ? "WHERE synced = 0" : ""} ORDER BY seq`,
     ).toArray();
@@ -150,6 +148,12 @@ export class OrderStore {
   /** Retention is over: after `deleteAll` the object holds nothing. */
   forgotten(): void {
     this.hasSchema = false;
+  }
+
+  /** Asked again until it holds: storage written by an earlier version (or instance) counts too. */
+  private schemaExists(): boolean {
+    this.hasSchema ||= this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shipment'").toArray().length > 0;
+    return this.hasSchema;
   }
 
   private appendEvents(events: readonly NewEvent[]) {
