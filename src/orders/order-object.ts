@@ -125,7 +125,7 @@ export class OrderObject extends DurableObject<Env> {
       if (d.effects.some((e) => e.kind === "forget")) return await this.forget(d.state);
       await this.followAlarm();
       if (!(await this.behind.push())) throw new Error("the shard writer did not take the changes");
-      this.decideNow((row) => decideAlarmSucceeded(row));
+      await this.decideNow((row) => decideAlarmSucceeded(row))?.alarmSet;
     } catch (error) {
       const failed = this.decideNow((row) => decideAlarmFailure(row, Date.now()));
       if (!failed) return;
