@@ -60,10 +60,10 @@ export function nextWake(s: LifecycleState, t: Timings, unsynced: boolean, now: 
   if (unsynced) candidates.push(Math.ceil((now + t.syncRetryMs) / 1_000) * 1_000);
   if (isFinal(s.status)) candidates.push(s.created_at + t.retentionMs);
   else {
-    const reportDeadline = s.channel === "sms" ? s.deadline + t.reportGraceMs : s.deadline;
+    const reportDeadline = reportDeadlineOf(s, t);
     switch (s.handover) {
       case "waiting":
-        candidates.push(s.deadline, s.enqueued ? s.dispatch_at + lostMessageWait(s.redispatches, t) : s.dispatch_at);
+        candidates.push(s.deadline, redispatchAt(s, t));
         break;
       case "claimed":
         candidates.push(s.claim_until, reportDeadline);
@@ -76,6 +76,16 @@ export function nextWake(s: LifecycleState, t: Timings, unsynced: boolean, now: 
     }
   }
   return candidates.length === 0 ? null : Math.min(...candidates);
+}
+
+/** After this, a shipment handed over without a final report fails with TTL (SMS: the deadline plus the report grace). */
+export function reportDeadlineOf(s: Pick<LifecycleState, "channel" | "deadline">, t: Pick<Timings, "reportGraceMs">): number {
+  return s.channel === "sms" ? s.deadline + t.reportGraceMs : s.deadline;
+}
+
+/** When a waiting shipment needs a dispatch message: a retry that is due, or an enqueued one taken as lost. */
+export function redispatchAt(s: Pick<LifecycleState, "dispatch_at" | "enqueued" | "redispatches">, t: Pick<Timings, "lostMessageAfterMs" | "lostMessageCapMs">): number {
+  return s.enqueued ? s.dispatch_at + lostMessageWait(s.redispatches, t) : s.dispatch_at;
 }
 
 /** How long an enqueued dispatch may go unclaimed before it is enqueued again: 5 s, 10 s, 20 s, … 60 s. */

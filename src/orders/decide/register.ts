@@ -1,0 +1,73 @@
+// Registration's decisions: a repeat of the same request gets the stored answer, a different request
+// under the same key is a conflict, and a new one becomes this order's first state.
+import type { RecipientStatus } from "../../status/statuses";
+import type { Timings } from "../lifecycle";
+import { destinationOf, type Order } from "../order";
+import type { Decision, OrderState } from "./state";
+
+export interface OrderResponse {
+  notificationOrderId: string;
+  notification: { shipmentId: string; sendersReference?: string };
+}
+
+export type ExistingAnswer = { kind: "replayed"; response: OrderResponse } | { kind: "conflict" };
+
+/** A key already registered: `sameRequest` is whether the request's fingerprint (salted) matches the stored one. */
+export function decideExisting(s: OrderState, sameRequest: boolean): ExistingAnswer {
+  return sameRequest ? { kind: "replayed", response: JSON.parse(s.response) as OrderResponse } : { kind: "conflict" };
+}
+
+export interface NewOrderInput {
+  org: string;
+  order: Order;
+  shipmentId: string;
+  response: OrderResponse;
+  salt: string;
+  fingerprint: string;
+}
+
+/** The first state of a new order: waiting, its queue message sent (`enqueued`), the registration its first event. */
+export function decideNewOrder(input: NewOrderInput, now: number, t: Pick<Timings, "emailLifetimeMs">): Decision<{ kind: "created"; response: OrderResponse }> {
+  const { order } = input;
+  const status: RecipientStatus = order.channel === "sms" ? "SMS_New" : "Email_New";
+  const state: OrderState = {
+    org: input.org,
+    shipment_id: input.shipmentId,
+    order_id: input.response.notificationOrderId,
+    idempotency_id: order.idempotencyId,
+    senders_reference: order.sendersReference ?? null,
+    channel: order.channel,
+    destination: destinationOf(order),
+    sender: order.channel === "sms" ? order.sender : order.senderEmailAddress,
+    content_type: order.channel === "email" ? order.contentType : null,
+    fingerprint: input.fingerprint,
+    salt: input.salt,
+    response: JSON.stringify(input.response),
+    created_at: now,
+    deadline: now + (order.channel === "sms" ? order.timeToLiveInSeconds * 1000 : t.emailLifetimeMs),
+    status,
+    last_update: now,
+    handover: "waiting",
+    dispatch_at: now,
+    enqueued: 1,
+    redispatches: 0,
+    claim_id: null,
+    claim_until: 0,
+    attempts: 0,
+    provider_ref: null,
+    claim_provider: null,
+    claim_idempotent: 0,
+    pinned_provider: null,
+    shard: null,
+    change_seq: 1,
+    pushed_seq: 0,
+    alarm_failures: 0,
+  };
+  return {
+    state,
+    events: [{ status, applied: true, source: "registration", at: now }],
+    eraseContent: false,
+    effects: [],
+    answer: { kind: "created", response: input.response },
+  };
+}

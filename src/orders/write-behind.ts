@@ -1,0 +1,94 @@
+// The order's write-behind: D1 learns of its changes through the organisation's shard writer, after
+// the answer. What to send is read from what is stored (`change_seq` above `pushed_seq`, events not yet
+// synced), so a hand-off that fails or never runs is simply sent again by the next one or the alarm.
+import { logError } from "../log";
+import type { ShipmentChange } from "../store/changes";
+import { shardOf, shardWriter } from "../store/shards";
+import { isFinal, orderStatusOf } from "../status/transitions";
+import type { OrderState } from "./decide/state";
+import { isoTime } from "../status/manifest";
+import type { OrderStore } from "./order-store";
+
+/** How long an order gathers its changes before it hands them to the shard writer. */
+const PUSH_GATHER_MS = 15;
+
+export class WriteBehind {
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Pushes run one after another, so D1 learns of changes in order. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: OrderStore,
+    private readonly env: Env,
+    private readonly ctx: DurableObjectState,
+  ) {}
+
+  /** Changes that come close together (registration and claim, say) go to the shard writer in one hand-off. */
+  soon(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.ctx.waitUntil(this.push());
+    }, PUSH_GATHER_MS);
+  }
+
+  /** Hands over everything not yet sent behind. Resolves false when the writer could not take it: it stays unsent. */
+  push(): Promise<boolean> {
+    const next = this.chain.then(() => this.pushOnce());
+    this.chain = next.catch(() => undefined);
+    return next.catch((error) => {
+      logError("sync.push_failed", error, { shipmentId: this.store.load()?.shipment_id });
+      return false;
+    });
+  }
+
+  /** Retention is over: the deletion follows every earlier change to D1. */
+  async pushDeletion(row: OrderState): Promise<void> {
+    if (!(await this.push())) throw new Error("the shard writer did not take the last changes");
+    const shard = await this.shard(row);
+    await shardWriter(this.env, shard).append(shard, [{ kind: "delete", shipmentId: row.shipment_id, org: row.org }]);
+  }
+
+  private async pushOnce(): Promise<boolean> {
+    const row = this.store.load();
+    if (!row || row.change_seq <= row.pushed_seq) return true;
+    const events = this.store.events(true);
+    const change = stateChange(row, this.ctx.id.toString(), events);
+    const shard = await this.shard(row);
+    await shardWriter(this.env, shard).append(shard, [change]);
+    this.store.markPushed(row.change_seq, events.length > 0 ? events[events.length - 1]!.seq : null);
+    return true;
+  }
+
+  /** The organisation's D1 shard, learnt once and kept with the order. */
+  private async shard(row: OrderState): Promise<string> {
+    if (row.shard) return row.shard;
+    const shard = await shardOf(this.env, row.org);
+    this.store.setShard(shard);
+    return shard;
+  }
+}
+
+/** The order's state as D1 keeps it; `version` (the change counter) keeps an older one from overwriting it. */
+export function stateChange(row: OrderState, orderRef: string, events: ReturnType<OrderStore["events"]>): ShipmentChange {
+  return {
+    kind: "state",
+    shipmentId: row.shipment_id,
+    org: row.org,
+    orderId: row.order_id,
+    idempotencyId: row.idempotency_id,
+    orderRef,
+    sendersReference: row.senders_reference,
+    channel: row.channel,
+    destination: row.destination,
+    createdAt: isoTime(row.created_at),
+    deadline: isoTime(row.deadline),
+    version: row.change_seq,
+    orderStatus: orderStatusOf(row.status),
+    recipientStatus: row.status,
+    lastUpdate: isoTime(row.last_update),
+    providerRef: row.provider_ref,
+    events: events.map((e) => ({ seq: e.seq, status: e.status, applied: e.applied === 1, source: e.source, detail: e.detail, at: isoTime(e.at) })),
+    completed: isFinal(row.status),
+  };
+}
