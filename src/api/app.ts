@@ -10,6 +10,7 @@ import { registerOrderRoutes } from "./routes/orders";
 import { registerOutboxRoutes } from "./routes/outbox";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerSimulatorRoutes } from "./routes/simulator";
+import { registerStatsRoutes } from "./routes/stats";
 import { registerStatusCallbackRoutes } from "./routes/status-callbacks";
 import { logError } from "../log";
 import { registerReportRoutes } from "../reports/routes";
@@ -46,6 +47,7 @@ export function newApp() {
   registerOrderRoutes(app);
   registerShipmentRoutes(app);
   registerStatusCallbackRoutes(app);
+  registerStatsRoutes(app);
   registerReportRoutes(app);
   registerSimulatorRoutes(app);
   registerOutboxRoutes(app);

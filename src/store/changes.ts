@@ -1,5 +1,6 @@
 // What an order sends behind it to D1: its current state and the status events D1 has not seen yet,
 // and how many such changes become one D1 transaction (group commit).
+import { refusalStatements, rollupStatements } from "../stats/rollups";
 import type { Channel, OrderStatus, RecipientStatus } from "../status/statuses";
 
 export interface StatusEventRow {
@@ -35,6 +36,13 @@ export interface ShipmentState {
   events: StatusEventRow[];
   /** The recipient is final: the shipment enters the feed. */
   completed: boolean;
+  /**
+   * When a provider first accepted the hand-over (ISO 8601), and which one (its name in SMS_PROVIDERS or
+   * EMAIL_PROVIDER), for the statistics. Optional: when absent they are derived from the events
+   * (src/stats/facts.ts).
+   */
+  handedOverAt?: string | null;
+  handedOverBy?: string | null;
 }
 
 /** The retention period is over: the shipment leaves D1. */
@@ -44,7 +52,14 @@ export interface ShipmentDeletion {
   org: string;
 }
 
-export type ShipmentChange = ShipmentState | ShipmentDeletion;
+/** An organisation's running totals of requests the limits refused (429), per UTC day, channel and code. */
+export interface RefusalTally {
+  kind: "refusals";
+  org: string;
+  counts: { day: string; channel: Channel; code: string; n: number }[];
+}
+
+export type ShipmentChange = ShipmentState | ShipmentDeletion | RefusalTally;
 
 /**
  * The statements that bring D1 up to a list of changes, in order. Safe to repeat and to replay out of
@@ -52,7 +67,9 @@ export type ShipmentChange = ShipmentState | ShipmentDeletion;
  * transaction), so the feed's sequence numbers are assigned in commit order.
  */
 export function changeStatements(db: D1Database, changes: readonly ShipmentChange[]): D1PreparedStatement[] {
-  return changes.flatMap((change) => (change.kind === "delete" ? deleteStatements(db, change.shipmentId) : stateStatements(db, change)));
+  return changes.flatMap((change) =>
+    change.kind === "delete" ? deleteStatements(db, change.shipmentId) : change.kind === "refusals" ? refusalStatements(db, change) : stateStatements(db, change),
+  );
 }
 
 function stateStatements(db: D1Database, s: ShipmentState): D1PreparedStatement[] {
@@ -82,9 +99,12 @@ function stateStatements(db: D1Database, s: ShipmentState): D1PreparedStatement[
   if (s.completed) {
     statements.push(db.prepare("INSERT OR IGNORE INTO feed (org, shipment_id, at) VALUES (?1, ?2, ?3)").bind(s.org, s.shipmentId, s.lastUpdate));
   }
+  // The statistics ride in the same transaction as the rows they count.
+  statements.push(...rollupStatements(db, s));
   return statements;
 }
 
 function deleteStatements(db: D1Database, shipmentId: string): D1PreparedStatement[] {
-  return ["status_events", "recipients", "feed", "shipments"].map((table) => db.prepare(`DELETE FROM ${table} WHERE shipment_id = ?1`).bind(shipmentId));
+  // The shipment's statistics stay (their rollups); only its tracker goes.
+  return ["status_events", "recipients", "feed", "shipments", "stat_shipments"].map((table) => db.prepare(`DELETE FROM ${table} WHERE shipment_id = ?1`).bind(shipmentId));
 }
