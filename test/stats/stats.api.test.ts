@@ -1,5 +1,7 @@
 // GET /future/stats: counted as shipments change, by the write-behind, exactly once; only the caller's.
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { limitsStub } from "../../src/limits/limits-object";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ShipmentState } from "../../src/store/changes";
 import { shardWriter } from "../../src/store/shards";
@@ -164,6 +166,24 @@ describe("GET /future/stats", () => {
     expect(s.days).toHaveLength(91);
     expect(s.days.every((d) => d.channel === "email")).toBe(true);
     expect((await stats("stats-range", "?from=2025-12-31&to=2026-04-01")).days).toHaveLength(184);
+  });
+
+  it("counts the requests the limits refused, by code, once however often the totals are sent", async () => {
+    const org = "limits-daily"; // 2 SMS a day (vitest.config.ts)
+    for (let i = 0; i < 2; i++) await registeredShipmentId(await postSms(smsRequest(), { org }));
+    for (let i = 0; i < 3; i++) expect((await postSms(smsRequest(), { org })).status).toBe(429);
+    const limits = limitsStub(env, org);
+    expect(await runDurableObjectAlarm(limits)).toBe(true); // sends the totals to the shard writer
+    await syncToD1();
+    expect(dayOf(await stats(org), "sms").refused).toEqual({ "NOT-10004": 3 });
+    // The writer takes the same totals again (a retry after a lost answer): nothing changes.
+    await shardWriter(env, "DB").append("DB", [{ kind: "refusals", org, counts: [{ day: today(), channel: "sms", code: "NOT-10004", n: 3 }] }]);
+    expect((await postSms(smsRequest(), { org })).status).toBe(429);
+    await runDurableObjectAlarm(limits);
+    await syncToD1();
+    const s = await stats(org);
+    expect(dayOf(s, "sms")).toMatchObject({ registered: 2, refused: { "NOT-10004": 4 } });
+    expect(s.totals.refused).toEqual({ "NOT-10004": 4 });
   });
 
   it("needs the API's token", async () => {
