@@ -10,6 +10,7 @@ import { registerOrderRoutes } from "./routes/orders";
 import { registerOutboxRoutes } from "./routes/outbox";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerSimulatorRoutes } from "./routes/simulator";
+import { registerPerformanceRoutes } from "./routes/performance";
 import { registerStatsRoutes } from "./routes/stats";
 import { registerStatusCallbackRoutes } from "./routes/status-callbacks";
 import { logError } from "../log";
@@ -48,6 +49,7 @@ export function newApp() {
   registerShipmentRoutes(app);
   registerStatusCallbackRoutes(app);
   registerStatsRoutes(app);
+  registerPerformanceRoutes(app);
   registerReportRoutes(app);
   registerSimulatorRoutes(app);
   registerOutboxRoutes(app);

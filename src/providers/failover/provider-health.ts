@@ -33,6 +33,29 @@ export class ProviderHealth extends DurableObject<Env> {
     const now = Date.now();
     return Object.fromEntries([...states].map(([provider, state]) => [provider, asOf(state, now).position]));
   }
+
+  /** The providers' states for the performance page. */
+  async healthReport(): Promise<HealthReport> {
+    return healthReportOf(this.sql.exec<{ provider: string; state: string }>("SELECT provider, state FROM breakers ORDER BY provider").toArray(), Date.now());
+  }
+}
+
+// ── The performance page's view (src/stats/performance.ts) ─────────────────────────────────────
+
+export type ProviderState = "healthy" | "degraded" | "circuit_open";
+
+export interface HealthReport {
+  providers: { name: string; state: ProviderState }[];
+  events: { provider: string; kind: "degraded" | "recovered"; at: string; aged: number; overdue: number }[];
+}
+
+/** Each provider's state from its breaker (open: circuit open; half-open: degraded), and no events yet. */
+export function healthReportOf(breakers: readonly { provider: string; state: string }[], now: number): HealthReport {
+  const STATES: Record<string, ProviderState> = { closed: "healthy", half_open: "degraded", open: "circuit_open" };
+  return {
+    providers: breakers.map((b) => ({ name: b.provider, state: STATES[asOf(JSON.parse(b.state) as BreakerState, now).position] ?? "healthy" })),
+    events: [],
+  };
 }
 
 export function healthStub(env: Env, channel: Channel) {
