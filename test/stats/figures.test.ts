@@ -1,5 +1,6 @@
 // The statistics' pure parts: latency buckets, facts read from a change, figures from rollup rows.
 import { describe, expect, it } from "vitest";
+import { healthReportOf } from "../../src/providers/failover/provider-health";
 import { bucketOf, percentile, valueOf } from "../../src/stats/buckets";
 import { factsOf } from "../../src/stats/facts";
 import { daysBetween, figuresOf, within10sPercent } from "../../src/stats/figures";
@@ -80,5 +81,28 @@ describe("figures from rollup rows", () => {
   it("counts both ends of a range", () => {
     expect(daysBetween("2026-01-01", "2026-04-02")).toHaveLength(92);
     expect(daysBetween("2026-12-31", "2027-01-01")).toEqual(["2026-12-31", "2027-01-01"]);
+  });
+});
+
+describe("the providers' state for the performance page", () => {
+  it("reads each breaker: closed is healthy, half-open degraded, open a circuit open (until its time is up)", () => {
+    const state = (position: string, since: number) => JSON.stringify({ position, since, window: [], probeSuccesses: 0 });
+    const now = 1_000_000;
+    const report = healthReportOf(
+      [
+        { provider: "a", state: state("closed", 0) },
+        { provider: "b", state: state("half_open", now - 1) },
+        { provider: "c", state: state("open", now - 1) },
+        { provider: "d", state: state("open", now - 60_000) },
+      ],
+      now,
+    );
+    expect(report.providers).toEqual([
+      { name: "a", state: "healthy" },
+      { name: "b", state: "degraded" },
+      { name: "c", state: "circuit_open" },
+      { name: "d", state: "degraded" },
+    ]);
+    expect(report.events).toEqual([]);
   });
 });

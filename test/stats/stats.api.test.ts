@@ -1,6 +1,6 @@
 // GET /future/stats: counted as shipments change, by the write-behind, exactly once; only the caller's.
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { limitsStub } from "../../src/limits/limits-object";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ShipmentState } from "../../src/store/changes";
@@ -184,6 +184,21 @@ describe("GET /future/stats", () => {
     const s = await stats(org);
     expect(dayOf(s, "sms")).toMatchObject({ registered: 2, refused: { "NOT-10004": 4 } });
     expect(s.totals.refused).toEqual({ "NOT-10004": 4 });
+  });
+
+  it("is described in the OpenAPI document with its query, answer and problems", async () => {
+    const doc = (await (await exports.default.fetch("http://localhost/openapi.json")).json()) as {
+      paths: Record<string, { get?: { operationId: string; parameters: { name: string }[]; responses: Record<string, { description: string }> } }>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    const op = doc.paths["/notifications/api/v1/future/stats"]!.get!;
+    expect(op.operationId).toBe("getStatistics");
+    expect(op.parameters.map((p) => p.name).sort()).toEqual(["channel", "from", "to"]);
+    expect(Object.keys(op.responses).sort()).toEqual(["200", "400", "401", "403", "503"]);
+    expect(op.responses["400"]!.description).toContain("92 days");
+    expect(Object.keys(doc.components.schemas["StatisticsFigures"]!.properties!)).toEqual(
+      expect.arrayContaining(["registered", "handedOver", "handedOverWithin10s", "delivered", "failed", "pending", "handOverP50Ms", "finalP95Ms", "providers", "refused"]),
+    );
   });
 
   it("needs the API's token", async () => {
