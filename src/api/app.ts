@@ -24,6 +24,7 @@ const OPENAPI_INFO = {
     description:
       "One SMS or one email to one recipient, now, exactly once; a drop-in for the Altinn Notifications instant endpoints.\n\n" +
       "Authorize with a bearer token (locally: `npm run --silent token -- --org ttd`), then *Try it out*.\n\n" +
+      "Statistics: `GET /future/stats` (your organisation's, per UTC day and channel); the whole deployment's on the public [performance page](/performance) ([JSON](/performance.json)).\n\n" +
       "Problem codes:\n\n" +
       Object.entries(PROBLEM_CODES)
         .map(([code, text]) => `- [${code}](#problem-${code}): ${text}`)
