@@ -1,5 +1,6 @@
 // The statistics' pure parts: latency buckets, facts read from a change, figures from rollup rows.
 import { describe, expect, it } from "vitest";
+import { writeFinals } from "../../src/stats/analytics";
 import { healthReportOf } from "../../src/providers/failover/provider-health";
 import { bucketOf, percentile, valueOf } from "../../src/stats/buckets";
 import { factsOf } from "../../src/stats/facts";
@@ -104,5 +105,18 @@ describe("the providers' state for the performance page", () => {
       { name: "d", state: "degraded" },
     ]);
     expect(report.events).toEqual([]);
+  });
+});
+
+describe("Analytics Engine data points", () => {
+  it("writes one per change that makes a shipment final, and nothing without the METRICS binding", () => {
+    const points: AnalyticsEngineDataPoint[] = [];
+    const metrics = { writeDataPoint: (p?: AnalyticsEngineDataPoint) => void points.push(p!) };
+    const claimed = change([ev(1, "SMS_New", "registration", 0), ev(2, "SMS_Sending", "dispatch", 5, "attempt 1 via primary")]);
+    const delivered = change([ev(3, "SMS_Accepted", "provider primary", 40, "accepted as SM1"), ev(4, "SMS_Delivered", "simulator report", 900)], "SMS_Delivered");
+    const lateRepeat = change([ev(5, "SMS_Delivered", "simulator report", 950, null, false)], "SMS_Delivered");
+    writeFinals({ METRICS: metrics } as unknown as Env, [claimed, delivered, lateRepeat]);
+    expect(points).toEqual([{ indexes: ["o"], blobs: ["o", "sms", "SMS_Delivered", "primary"], doubles: [900, 40, 1] }]);
+    expect(() => writeFinals({} as Env, [delivered])).not.toThrow();
   });
 });
