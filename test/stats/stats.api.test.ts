@@ -186,6 +186,16 @@ describe("GET /future/stats", () => {
     expect(s.totals.refused).toEqual({ "NOT-10004": 4 });
   });
 
+  it("keeps rollups 13 months: the writer's first transaction of a UTC day forgets older ones", async () => {
+    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+    const insert = env.DB_1.prepare("INSERT INTO stat_days (org, day, channel, metric, n) VALUES ('org-on-shard-1', ?, 'sms', 'registered', 1)");
+    await env.DB_1.batch([insert.bind(day(400)), insert.bind(day(390))]);
+    await shardWriter(env, "DB_1").append("DB_1", [{ kind: "refusals", org: "org-on-shard-1", counts: [{ day: today(), channel: "sms", code: "NOT-10002", n: 1 }] }]);
+    expect(await shardWriter(env, "DB_1").flush()).toBe(0);
+    const { results } = await env.DB_1.prepare("SELECT day FROM stat_days WHERE metric = 'registered' ORDER BY day").all<{ day: string }>();
+    expect(results.map((r) => r.day)).toEqual([day(390)]);
+  });
+
   it("is described in the OpenAPI document with its query, answer and problems", async () => {
     const doc = (await (await exports.default.fetch("http://localhost/openapi.json")).json()) as {
       paths: Record<string, { get?: { operationId: string; parameters: { name: string }[]; responses: Record<string, { description: string }> } }>;
