@@ -11,12 +11,14 @@ const PAD = { left: 44, right: 12, top: 12, bottom: 28 };
 const COLOURS: Record<Channel, string> = { sms: "#0969da", email: "#8250df" };
 const NAMES: Record<Channel, string> = { sms: "SMS", email: "Email" };
 
-const pct = (v: number | null) => (v === null ? "–" : `${v.toFixed(v >= 99 && v < 100 ? 2 : 1)} %`);
+/** "99.95 %", "99.9 %", "100 %": two decimals at most, as many as the figure needs. */
+const pct = (v: number | null) => (v === null ? "–" : `${Number(v.toFixed(v >= 99 && v < 100 ? 2 : 1))} %`);
 const int = (v: number) => v.toLocaleString("en-GB");
 
 export function performancePage(p: Performance): { html: string; csp: string } {
   const { csp } = pagePolicy();
   const dates = [...new Set(p.days.map((d) => d.date))];
+  const newestFirst = [...dates].reverse(); // the tables start with today
   const day = (date: string, channel: Channel) => p.days.find((d) => d.date === date && d.channel === channel)!;
   const channels: Channel[] = ["sms", "email"];
   const slo = p.objective.handedOverWithin10sPercent;
@@ -28,7 +30,7 @@ export function performancePage(p: Performance): { html: string; csp: string } {
     table(
       "Messages registered and delivered per day (UTC)",
       ["Day", "SMS registered", "SMS delivered", "Email registered", "Email delivered"],
-      dates.map((d) => [d, int(day(d, "sms").registered), int(day(d, "sms").delivered), int(day(d, "email").registered), int(day(d, "email").delivered)]),
+      newestFirst.map((d) => [d, int(day(d, "sms").registered), int(day(d, "sms").delivered), int(day(d, "email").registered), int(day(d, "email").delivered)]),
     ),
   );
   const within = section(
@@ -38,14 +40,14 @@ export function performancePage(p: Performance): { html: string; csp: string } {
     table(
       `Share handed over within 10 s of the request, per day, against the objective of ${pct(slo)}`,
       ["Day", "SMS", "Email"],
-      dates.map((d) => [d, pct(day(d, "sms").handedOverWithin10sPercent), pct(day(d, "email").handedOverWithin10sPercent)]),
+      newestFirst.map((d) => [d, pct(day(d, "sms").handedOverWithin10sPercent), pct(day(d, "email").handedOverWithin10sPercent)]),
     ),
   );
   const delivery = section(
     "delivery",
     "Delivery rate",
     lines(dates, channels.map((c) => ({ channel: c, values: dates.map((d) => day(d, c).deliveredPercent) })), { min: 0 }),
-    table("Delivered of the messages that ended, per day", ["Day", "SMS", "Email"], dates.map((d) => [d, pct(day(d, "sms").deliveredPercent), pct(day(d, "email").deliveredPercent)])),
+    table("Delivered of the messages that ended, per day", ["Day", "SMS", "Email"], newestFirst.map((d) => [d, pct(day(d, "sms").deliveredPercent), pct(day(d, "email").deliveredPercent)])),
   );
   const providerRows = channels.flatMap((c) => Object.entries(p.totals[c].providerSharePercent).map(([name, share]) => ({ channel: c, name, share, n: p.totals[c].providers[name]!.handedOver })));
   const providers = section(
@@ -84,7 +86,7 @@ section{background:#fff;border:1px solid #d0d7de;border-radius:8px;margin:1rem 0
 .pair{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem;align-items:start}@media (max-width:52rem){.pair{grid-template-columns:1fr}}
 svg{width:100%;height:auto}.scroll{max-height:20rem;overflow:auto}
 table{border-collapse:collapse;width:100%;font-size:.85rem}caption{text-align:left;font-weight:600;padding-bottom:.3rem}
-th,td{padding:.15rem .5rem;border-bottom:1px solid #eaeef2;text-align:right}th:first-child,td:first-child{text-align:left}
+td,th[scope=row]{white-space:nowrap}th,td{padding:.15rem .5rem;border-bottom:1px solid #eaeef2;text-align:right}th:first-child,td:first-child{text-align:left}
 .key{font-size:.85rem;color:#57606a}.key span{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin:0 .3rem 0 .8rem;vertical-align:-1px}
 footer{color:#57606a;font-size:.85rem;margin:1rem 0 2rem}
 </style></head>
@@ -173,7 +175,7 @@ function shares(rows: { channel: Channel; name: string; share: number }[]): stri
   const body = rows
     .map((r, i) => {
       const yy = PAD.top + i * row;
-      const w = (r.share / 100) * (plotW - 120);
+      const w = (r.share / 100) * (plotW - 180);
       return `<text x="${x0}" y="${yy + row * 0.65}" fill="#1f2328">${escapeHtml(`${NAMES[r.channel]} · ${r.name}`)}</text><rect x="${x0 + 120}" y="${yy + row * 0.15}" width="${w.toFixed(1)}" height="${(row * 0.7).toFixed(1)}" fill="${COLOURS[r.channel]}"/><text x="${x0 + 124 + w}" y="${yy + row * 0.65}" fill="#57606a">${pct(r.share)}</text>`;
     })
     .join("");

@@ -80,7 +80,7 @@ describe("GET /performance.json and /performance", () => {
     for (const id of ["messages", "within-10s", "delivery", "providers", "provider-states"]) expect(html).toContain(`<section id="${id}">`);
     expect(html.match(/<svg [^>]*aria-hidden="true"/g)?.length).toBe(4);
     expect(html.match(/<table>/g)?.length).toBe(5);
-    expect(html).toContain("objective 99.9");
+    expect(html).toContain("objective 99.9 %");
     expect(html).toContain(`<th scope="row">${today()}</th>`);
     expect(html).not.toContain("<script");
     for (const org of ORGS) expect(html).not.toContain(org);
