@@ -5,9 +5,10 @@
 const LAYERS = [
   ["index.ts"], // the Worker's entry: exports every Durable Object, routes fetch and queue
   ["api", "simulator"], // the edges: HTTP in, and the local stand-in for the providers' side
-  ["dispatch", "reports"], // the pipelines: hand-overs out to providers, reports back into orders
+  ["dispatch", "reports", "stats"], // the pipelines: hand-overs out to providers, reports back into orders; the statistics read side
   ["orders"], // the order's Durable Object and what it decides
-  ["limits", "store"], // what the order calls: its limits, and the write-behind to D1 (with the callback outbox)
+  ["limits"], // what the order calls first: its limits (their refusals go to the statistics through the write-behind)
+  ["store"], // the write-behind to D1 (with the callback outbox and the statistics' rollups)
   ["providers", "webhooks"], // provider clients and their status maps; the organisations' callback objects
   ["auth", "config", "encoding", "retry", "status"], // shared, pure or nearly so
   ["log.ts", "env.d.ts"],

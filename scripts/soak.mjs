@@ -6,7 +6,9 @@
 // duplicates (the same new request 5× at once: one 201, four 200, one shipment). Then it waits, bounded,
 // until every shipment is final, and checks: every shipment final with the sandbox's outcome, hand-overs
 // = the shipments that reach the provider, no duplicate hand-over, no 5xx, and none of the one-time codes
-// in D1's files or in the service's logs. The last line is one JSON object; exit 1 when a check fails.
+// in D1's files or in the service's logs, and that GET /future/stats agrees with its own counts
+// (`stats_mismatches`, and the service's `handed_over_within_10s_percent`). The last line is one JSON
+// object; exit 1 when a check fails.
 //
 // With --crash, halfway through it kills the whole service at once (SIGKILL to its process group),
 // starts it again on the same state, port and CONTENT_KEY, replays every request whose answer was lost
@@ -426,6 +428,45 @@ async function readAll(base, token, rowsById) {
   return mismatches;
 }
 
+/**
+ * Reads GET /future/stats over the days of the run and compares it with the soak's own counts, per channel:
+ * shipments registered, handed over (the simulator's record), delivered, failed by final status, pending.
+ * Returns the fields that differ ("sms.delivered 41≠40") and the service's share handed over within 10 s.
+ */
+async function checkStats(base, token, rowsById, handedOver, started) {
+  const day = (t) => new Date(t).toISOString().slice(0, 10);
+  const stats = await getJson(`${base}${API}/future/stats?from=${day(started)}&to=${day(Date.now())}`, token);
+  const mismatches = [];
+  for (const channel of ["sms", "email"]) {
+    const mine = { registered: 0, handedOver: 0, delivered: 0, pending: 0, failed: {} };
+    for (const o of orders.values()) {
+      if (o.channel !== channel) continue;
+      mine.registered++;
+      if (handedOver.has(o.shipmentId)) mine.handedOver++;
+      const row = rowsById.get(o.shipmentId);
+      if (row?.status !== "Order_Completed") mine.pending++;
+      else if (row.recipient_status.endsWith("_Delivered")) mine.delivered++;
+      else mine.failed[row.recipient_status] = (mine.failed[row.recipient_status] ?? 0) + 1;
+    }
+    const days = stats.days.filter((d) => d.channel === channel);
+    const theirs = { registered: 0, handedOver: 0, delivered: 0, pending: 0, failed: {} };
+    for (const d of days) {
+      for (const field of ["registered", "handedOver", "delivered", "pending"]) theirs[field] += d[field];
+      for (const [status, n] of Object.entries(d.failed)) theirs.failed[status] = (theirs.failed[status] ?? 0) + n;
+    }
+    for (const field of ["registered", "handedOver", "delivered", "pending"]) {
+      if (mine[field] !== theirs[field]) mismatches.push(`${channel}.${field} ${theirs[field]}≠${mine[field]}`);
+    }
+    for (const status of new Set([...Object.keys(mine.failed), ...Object.keys(theirs.failed)])) {
+      if ((mine.failed[status] ?? 0) !== (theirs.failed[status] ?? 0)) mismatches.push(`${channel}.failed.${status} ${theirs.failed[status] ?? 0}≠${mine.failed[status] ?? 0}`);
+    }
+  }
+  const t = stats.totals;
+  const denominator = t.registered - t.failedForRecipientBeforeHandOver;
+  const within10sPercent = denominator > 0 ? Number(((100 * t.handedOverWithin10s) / denominator).toFixed(2)) : null;
+  return { mismatches, within10sPercent };
+}
+
 /** Which of the codes occur in the given files as a digit run of their own (not inside hex or longer numbers). */
 function codesIn(files, codes = usedCodes) {
   const found = new Map(); // code → first file
@@ -478,6 +519,7 @@ async function main() {
     const rowsById = new Map(rows.map((r) => [r.shipment_id, r]));
     const handovers = await getJson(`${base}/simulator/handovers`);
     const readMismatches = await readAll(base, token, rowsById);
+    const statsCheck = await checkStats(base, token, rowsById, new Set(Object.keys(handovers.times)), started);
 
     const notFinal = rows.filter((r) => r.status !== "Order_Completed");
     const expectedHandover = new Set([...orders.values()].filter((o) => o.expected.handover).map((o) => o.shipmentId));
@@ -553,6 +595,8 @@ async function main() {
       replayed_lost: stats.replayedLost,
       replayed_after_crash: stats.replayedAfterCrash,
       crash_downtime_s: Number((crash.downtimeMs / 1000).toFixed(1)),
+      stats_mismatches: statsCheck.mismatches.length,
+      handed_over_within_10s_percent: statsCheck.within10sPercent,
     };
     const failures = [
       result.not_final > 0 && `${result.not_final} shipments not final`,
@@ -568,6 +612,7 @@ async function main() {
       result.unexpected_responses > 0 && `${result.unexpected_responses} unexpected answers`,
       result.request_errors > 0 && `${result.request_errors} requests failed (network/timeout)`,
       result.read_mismatches > 0 && `${result.read_mismatches} shipments where GET …/shipment/{id} disagrees with D1`,
+      result.stats_mismatches > 0 && `GET …/future/stats disagrees with the soak's own counts: ${statsCheck.mismatches.slice(0, 5).join(", ")}`,
       canariesFound !== 2 && `the leak scan found ${canariesFound} of its 2 canaries: it cannot see what it scans`,
       result.missing_in_d1 + result.unknown_in_d1 > 0 && `${result.missing_in_d1} answered shipments missing in D1, ${result.unknown_in_d1} unknown shipments in D1`,
     ].filter(Boolean);

@@ -10,6 +10,8 @@ import { registerOrderRoutes } from "./routes/orders";
 import { registerOutboxRoutes } from "./routes/outbox";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerSimulatorRoutes } from "./routes/simulator";
+import { registerPerformanceRoutes } from "./routes/performance";
+import { registerStatsRoutes } from "./routes/stats";
 import { registerStatusCallbackRoutes } from "./routes/status-callbacks";
 import { logError } from "../log";
 import { registerReportRoutes } from "./routes/reports/routes";
@@ -22,6 +24,7 @@ const OPENAPI_INFO = {
     description:
       "One SMS or one email to one recipient, now, exactly once; a drop-in for the Altinn Notifications instant endpoints.\n\n" +
       "Authorize with a bearer token (locally: `npm run --silent token -- --org ttd`), then *Try it out*.\n\n" +
+      "Statistics: `GET /future/stats` (your organisation's, per UTC day and channel); the whole deployment's on the public [performance page](/performance) ([JSON](/performance.json)).\n\n" +
       "Request property names are matched case-insensitively (`RecipientSms` is `recipientSms`), as ASP.NET does; " +
       "two names in one object that differ only by case are a 400. Responses are always camelCase.\n\n" +
       "Every error is `application/problem+json` (RFC 9457). A problem with a `code` has `type` `urn:altinn:error:<code>`, " +
@@ -49,6 +52,8 @@ export function newApp() {
   registerOrderRoutes(app);
   registerShipmentRoutes(app);
   registerStatusCallbackRoutes(app);
+  registerStatsRoutes(app);
+  registerPerformanceRoutes(app);
   registerReportRoutes(app);
   registerSimulatorRoutes(app);
   registerOutboxRoutes(app);

@@ -8,9 +8,10 @@ import { limitsFor, LimitsConfigError, type LimitSettings } from "./config";
 import { countryRefusal } from "./countries";
 import { limitsStub } from "./limits-object";
 import { recipientKey, type LimitedOrder } from "./recipient-key";
-import type { LimitKind, Rule } from "./windows";
+import { LIMIT_CODES, type LimitCode } from "./codes";
+import type { Rule } from "./windows";
 
-export type LimitCode = "NOT-10002" | "NOT-10003" | "NOT-10004";
+export type { LimitCode } from "./codes";
 
 export type LimitRefusal =
   /** A 429: `detail` names the limit (never the recipient); `retryAfterSeconds` until it could pass. */
@@ -20,7 +21,6 @@ export type LimitRefusal =
 
 export type LimitVerdict = { kind: "ok" } | LimitRefusal | { kind: "unavailable" };
 
-const CODES: Record<LimitKind, LimitCode> = { requests: "NOT-10002", recipient: "NOT-10003", daily: "NOT-10004" };
 const DAY_MS = 86_400_000;
 
 export async function checkLimits(env: Env, org: string, order: LimitedOrder, now: number): Promise<LimitVerdict> {
@@ -32,11 +32,11 @@ export async function checkLimits(env: Env, org: string, order: LimitedOrder, no
     }
     if (!settings.enabled) return { kind: "ok" };
     const recipient = sandboxExempt(env, order) ? null : await recipientKey(env.LIMITS_KEY, org, order);
-    const decision = await limitsStub(env, org).reserve(rulesFor(settings, order.channel, recipient, now), now);
+    const decision = await limitsStub(env, org).reserve(rulesFor(settings, order.channel, recipient, now), now, { org, channel: order.channel });
     if (decision.ok) return { kind: "ok" };
     const { rule, retryAfterSeconds } = decision;
     log("limits.refused", { org, limit: rule.kind, retryAfterSeconds });
-    return { kind: "limited", code: CODES[rule.kind], retryAfterSeconds, detail: `Limit reached: ${rule.description}. Retry after ${retryAfterSeconds} seconds.` };
+    return { kind: "limited", code: LIMIT_CODES[rule.kind], retryAfterSeconds, detail: `Limit reached: ${rule.description}. Retry after ${retryAfterSeconds} seconds.` };
   } catch (error) {
     if (error instanceof LimitsConfigError) log("limits.config_invalid", { org, problem: error.message });
     else logError("limits.check_failed", error, { org });

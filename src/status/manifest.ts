@@ -55,3 +55,5 @@ export function manifestOf(facts: ManifestFacts): ShipmentView {
 
 /** Timestamps as the contract shows them: ISO 8601 UTC. */
 export const isoTime = (ms: number) => new Date(ms).toISOString();
+/** The UTC day of a time, `YYYY-MM-DD` (statistics count by it). */
+export const utcDay = (at: string | number) => new Date(at).toISOString().slice(0, 10);

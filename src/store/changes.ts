@@ -1,50 +1,10 @@
 // What an order sends behind it to D1: its current state and the status events D1 has not seen yet,
 // and how many such changes become one D1 transaction (group commit).
-import type { Channel, OrderStatus, RecipientStatus } from "../status/statuses";
+import { refusalStatements, rollupStatements } from "./stats-rollups";
+import type { RefusalTally, ShipmentChange, ShipmentState } from "./change-types";
 
-export interface StatusEventRow {
-  seq: number;
-  status: RecipientStatus;
-  applied: boolean;
-  source: string;
-  detail: string | null;
-  /** ISO 8601 UTC. */
-  at: string;
-}
 
-export interface ShipmentState {
-  kind: "state";
-  shipmentId: string;
-  org: string;
-  orderId: string;
-  idempotencyId: string;
-  /** The order's Durable Object id. */
-  orderRef: string;
-  sendersReference: string | null;
-  channel: Channel;
-  destination: string;
-  createdAt: string;
-  deadline: string;
-  /** The order's change counter: an older state never overwrites a newer one. */
-  version: number;
-  orderStatus: OrderStatus;
-  recipientStatus: RecipientStatus;
-  lastUpdate: string;
-  providerRef: string | null;
-  /** Events not yet sent behind; each is written once (by shipment and seq). */
-  events: StatusEventRow[];
-  /** The recipient is final: the shipment enters the feed. */
-  completed: boolean;
-}
-
-/** The retention period is over: the shipment leaves D1. */
-export interface ShipmentDeletion {
-  kind: "delete";
-  shipmentId: string;
-  org: string;
-}
-
-export type ShipmentChange = ShipmentState | ShipmentDeletion;
+export type { RefusalTally, ShipmentChange, ShipmentDeletion, ShipmentState, StatusEventRow } from "./change-types";
 
 /**
  * The statements that bring D1 up to a list of changes, in order. Safe to repeat and to replay out of
@@ -52,7 +12,9 @@ export type ShipmentChange = ShipmentState | ShipmentDeletion;
  * transaction), so the feed's sequence numbers are assigned in commit order.
  */
 export function changeStatements(db: D1Database, changes: readonly ShipmentChange[]): D1PreparedStatement[] {
-  return changes.flatMap((change) => (change.kind === "delete" ? deleteStatements(db, change.shipmentId) : stateStatements(db, change)));
+  return changes.flatMap((change) =>
+    change.kind === "delete" ? deleteStatements(db, change.shipmentId) : change.kind === "refusals" ? refusalStatements(db, change) : stateStatements(db, change),
+  );
 }
 
 function stateStatements(db: D1Database, s: ShipmentState): D1PreparedStatement[] {
@@ -82,9 +44,12 @@ function stateStatements(db: D1Database, s: ShipmentState): D1PreparedStatement[
   if (s.completed) {
     statements.push(db.prepare("INSERT OR IGNORE INTO feed (org, shipment_id, at) VALUES (?1, ?2, ?3)").bind(s.org, s.shipmentId, s.lastUpdate));
   }
+  // The statistics ride in the same transaction as the rows they count.
+  statements.push(...rollupStatements(db, s));
   return statements;
 }
 
 function deleteStatements(db: D1Database, shipmentId: string): D1PreparedStatement[] {
-  return ["status_events", "recipients", "feed", "shipments"].map((table) => db.prepare(`DELETE FROM ${table} WHERE shipment_id = ?1`).bind(shipmentId));
+  // The shipment's statistics stay (their rollups); only its tracker goes.
+  return ["status_events", "recipients", "feed", "shipments", "stat_shipments"].map((table) => db.prepare(`DELETE FROM ${table} WHERE shipment_id = ?1`).bind(shipmentId));
 }

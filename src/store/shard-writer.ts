@@ -6,6 +6,9 @@ import { DurableObject } from "cloudflare:workers";
 import { log, logError } from "../log";
 import { CallbackOutbox, OUTBOX_RETRY_MS } from "./callback-outbox";
 import { backoff, type Backoff } from "../retry/backoff";
+import { writeFinals } from "./stats-analytics";
+import { pruneStatement } from "./stats-rollups";
+import { utcDay } from "../status/manifest";
 import { changeStatements, type ShipmentChange } from "./changes";
 import { database } from "./shards";
 
@@ -81,20 +84,26 @@ export class ShardWriter extends DurableObject<Env> {
   }
 
   private async flushAll(): Promise<void> {
-    const shard = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'shard'").toArray()[0]?.value;
+    const shard = this.metaValue("shard");
     if (!shard) return;
     for (;;) {
       const rows = this.sql.exec<{ id: number; change: string }>("SELECT id, change FROM pending ORDER BY id LIMIT ?", MAX_BATCH).toArray();
       if (rows.length === 0) break;
       const db = database(this.env, shard);
+      const changes = rows.map((r) => JSON.parse(r.change) as ShipmentChange);
+      // Once a UTC day, the statistics older than they are kept go in the same transaction.
+      const today = utcDay(Date.now());
+      const prune = this.metaValue("pruned") !== today;
       try {
-        await db.batch(changeStatements(db, rows.map((r) => JSON.parse(r.change) as ShipmentChange)));
+        await db.batch([...changeStatements(db, changes), ...(prune ? [pruneStatement(db, Date.now())] : [])]);
       } catch (error) {
         this.failures++;
         logError("d1.write_failed", error, { shard, changes: rows.length, failures: this.failures });
         return;
       }
       this.sql.exec("DELETE FROM pending WHERE id <= ?", rows[rows.length - 1]!.id);
+      if (prune) this.sql.exec("INSERT INTO meta (key, value) VALUES ('pruned', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", today);
+      writeFinals(this.env, changes);
       if (this.failures > 0) log("d1.caught_up", { shard, after: this.failures });
       this.failures = 0;
     }
@@ -102,6 +111,10 @@ export class ShardWriter extends DurableObject<Env> {
       this.alarmAt = null;
       await this.ctx.storage.deleteAlarm();
     }
+  }
+
+  private metaValue(key: string): string | undefined {
+    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
   }
 
   private pendingCount(): number {

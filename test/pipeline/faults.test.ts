@@ -8,6 +8,7 @@ import type { RecipientStatus } from "../../src/status/statuses";
 import { postSms, registeredShipmentId, smsRequest, waitForShipment } from "../helpers";
 import { fireAlarm, orderObjectOf, shiftOrderTimes, simulatorHandovers, storedOrder, syncToD1 } from "./order-control";
 import { shardWriter } from "../../src/store/shards";
+import { todaysStats } from "../support/stats";
 
 const final = (s: { status: string }) => s.status === "Order_Completed";
 
@@ -45,7 +46,8 @@ function loseNextDispatch() {
 describe("faults in D1", () => {
   it("a D1 write that fails during a status update is kept by the shard writer and retried until D1 matches the order", async () => {
     loseNextDispatch();
-    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000003" })));
+    const org = "faults-d1-write";
+    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000003" }), { org }));
     vi.restoreAllMocks();
     const order = await orderObjectOf(id);
     await syncToD1(id);
@@ -58,7 +60,8 @@ describe("faults in D1", () => {
       await order.syncNow(); // the writer has the change…
       expect(await shardWriter(env, "DB").flush()).toBeGreaterThan(0); // …and cannot write it yet
       // Reads do not wait for D1: the manifest comes from the order.
-      expect((await waitForShipment(id, () => true)).recipients[0]!.status).toBe("SMS_Accepted");
+      expect((await waitForShipment(id, () => true, { org })).recipients[0]!.status).toBe("SMS_Accepted");
+      expect(await todaysStats(org)).toMatchObject({ registered: 1, handedOver: 0, pending: 1 }); // the hand-over is delayed
     } finally {
       await env.DB.exec("ALTER TABLE recipients_offline RENAME TO recipients");
     }
@@ -66,6 +69,7 @@ describe("faults in D1", () => {
     expect(stale?.status).not.toBe("SMS_Accepted"); // D1 is behind
     expect(await shardWriter(env, "DB").flush()).toBe(0); // D1 is back: the writer catches up
     await expectD1MatchesOrder(id);
+    expect(await todaysStats(org)).toMatchObject({ registered: 1, handedOver: 1, pending: 1 });
     await expectForwardOnly(id);
   });
 });
@@ -87,7 +91,8 @@ describe("faults in the consumer", () => {
 
   it("a consumer that dies during the provider call leaves the hand-over in doubt: never sent again, final by deadline + grace", async () => {
     loseNextDispatch();
-    const id = await registeredShipmentId(await postSms(smsRequest()));
+    const org = "faults-consumer-died";
+    const id = await registeredShipmentId(await postSms(smsRequest(), { org }));
     vi.restoreAllMocks();
     const order = await orderObjectOf(id);
     const claim = await order.claim(id); // a consumer claimed, then its isolate died mid-call
@@ -97,15 +102,18 @@ describe("faults in the consumer", () => {
     expect((await storedOrder(id)).handover).toBe("in_doubt");
     await shiftOrderTimes(id, ["deadline"], -(120_000 + Number(env.SMS_REPORT_GRACE_SECONDS) * 1000));
     await fireAlarm(id);
-    expect((await waitForShipment(id, final)).recipients[0]!.status).toBe("SMS_Failed_TTL");
+    expect((await waitForShipment(id, final, { org })).recipients[0]!.status).toBe("SMS_Failed_TTL");
     expect(await simulatorHandovers(id)).toBe(0);
     await expectD1MatchesOrder(id);
     await expectForwardOnly(id);
+    // Never accepted: a failure the service owns, so it stays in the within-10 s share's denominator.
+    expect(await todaysStats(org)).toMatchObject({ registered: 1, handedOver: 0, failed: { SMS_Failed_TTL: 1 }, pending: 0, failedForRecipientBeforeHandOver: 0 });
   });
 
   it("duplicated, reordered and late delivery reports leave one final status", async () => {
     loseNextDispatch();
-    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000003" })));
+    const org = "faults-reports";
+    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000003" }), { org }));
     vi.restoreAllMocks();
     const order = await orderObjectOf(id);
     const claim = await order.claim(id);
@@ -116,10 +124,11 @@ describe("faults in the consumer", () => {
     await order.report(id, { kind: "final", status: "SMS_Delivered" }, "r:delivered", "test", "SMx");
     await order.report(id, { kind: "final", status: "SMS_Failed_Undelivered" }, "r:undelivered", "test", "SMx");
     await order.record(id, claim.claimId, { kind: "accepted", status: "SMS_Accepted", providerRef: "SMx" });
-    expect((await waitForShipment(id, final)).recipients[0]!.status).toBe("SMS_Delivered");
+    expect((await waitForShipment(id, final, { org })).recipients[0]!.status).toBe("SMS_Delivered");
     await expectD1MatchesOrder(id);
     await expectForwardOnly(id);
     await syncToD1(id);
+    expect(await todaysStats(org)).toMatchObject({ registered: 1, handedOver: 1, delivered: 1, failed: {}, pending: 0 });
     const { results } = await env.DB.prepare("SELECT COUNT(*) AS n FROM feed WHERE shipment_id = ?").bind(id).all<{ n: number }>();
     expect(results[0]!.n).toBe(1);
   });

@@ -6,6 +6,7 @@ import { ShardWriter } from "../../src/store/shard-writer";
 import { shardNames, shardOf, shardWriter } from "../../src/store/shards";
 import { call, postSms, registeredShipmentId, shardDb, smsRequest, waitForShipment } from "../helpers";
 import { fireAlarm, storedOrder, syncToD1 } from "../pipeline/order-control";
+import { resendEverything, todaysStats } from "../support/stats";
 
 const final = (s: { status: string }) => s.status === "Order_Completed";
 afterEach(() => vi.restoreAllMocks());
@@ -19,27 +20,36 @@ async function feed(org: string, seq = 0) {
 describe("write-behind to D1", () => {
   it("registers, reads and completes while D1 is down, then D1 catches up and matches every order", async () => {
     const db = env.DB;
+    const org = "write-behind-outage";
     await db.exec("ALTER TABLE shipments RENAME TO shipments_offline");
     const ids: string[] = [];
     try {
-      for (let i = 0; i < 5; i++) ids.push(await registeredShipmentId(await postSms(smsRequest({ phoneNumber: `+479100000${i}` }))));
-      for (const id of ids) expect((await waitForShipment(id, final)).recipients[0]!.status).toBe("SMS_Delivered");
+      for (let i = 0; i < 5; i++) ids.push(await registeredShipmentId(await postSms(smsRequest({ phoneNumber: `+479100000${i}` }), { org })));
+      for (const id of ids) expect((await waitForShipment(id, final, { org })).recipients[0]!.status).toBe("SMS_Delivered");
       // The feed reads D1: while it is down the answer is 503, never 500.
       const down = await call("GET", "/future/shipment/feed");
       expect(down.status).toBe(503);
       expect(((await down.json()) as { code: string }).code).toBe("NOT-00004");
       for (const id of ids) await syncToD1(id);
       expect(await shardWriter(env, "DB").flush()).toBeGreaterThan(0); // kept, not lost
+      // The statistics ride in the same transactions: delayed, not counted halfway.
+      expect(await todaysStats(org)).toMatchObject({ registered: 0, delivered: 0 });
     } finally {
       await db.exec("ALTER TABLE shipments_offline RENAME TO shipments");
     }
     expect(await shardWriter(env, "DB").flush()).toBe(0);
+    const counted = { registered: 5, handedOver: 5, delivered: 5, failed: {}, pending: 0, providers: { primary: { handedOver: 5, delivered: 5 } } };
+    expect(await todaysStats(org)).toMatchObject(counted);
+    // Every change again (as after a lost answer): counted once all the same.
+    for (const id of ids) await resendEverything(id);
+    expect(await shardWriter(env, "DB").flush()).toBe(0);
+    expect(await todaysStats(org)).toMatchObject(counted);
     for (const id of ids) {
       const order = await storedOrder(id);
       const row = await db.prepare("SELECT r.status, r.provider_ref FROM recipients r WHERE shipment_id = ?").bind(id).first();
       expect(row).toEqual({ status: order.status, provider_ref: order.provider_ref });
     }
-    const entries = (await feed("ttd")).filter((e) => ids.includes(e.shipmentId));
+    const entries = (await feed(org)).filter((e) => ids.includes(e.shipmentId));
     expect(entries.map((e) => e.shipmentId).sort()).toEqual([...ids].sort());
   });
 

@@ -1,0 +1,68 @@
+// The statistics' query and answer as zod schemas: they validate GET /future/stats and describe it in
+// the OpenAPI document.
+import { z } from "@hono/zod-openapi";
+import { daysBetween } from "./figures";
+
+export const MAX_DAYS = 92;
+export const DEFAULT_DAYS = 7;
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+function isDate(v: string): boolean {
+  const t = Date.parse(`${v}T00:00:00Z`);
+  return DATE.test(v) && !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === v;
+}
+
+const day = (what: string, example: string) =>
+  z.string().refine(isDate, "Must be a date as YYYY-MM-DD.").optional().openapi({ description: what, example, format: "date" });
+
+export const StatsQuerySchema = z
+  .object({
+    from: day("First UTC day, included (default: 6 days before `to`).", "2026-12-01"),
+    to: day("Last UTC day, included (default: today, UTC).", "2026-12-07"),
+    channel: z.enum(["sms", "email"], "Must be sms or email.").optional().openapi({ description: "Only this channel (default: both)." }),
+  })
+  .transform((q, ctx) => {
+    const to = q.to ?? new Date().toISOString().slice(0, 10);
+    const from = q.from ?? (isDate(to) ? new Date(Date.parse(`${to}T00:00:00Z`) - (DEFAULT_DAYS - 1) * 86_400_000).toISOString().slice(0, 10) : to);
+    if (!isDate(from) || !isDate(to)) return { from, to, channel: q.channel }; // already reported
+    if (from > to) ctx.addIssue({ code: "custom", path: ["from"], message: "Must not be after to." });
+    else if (daysBetween(from, to).length > MAX_DAYS) ctx.addIssue({ code: "custom", path: ["from"], message: `At most ${MAX_DAYS} days, both ends counted.` });
+    return { from, to, channel: q.channel };
+  });
+
+const count = z.number().int().min(0);
+const latency = z.number().int().min(0).nullable();
+const byName = z.record(z.string(), count);
+
+export const FiguresSchema = z
+  .object({
+    registered: count.openapi({ description: "New shipments (replays and refused requests are not shipments)." }),
+    handedOver: count.openapi({ description: "Shipments a provider accepted." }),
+    handedOverWithin10s: count.openapi({ description: "Accepted within 10 s of the 201." }),
+    delivered: count.openapi({ description: "SMS_Delivered / Email_Delivered." }),
+    failed: byName.openapi({ description: "By final status.", example: { SMS_Failed_TTL: 3, SMS_Failed_InvalidRecipient: 2 } }),
+    pending: count.openapi({ description: "Not final yet." }),
+    failedForRecipientBeforeHandOver: count.openapi({
+      description: "Failed for the recipient (invalid, barred, suppressed) before any hand-over: the within-10 s share is handedOverWithin10s ÷ (registered − this).",
+    }),
+    handOverP50Ms: latency.openapi({ description: "201 → accepted hand-over, median (approximate: within 10 % or 1 ms); null without hand-overs." }),
+    handOverP95Ms: latency.openapi({ description: "201 → accepted hand-over, 95th percentile." }),
+    finalP50Ms: latency.openapi({ description: "201 → final status (every final status), median." }),
+    finalP95Ms: latency.openapi({ description: "201 → final status, 95th percentile." }),
+    providers: z
+      .record(z.string(), z.object({ handedOver: count, delivered: count }))
+      .openapi({ description: "Per provider (its name in the configuration).", example: { primary: { handedOver: 100, delivered: 95 } } }),
+    refused: byName.openapi({ description: "Requests answered 429, by problem code.", example: { "NOT-10003": 4 } }),
+  })
+  .openapi("StatisticsFigures");
+
+export const StatsSchema = z
+  .object({
+    from: z.string().openapi({ format: "date" }),
+    to: z.string().openapi({ format: "date" }),
+    days: z.array(FiguresSchema.extend({ date: z.string().openapi({ format: "date" }), channel: z.enum(["sms", "email"]) })).openapi({
+      description: "Each asked UTC day and channel once, oldest first, also with zeros.",
+    }),
+    totals: FiguresSchema,
+  })
+  .openapi("Statistics");

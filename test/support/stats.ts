@@ -1,0 +1,42 @@
+// Reads GET /future/stats for one organisation (today's figures of a channel), and replays an order's changes.
+import { runInDurableObject } from "cloudflare:test";
+import { expect } from "vitest";
+import { call } from "../helpers";
+import { orderObjectOf, syncToD1 } from "../pipeline/order-control";
+
+export interface StatsDay {
+  date: string;
+  channel: string;
+  registered: number;
+  handedOver: number;
+  handedOverWithin10s: number;
+  delivered: number;
+  failed: Record<string, number>;
+  pending: number;
+  failedForRecipientBeforeHandOver: number;
+  handOverP50Ms: number | null;
+  handOverP95Ms: number | null;
+  finalP50Ms: number | null;
+  finalP95Ms: number | null;
+  providers: Record<string, { handedOver: number; delivered: number }>;
+  refused: Record<string, number>;
+}
+
+export async function todaysStats(org: string, channel: "sms" | "email" = "sms"): Promise<StatsDay> {
+  const response = await call("GET", `/future/stats?channel=${channel}`, undefined, { org });
+  expect(response.status).toBe(200);
+  const today = new Date().toISOString().slice(0, 10);
+  return ((await response.json()) as { days: StatsDay[] }).days.find((d) => d.date === today)!;
+}
+
+/**
+ * Makes the order send every change again, from its registration on, as after answers the writer gave
+ * but the order never got (its events are marked unsent, the state as not pushed).
+ */
+export async function resendEverything(shipmentId: string): Promise<void> {
+  await runInDurableObject(await orderObjectOf(shipmentId), (_instance, state) => {
+    state.storage.sql.exec("UPDATE events SET synced = 0");
+    state.storage.sql.exec("UPDATE shipment SET pushed_seq = 0");
+  });
+  await syncToD1(shipmentId);
+}
