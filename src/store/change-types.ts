@@ -38,7 +38,7 @@ export interface ShipmentState {
   /**
    * When a provider first accepted the hand-over (ISO 8601), and which one (its name in SMS_PROVIDERS or
    * EMAIL_PROVIDER), for the statistics. Optional: when absent they are derived from the events
-   * (src/stats/facts.ts).
+   * (src/store/stats-facts.ts).
    */
   handedOverAt?: string | null;
   handedOverBy?: string | null;
