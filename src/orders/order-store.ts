@@ -103,7 +103,7 @@ export class OrderStore {
       `INSERT INTO shipment (id, ${ALL.join(", ")}) VALUES (1, ${ALL.map(() => "?").join(", ")})`,
       ...ALL.map((column) => d.state[column]),
     );
-    this.sql.exec("INSERT INTO content (id, body, subject) VALUES (1, ?, ?)", content.body, content.subject);
+    if (!d.eraseContent) this.sql.exec("INSERT INTO content (id, body, subject) VALUES (1, ?, ?)", content.body, content.subject);
     this.appendEvents(d.events);
   }
 

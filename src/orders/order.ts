@@ -12,6 +12,8 @@ export interface SmsOrder {
   timeToLiveInSeconds: number;
   sender: string;
   body: string;
+  /** Why this valid number cannot take an SMS (its type): the order is registered and fails at once. */
+  noSms?: string;
 }
 
 export interface EmailOrder {
@@ -47,6 +49,7 @@ export function toSmsOrder(
     timeToLiveInSeconds,
     sender: smsSettings.sender ?? defaults.smsSender,
     body: smsSettings.body,
+    ...(phone.noSms ? { noSms: phone.noSms } : {}),
   };
 }
 

@@ -3,13 +3,18 @@
 // The "max" build carries the per-type patterns; the smaller builds cannot tell mobile from fixed line.
 import { parsePhoneNumberFromString, type NumberType } from "libphonenumber-js/max";
 
-export type PhoneNumberResult = { ok: true; e164: string } | { ok: false; message: string };
+/**
+ * A valid number, in E.164; `noSms` says why it cannot take an SMS (its type), when its type is known to
+ * be one that cannot: such a number is still registered, as Altinn does, and fails at once
+ * (SMS_Failed_InvalidRecipient) without a provider call.
+ */
+export type PhoneNumberResult = { ok: true; e164: string; noSms?: string } | { ok: false; message: string };
 
-// Types whose numbers cannot receive an SMS (CONTRACT.md, `phoneNumber`). Every other type passes:
+// Types whose numbers cannot receive an SMS (docs/api.md, `phoneNumber`). Every other type passes:
 // MOBILE and FIXED_LINE_OR_MOBILE plainly can; undefined means the metadata cannot tell, so the
 // benefit of the doubt goes to the caller; PERSONAL_NUMBER and VOIP usually forward to a handset or
 // an SMS-capable service; PAGER ranges take text messages (UK 076 is mostly SMS-routed today).
-// A number that still cannot take the message fails later as SMS_Failed_InvalidRecipient.
+// A number of another type that still cannot take the message fails later, at the provider.
 const NO_SMS_TYPE_MESSAGES: Partial<Record<NonNullable<NumberType>, string>> = {
   FIXED_LINE: "A fixed-line number cannot receive SMS.",
   PREMIUM_RATE: "A premium-rate number cannot receive SMS.",
@@ -41,8 +46,6 @@ export function normalizePhoneNumber(input: string): PhoneNumberResult {
   }
 
   const type = parsed.getType();
-  const refusal = type === undefined ? undefined : NO_SMS_TYPE_MESSAGES[type];
-  if (refusal) return { ok: false, message: refusal };
-
-  return { ok: true, e164: parsed.number };
+  const noSms = type === undefined ? undefined : NO_SMS_TYPE_MESSAGES[type];
+  return { ok: true, e164: parsed.number, ...(noSms ? { noSms } : {}) };
 }

@@ -26,7 +26,11 @@ export interface NewOrderInput {
   fingerprint: string;
 }
 
-/** The first state of a new order: waiting, its queue message sent (`enqueued`), the registration its first event. */
+/**
+ * The first state of a new order: waiting, its queue message sent (`enqueued`), the registration its first
+ * event. An SMS to a number that cannot take one (a fixed line, say) is registered final at once:
+ * SMS_Failed_InvalidRecipient, nothing to hand over, its content erased in the same save.
+ */
 export function decideNewOrder(input: NewOrderInput, now: number, t: Pick<Timings, "emailLifetimeMs">): Decision<{ kind: "created"; response: OrderResponse }> {
   const { order } = input;
   const status: RecipientStatus = order.channel === "sms" ? "SMS_New" : "Email_New";
@@ -63,9 +67,20 @@ export function decideNewOrder(input: NewOrderInput, now: number, t: Pick<Timing
     pushed_seq: 0,
     alarm_failures: 0,
   };
+  const registered = { status, applied: true, source: "registration", at: now };
+  if (order.channel === "sms" && order.noSms) {
+    const failed: RecipientStatus = "SMS_Failed_InvalidRecipient";
+    return {
+      state: { ...state, status: failed, handover: "done", change_seq: 2 },
+      events: [registered, { status: failed, applied: true, source: "registration", detail: `${order.noSms} Nothing was sent.`, at: now }],
+      eraseContent: true,
+      effects: [],
+      answer: { kind: "created", response: input.response },
+    };
+  }
   return {
     state,
-    events: [{ status, applied: true, source: "registration", at: now }],
+    events: [registered],
     eraseContent: false,
     effects: [],
     answer: { kind: "created", response: input.response },
