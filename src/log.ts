@@ -1,5 +1,5 @@
 // Structured logs: one JSON line per event. They carry ids, statuses and error names only — never a
-// message body, a subject or a full recipient (DESIGN.md, invariant 4).
+// message body, a subject or a full recipient (docs/security.md).
 
 export function log(event: string, fields: Record<string, unknown> = {}): void {
   console.log(JSON.stringify({ event, ...fields }));

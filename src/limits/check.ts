@@ -1,4 +1,4 @@
-// The limits of CONTRACT.md ("Limits"), checked when an order object registers a NEW request, so after
+// The limits (docs/limits.md), checked when an order object registers a NEW request, so after
 // authorisation and idempotency (a replay never gets here) and before anything is stored: one call to
 // the organisation's LimitsObject counts the request against every limit, or against none.
 import { providerNames, SIMULATOR_NAMES } from "../providers/names";

@@ -31,7 +31,7 @@ const SettingsSchema = z.strictObject({
 export type LimitSettings = z.infer<typeof SettingsSchema>;
 export type CountWindow = z.infer<typeof WindowSchema>;
 
-/** The contract's defaults (CONTRACT.md, "Limits"). */
+/** The documented defaults (docs/limits.md). */
 export const CONTRACT_DEFAULTS: LimitSettings = {
   enabled: true,
   requestsPerMinute: 3000,

@@ -1,7 +1,7 @@
 // How an order is found. The shipment id is derived from (organisation, idempotencyId), and the order's
 // Durable Object is named by the shipment id, so both the registration (by key) and every later step
 // that knows only the shipment id (a read, a queue message, a provider report) reach the same object
-// without asking D1 (DESIGN.md, invariant 6).
+// without asking D1 (docs/order-lifecycle.md).
 
 /**
  * The shipment id of (org, idempotencyId): a UUID (version 4 layout) from SHA-256 of the pair. It is

@@ -2,7 +2,7 @@
 
 export type SmsEncoding = "GSM-7" | "UCS-2";
 
-/** The contract's ceiling on one message (CONTRACT.md, `smsSettings.body`). */
+/** The contract's ceiling on one message (docs/api.md, `smsSettings.body`). */
 export const MAX_SMS_SEGMENTS = 16;
 
 const GSM_SINGLE_PART_SEPTETS = 160;

@@ -1,4 +1,4 @@
-// SMS originator (CONTRACT.md, `smsSettings.sender`): what networks accept as an alphanumeric or numeric sender.
+// SMS originator (docs/api.md, `smsSettings.sender`): what networks accept as an alphanumeric or numeric sender.
 
 // GSM allows 11 alphanumeric characters; at least one letter keeps it from being read as a number.
 const ALPHANUMERIC_SENDER = /^(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;

@@ -1,4 +1,4 @@
-// The contract's status names (CONTRACT.md, "Status lifecycle").
+// The contract's status names (docs/api.md, "Status lifecycle").
 
 export const ORDER_STATUSES = ["Order_Registered", "Order_Processing", "Order_Processed", "Order_Completed"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];

@@ -2,7 +2,7 @@
 // The Durable Object only reads a row, asks these, and writes the result.
 import { setting } from "../config/settings";
 
-/** Waits before the 2nd to the 8th attempt (CONTRACT.md): about 27.6 hours in all, then `failed`. */
+/** Waits before the 2nd to the 8th attempt (docs/callbacks.md): about 27.6 hours in all, then `failed`. */
 export const RETRY_SCHEDULE_MS: readonly number[] = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
 
 /** A receiver has this long to answer (AbortSignal.timeout). */

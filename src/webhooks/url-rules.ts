@@ -1,4 +1,4 @@
-// Which receiver URLs a subscription may name (CONTRACT.md, "Status callbacks"), as one pure function.
+// Which receiver URLs a subscription may name (docs/callbacks.md), as one pure function.
 
 export const MAX_URL_LENGTH = 2048;
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);

@@ -259,7 +259,7 @@ describe("POST /future/orders/instant/sms — body size and encoding", () => {
   });
 });
 
-describe("POST /future/orders/instant/sms — seed example from CONTRACT.md", () => {
+describe("POST /future/orders/instant/sms — the example of docs/api.md", () => {
   it("registers the contract's SMS example and the manifest shows it", async () => {
     const key = uniqueKey("94e9d0f6");
     const response = await postSms({
@@ -510,7 +510,7 @@ describe("POST /future/orders/instant/sms — validation", () => {
   });
 });
 
-describe("POST /future/orders/instant/email — seed example from CONTRACT.md", () => {
+describe("POST /future/orders/instant/email — the example of docs/api.md", () => {
   it("registers the contract's email example and the manifest shows it", async () => {
     const key = uniqueKey("8f2a6a61");
     const response = await postEmail({

@@ -1,5 +1,5 @@
 // Cloudflare Email Service delivery events (the `email-events` queue) into the orders, through the
-// Worker's own queue handler, with events in the exact `cf.email.sending.message.*` shape of PROVIDERS.md §2.
+// Worker's own queue handler, with events in the exact `cf.email.sending.message.*` shape Cloudflare documents.
 //
 // How a shipment gets a known message id: this project's email provider is the simulator, which would
 // accept the email under its own id and then report Email_Delivered by itself at once, so an event

@@ -1,4 +1,4 @@
-// Every sandbox recipient of CONTRACT.md reaches its outcome through the real queues, Durable Objects and D1.
+// Every sandbox recipient (docs/providers.md) reaches its outcome through the real queues, Durable Objects and D1.
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { emailRequest, postEmail, postSms, registeredShipmentId, smsRequest, waitForShipment } from "../helpers";

@@ -1,4 +1,4 @@
-// A fake of Azure Communication Services' Email API (PROVIDERS.md §4) in its wire format, behind the
+// A fake of Azure Communication Services' Email API in its wire format, behind the
 // Worker's own fetch. Like ACS it checks every request's HMAC signature (its own check, independent
 // of src/), and answers 401 when it does not match. Event Grid's delivery reports are posted as
 // Event Grid posts them.

@@ -1,4 +1,4 @@
-// A fake of LINK Mobility's SMS REST API ("Common", PROVIDERS.md §3) in its wire format, behind the
+// A fake of LINK Mobility's SMS REST API ("Common") in its wire format, behind the
 // Worker's own fetch, and its delivery reports as LINK posts them to our gate's URL.
 import { exports } from "cloudflare:workers";
 import { interceptFetch, json, never, scriptedReplies } from "../support/fake-fetch";

@@ -1,7 +1,7 @@
 // ACS HMAC-SHA256 request signing against known vectors: Azure's own cross-language vectors (the
 // communication-common SDKs' crypto tests: SHA-256 and HMAC of "banana" and "😀" under key "pw=="),
-// PROVIDERS.md's empty-body hash, and whole requests computed independently with Node's crypto from
-// the scheme in PROVIDERS.md §4.
+// The empty body's hash, and whole requests computed independently with Node's crypto from
+// the scheme in src/providers/azure-email/signing.ts.
 import { describe, expect, it } from "vitest";
 import { contentHash, hmacSignature, parseConnectionString, signedHeaders, stringToSign } from "../../src/providers/azure-email/signing";
 

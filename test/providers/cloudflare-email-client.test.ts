@@ -1,5 +1,5 @@
 // The Cloudflare Email Service provider over a fake `send_email` binding: it resolves `{ messageId }`
-// or throws the binding's real error shape, an Error with a string `.code` (PROVIDERS.md §2).
+// or throws the binding's real error shape, an Error with a string `.code`.
 import { describe, expect, it, vi } from "vitest";
 import { cloudflareEmailProvider } from "../../src/providers/cloudflare-email/client";
 import type { OutboundMessage } from "../../src/providers/provider";

@@ -39,7 +39,7 @@ describe("mapEmailSendError", () => {
   });
 });
 
-/** An event shaped like PROVIDERS.md §2, with `payload` fields overridable. */
+/** An event in the shape of Cloudflare's email sending events, with `payload` fields overridable. */
 function event(kind: string, payload: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     type: `cf.email.sending.message.${kind}`,

@@ -1,4 +1,4 @@
-// LINK Mobility and ACS answers as pure mappings (PROVIDERS.md §3 and §4).
+// LINK Mobility and ACS answers as pure mappings.
 import { describe, expect, it } from "vitest";
 import { mapAcsDeliveryStatus, mapAcsSendResponse, readEventGridEvent } from "../../src/providers/azure-email/status-map";
 import { sourceTon } from "../../src/providers/linkmobility/client";

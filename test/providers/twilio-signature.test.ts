@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { twilioSignature, verifyTwilioSignature } from "../../src/providers/twilio/signature";
 
-// Vectors from PROVIDERS.md §1 (twilio-node spec/validation.spec.js, recomputed).
+// Vectors from twilio-node's spec/validation.spec.js, recomputed.
 const TOKEN = "12345";
 const U = "https://mycompany.com/myapp.php?foo=1&bar=2";
 const P: [string, string][] = [

@@ -1,4 +1,4 @@
-// Azure Communication Services HMAC-SHA256 request signing (PROVIDERS.md §4; the scheme of Azure's
+// Azure Communication Services HMAC-SHA256 request signing (the scheme of Azure's
 // communication-common key credential policy):
 //   x-ms-date            = RFC 1123 UTC date
 //   x-ms-content-sha256  = Base64(SHA-256(body))

@@ -1,5 +1,5 @@
 // Azure Communication Services Email answers and Event Grid delivery reports → contract statuses
-// (PROVIDERS.md §4, "Mapping", with the codes and texts Altinn's client handles).
+// (ACS Email's operation statuses and Event Grid delivery reports, with the codes and texts Altinn's client handles).
 import { z } from "zod";
 import type { EMAIL_FINAL, EmailStatus } from "../../status/statuses";
 import { transientHttp } from "../http";

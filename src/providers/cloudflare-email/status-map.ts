@@ -1,4 +1,4 @@
-// Cloudflare Email Service answers → contract statuses (PROVIDERS.md §2, "Mapping").
+// Cloudflare Email Service answers → contract statuses (Cloudflare Email Service's documented errors and events; docs/providers.md).
 
 import { z } from "zod";
 import type { EMAIL_FINAL, EmailStatus } from "../../status/statuses";
@@ -66,7 +66,7 @@ type EmailEvent = z.infer<typeof EmailEventSchema>;
 
 /**
  * Rejection reasons, first match wins. Only "suppressed" is documented; the others are matched loosely
- * because their wording is unconfirmed (PROVIDERS.md).
+ * because their wording is unconfirmed in Cloudflare's documentation.
  */
 const REJECTION_RULES: ReadonlyArray<readonly [pattern: RegExp, status: EmailFinal]> = [
   [/^suppressed$/i, "Email_Failed_SuppressedRecipient"],

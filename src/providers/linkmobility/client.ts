@@ -1,4 +1,4 @@
-// SMS through LINK Mobility's SMS REST API ("Common"): JSON over fetch, HTTP Basic (PROVIDERS.md §3).
+// SMS through LINK Mobility's SMS REST API ("Common"): JSON over fetch, HTTP Basic.
 import { callProvider, parseRetryAfter } from "../http";
 import type { ProviderOutcome } from "../outcome";
 import type { OutboundMessage, Provider } from "../provider";

@@ -1,4 +1,4 @@
-// LINK Mobility answers and delivery reports → contract statuses (PROVIDERS.md §3, "Mapping").
+// LINK Mobility answers and delivery reports → contract statuses (LINK Mobility's documented status codes; docs/providers.md).
 import { z } from "zod";
 import type { SMS_FINAL, SmsStatus } from "../../status/statuses";
 import { transientHttp } from "../http";

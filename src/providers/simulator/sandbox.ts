@@ -1,4 +1,4 @@
-// The sandbox recipients of CONTRACT.md: fixed outcomes so callers can test every path locally.
+// The sandbox recipients (docs/providers.md): fixed outcomes so callers can test every path locally.
 import type { RecipientStatus } from "../../status/statuses";
 
 export interface SandboxBehaviour {

@@ -1,4 +1,4 @@
-// X-Twilio-Signature, as twilio-node's validateRequest computes it (PROVIDERS.md §1).
+// X-Twilio-Signature, as twilio-node's validateRequest computes it.
 import { bytesToBase64 } from "../../encoding/base64";
 
 const utf8 = new TextEncoder();

@@ -1,4 +1,4 @@
-// Twilio answers → contract statuses (PROVIDERS.md §1, "Mapping").
+// Twilio answers → contract statuses (Twilio's message statuses and error codes; docs/providers.md).
 
 import type { SMS_FINAL, SmsStatus } from "../../status/statuses";
 import { parseRetryAfter, transientHttp } from "../http";
