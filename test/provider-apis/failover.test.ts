@@ -5,6 +5,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { forgetHealthViews } from "../../src/providers/failover/health-client";
 import { postSms, smsRequest } from "../helpers";
+import { driveDispatch } from "../support/drive";
 import { uniqueMobile } from "../support/fake-fetch";
 import { eventually, orderState, orderStubOf, shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
 import { fakeTwilio, reply, sendStatus } from "../twilio/fake-twilio";
@@ -52,9 +53,11 @@ describe("failover from LINK Mobility to Twilio", () => {
     expect(row.attempts).toBe(1);
     expect(events.at(-1)).toMatchObject({ applied: 0, source: "provider linkmobility", detail: "answer lost (timeout); waiting for a report" });
 
-    await new Promise((resolve) => setTimeout(resolve, 1_500)); // a second hand-over would have come by now
+    // Whatever could hand it over again runs now: its alarm (every retry time passed) and a dispatch message.
+    expect(await driveDispatch(shipmentId)).toEqual({ enqueuedByAlarm: 0 });
     expect(twilio.requestsFor(shipmentId)).toHaveLength(0);
     expect(link.requestsFor(shipmentId)).toHaveLength(1);
+    expect((await orderState(shipmentId)).row).toMatchObject({ handover: "in_doubt", attempts: 1 });
     expect((await sendDr(link.requestsFor(shipmentId)[0]!, 1001)).status).toBe(200);
     expect(await waitForRecipientStatus(shipmentId, "SMS_Delivered")).toEqual({ status: "Order_Completed", recipientStatus: "SMS_Delivered" });
     expect(twilio.requestsFor(shipmentId)).toHaveLength(0);
@@ -133,8 +136,11 @@ describe("the deadline, with both providers failing", () => {
     await runDurableObjectAlarm(stub);
     expect(await waitForRecipientStatus(shipmentId, "SMS_Failed_TTL")).toEqual({ status: "Order_Completed", recipientStatus: "SMS_Failed_TTL" });
     const calls = { link: link.requestsFor(shipmentId).length, twilio: twilio.requestsFor(shipmentId).length };
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const { attempts } = (await orderState(shipmentId)).row;
+    // Whatever could hand it over again runs now: its alarm (every retry time passed) and a dispatch message.
+    expect(await driveDispatch(shipmentId)).toEqual({ enqueuedByAlarm: 0 });
     expect({ link: link.requestsFor(shipmentId).length, twilio: twilio.requestsFor(shipmentId).length }).toEqual(calls);
+    expect((await orderState(shipmentId)).row).toMatchObject({ status: "SMS_Failed_TTL", handover: "done", attempts });
 
     // Every call went out before the deadline, with a validity that ends by the (original) deadline.
     for (const r of link.requestsFor(shipmentId)) {
