@@ -1,7 +1,7 @@
 // A corpus of hostile input against the running Worker: every answer is a 4xx problem+json (or, where the
 // input is in fact a valid message, a 201), never a 5xx, never an echo of a secret, and the tables stay whole.
 import { env, exports } from "cloudflare:workers";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { BASE, call, emailRequest, smsRequest, tokenFor } from "../helpers";
 
 const SECRET_CODE = "Your code is 918273";
@@ -28,6 +28,19 @@ async function expectHandled(response: Response, { mayAccept = false } = {}) {
   expect(text).not.toContain("918273");
   expect(text).not.toContain(JSON.parse(env.TEST_SIGNING_JWK).d);
   expect(text).not.toMatch(/at .*\.(ts|js):\d+/); // no stack trace
+}
+
+async function registeredId(response: Response): Promise<string> {
+  expect(response.status, await response.clone().text()).toBe(201);
+  return ((await response.json()) as { notification: { shipmentId: string } }).notification.shipmentId;
+}
+
+const d1Has = async (shipmentId: string) =>
+  (await env.DB.prepare("SELECT 1 FROM shipments WHERE shipment_id = ?").bind(shipmentId).first()) !== null;
+
+async function d1Counts() {
+  const row = await env.DB.prepare("SELECT (SELECT COUNT(*) FROM shipments) AS shipments, (SELECT COUNT(*) FROM feed) AS feed").first<{ shipments: number; feed: number }>();
+  return row!;
 }
 
 /** Every string-valued path of a request, for field-by-field mutation. */
@@ -151,12 +164,23 @@ describe("hostile values in every string field", () => {
   });
 
   it.each(cases)("%s %s: SQL metacharacters never reach SQL as code", async (_channel, field, path, make) => {
+    // A shipment already in D1 before the hostile values arrive; none of them may remove or change it.
+    const earlier = await registeredId(await send("POST", path, JSON.stringify(make())));
+    await vi.waitFor(async () => expect(await d1Has(earlier)).toBe(true), { timeout: 5_000, interval: 20 });
+    const before = await d1Counts();
+
+    const accepted: string[] = [];
     for (const value of ["' OR '1'='1", "'); DROP TABLE shipments; --", '" OR 1=1 --', "\\'; DELETE FROM feed; --", "%' --"]) {
       const response = await send("POST", path, JSON.stringify(withValue(make(), field, value)));
-      await expectHandled(response, { mayAccept: true });
+      if (response.status === 201) accepted.push(await registeredId(response));
+      else await expectHandled(response, { mayAccept: true });
     }
-    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM shipments").first<{ n: number }>();
-    expect(count?.n).toBeGreaterThanOrEqual(0);
+    // Each accepted one is stored as data (its row reaches D1), and nothing was deleted meanwhile.
+    await vi.waitFor(async () => expect(await Promise.all(accepted.map(d1Has))).not.toContain(false), { timeout: 5_000, interval: 20 });
+    expect(await d1Has(earlier)).toBe(true);
+    const after = await d1Counts();
+    expect(after.shipments).toBeGreaterThanOrEqual(before.shipments + accepted.length);
+    expect(after.feed).toBeGreaterThanOrEqual(before.feed);
   });
 });
 

@@ -1,16 +1,28 @@
 // The limits through the real API: concurrency, the replay rule, per-organisation independence and
 // overrides (vitest.config.ts sets the limits-* organisations), countries, sandbox exemption, and no
 // recipient in any answer or log.
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { checkLimits } from "../../src/limits/check";
 import { limitsFor, LimitsConfigError } from "../../src/limits/config";
+import { limitsStub } from "../../src/limits/limits-object";
 import { simulatorStub } from "../../src/providers/simulator/stub";
 import { toSmsOrder } from "../../src/orders/order";
 import { call, emailRequest, postEmail, postSms, problemOf, rowsForKey, smsRequest, uniqueKey, variedPhoneNumber, waitForShipment } from "../helpers";
 import { shipmentIdOf } from "../support/shipments";
 
 afterEach(() => vi.restoreAllMocks());
+
+/** Moves every stored count of the organisation by `seconds` (negative = into the past), as the clock would. */
+async function shiftCounters(org: string, seconds: number) {
+  await runInDurableObject(limitsStub(env, org), (_object, state) => {
+    const sql = state.storage.sql;
+    const rows = sql.exec<{ key: string; slot: number; count: number; expires_at: number }>("SELECT key, slot, count, expires_at FROM counters").toArray();
+    sql.exec("DELETE FROM counters"); // rewritten whole, so no shifted slot meets one not yet shifted
+    for (const r of rows) sql.exec("INSERT INTO counters (key, slot, count, expires_at) VALUES (?, ?, ?, ?)", r.key, r.slot + seconds, r.count, r.expires_at + seconds * 1000);
+  });
+}
 
 /** Every line the Worker logs from now on. */
 function captureLogs(): string[] {
@@ -103,7 +115,7 @@ describe("the replay rule", () => {
     expect(retryAfter).toBeLessThanOrEqual(3);
     expect(await rowsForKey(org, refused.idempotencyId)).toEqual({ shipments: 0, recipients: 0, events: 0 });
 
-    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+    await shiftCounters(org, -retryAfter); // the window is over, as it would be after Retry-After
     const later = await postSms(refused, { org });
     expect(later.status).toBe(201);
     expect(await rowsForKey(org, refused.idempotencyId)).toMatchObject({ shipments: 1, recipients: 1 });

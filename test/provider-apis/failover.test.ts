@@ -3,8 +3,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { forgetHealthViews } from "../../src/providers/failover/health-client";
+import { expireHealthViews, forgetHealthViews } from "../../src/providers/failover/health-client";
 import { postSms, smsRequest } from "../helpers";
+import { driveDispatch } from "../support/drive";
 import { uniqueMobile } from "../support/fake-fetch";
 import { eventually, orderState, orderStubOf, shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
 import { fakeTwilio, reply, sendStatus } from "../twilio/fake-twilio";
@@ -52,9 +53,11 @@ describe("failover from LINK Mobility to Twilio", () => {
     expect(row.attempts).toBe(1);
     expect(events.at(-1)).toMatchObject({ applied: 0, source: "provider linkmobility", detail: "answer lost (timeout); waiting for a report" });
 
-    await new Promise((resolve) => setTimeout(resolve, 1_500)); // a second hand-over would have come by now
+    // Whatever could hand it over again runs now: its alarm (every retry time passed) and a dispatch message.
+    expect(await driveDispatch(shipmentId)).toEqual({ enqueuedByAlarm: 0 });
     expect(twilio.requestsFor(shipmentId)).toHaveLength(0);
     expect(link.requestsFor(shipmentId)).toHaveLength(1);
+    expect((await orderState(shipmentId)).row).toMatchObject({ handover: "in_doubt", attempts: 1 });
     expect((await sendDr(link.requestsFor(shipmentId)[0]!, 1001)).status).toBe(200);
     expect(await waitForRecipientStatus(shipmentId, "SMS_Delivered")).toEqual({ status: "Order_Completed", recipientStatus: "SMS_Delivered" });
     expect(twilio.requestsFor(shipmentId)).toHaveLength(0);
@@ -64,38 +67,49 @@ describe("failover from LINK Mobility to Twilio", () => {
     const link = fakeLink();
     const twilio = fakeTwilio();
     link.scriptAll(linkReply.unavailable());
-    const send = async () => shipmentIdOf(await postSms(smsRequest({ phoneNumber: uniqueMobile() })));
+    // One message at a time: once it is accepted, the isolate's verdict is made stale (it refreshes every
+    // second), so the next hand-over sends what this one noted and reads the breaker's verdict anew.
+    const send = async () => {
+      const id = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: uniqueMobile() })));
+      await waitForRecipientStatus(id, "SMS_Accepted");
+      expireHealthViews();
+      return id;
+    };
 
     // The outage: every message still goes out (through Twilio), and the breaker opens on LINK.
     const during: string[] = [];
-    for (let i = 0; i < 8; i++) {
-      during.push(await send());
-      await new Promise((resolve) => setTimeout(resolve, 200)); // the isolate's verdict refreshes every second
-    }
-    for (const id of during) await waitForRecipientStatus(id, "SMS_Accepted");
+    for (let i = 0; i < 8; i++) during.push(await send());
     expect(during.every((id) => twilio.requestsFor(id).length === 1)).toBe(true);
     const linkCallsDuring = link.requests.length;
     expect(linkCallsDuring).toBeLessThan(during.length); // later messages went to Twilio first
-    const breaker = await runInDurableObject(env.PROVIDER_HEALTH.get(env.PROVIDER_HEALTH.idFromName("sms")), (_o, state) =>
-      JSON.parse(state.storage.sql.exec<{ state: string }>("SELECT state FROM breakers WHERE provider = 'linkmobility'").one().state),
-    );
-    expect(breaker.position).toBe("open");
+    const linkBreaker = () =>
+      runInDurableObject(env.PROVIDER_HEALTH.get(env.PROVIDER_HEALTH.idFromName("sms")), (_o, state) =>
+        JSON.parse(state.storage.sql.exec<{ state: string }>("SELECT state FROM breakers WHERE provider = 'linkmobility'").one().state) as { position: string },
+      );
+    expect((await linkBreaker()).position).toBe("open");
 
     // LINK recovers; its open time is over (moved into the past), so probes go to it and close the breaker.
     link.scriptAll(null);
     await runInDurableObject(env.PROVIDER_HEALTH.get(env.PROVIDER_HEALTH.idFromName("sms")), (_o, state) =>
       state.storage.sql.exec("UPDATE breakers SET state = json_set(state, '$.since', 0) WHERE provider = 'linkmobility'"),
     );
+    // Every hand-over draws under the probe rate (20 %), so the probes come without waiting for chance;
+    // each send hands the one before's outcome to the breaker, until its probes have closed it.
+    const draws = vi.spyOn(Math, "random").mockReturnValue(0.1);
     const after: string[] = [];
     await eventually(
       async () => {
         after.push(await send());
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        return after.slice(-3).every((id) => link.requestsFor(id).length === 1);
+        return (await linkBreaker()).position;
       },
-      (back) => back,
-      { timeoutMs: 15_000, intervalMs: 0, what: "LINK to take traffic first again" },
+      (position) => position === "closed",
+      { timeoutMs: 15_000, intervalMs: 0, what: "LINK's breaker to close again" },
     );
+    draws.mockRestore();
+    // Closed, LINK takes traffic first again, whatever the draw.
+    after.push(await send());
+    expect(link.requestsFor(after.at(-1)!)).toHaveLength(1);
+    expect(twilio.requestsFor(after.at(-1)!)).toHaveLength(0);
     for (const id of after) await waitForRecipientStatus(id, "SMS_Accepted");
     // Each message was handed over exactly once, whichever provider took it.
     for (const id of [...during, ...after]) {
@@ -133,8 +147,11 @@ describe("the deadline, with both providers failing", () => {
     await runDurableObjectAlarm(stub);
     expect(await waitForRecipientStatus(shipmentId, "SMS_Failed_TTL")).toEqual({ status: "Order_Completed", recipientStatus: "SMS_Failed_TTL" });
     const calls = { link: link.requestsFor(shipmentId).length, twilio: twilio.requestsFor(shipmentId).length };
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const { attempts } = (await orderState(shipmentId)).row;
+    // Whatever could hand it over again runs now: its alarm (every retry time passed) and a dispatch message.
+    expect(await driveDispatch(shipmentId)).toEqual({ enqueuedByAlarm: 0 });
     expect({ link: link.requestsFor(shipmentId).length, twilio: twilio.requestsFor(shipmentId).length }).toEqual(calls);
+    expect((await orderState(shipmentId)).row).toMatchObject({ status: "SMS_Failed_TTL", handover: "done", attempts });
 
     // Every call went out before the deadline, with a validity that ends by the (original) deadline.
     for (const r of link.requestsFor(shipmentId)) {

@@ -15,7 +15,9 @@ import {
   waitForRecipientStatus,
 } from "../support/shipments";
 import { OrderObject } from "../../src/orders/order-object";
+import type { DispatchMessage } from "../../src/orders/order-object";
 import type { ProviderOutcome } from "../../src/providers/outcome";
+import { deliverDispatch, driveDispatch } from "../support/drive";
 import { API_KEY_SECRET, API_KEY_SID, fakeTwilio, MAX_VALIDITY_SECONDS, MESSAGES_URL, PUBLIC_BASE_URL, reply, sendStatus, uniqueMobile, type FakeTwilio } from "./fake-twilio";
 
 afterEach(() => vi.restoreAllMocks());
@@ -203,8 +205,10 @@ describe("transient failures are retried until the deadline", () => {
     expect(inDoubt.row).toMatchObject({ status: "SMS_Sending", attempts: 1 });
     expect(inDoubt.events.at(-1)).toMatchObject({ applied: 0, detail: "answer lost (timeout); waiting for a report" });
 
-    await new Promise((resolve) => setTimeout(resolve, 1_000)); // a retry would have come by now
+    // Whatever could send it again runs now: its alarm (with every retry time passed) and a dispatch message.
+    expect(await driveDispatch(shipmentId)).toEqual({ enqueuedByAlarm: 0 });
     expect(twilio.requestsFor(shipmentId)).toHaveLength(1);
+    expect((await orderState(shipmentId)).row).toMatchObject({ handover: "in_doubt", attempts: 1 });
     expect((await sendStatus(handover!, "delivered")).status).toBe(200);
     expect(await waitForRecipientStatus(shipmentId, "SMS_Delivered")).toEqual({ status: "Order_Completed", recipientStatus: "SMS_Delivered" });
     expect(twilio.requestsFor(shipmentId)).toHaveLength(1);
@@ -289,8 +293,9 @@ describe("dispatch right after registration", () => {
     await handovers(twilio, shipmentId, 1);
     await waitForRecipientStatus(shipmentId, "SMS_Accepted");
 
-    await env.SMS_QUEUE.send(message); // the same message, delivered after all
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const result = await deliverDispatch([message as DispatchMessage]); // the same message, delivered after all
+    expect(result.retryMessages).toEqual([]);
     expect(twilio.requestsFor(shipmentId)).toHaveLength(1);
+    expect((await orderState(shipmentId)).row).toMatchObject({ handover: "accepted", attempts: 1 });
   });
 });

@@ -5,9 +5,10 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { postSms, readShipmentAs, smsRequest, waitForShipment } from "../helpers";
+import { orderStubForShipment } from "../../src/orders/order-key";
 import { shardOf, shardWriter } from "../../src/store/shards";
 import { WebhookObject } from "../../src/webhooks/webhook-object";
-import { deliveriesOf, subscribe } from "../support/callbacks";
+import { deliveriesOf, runDueAttempts, subscribe } from "../support/callbacks";
 import { fakeReceiver, verifyCallback, type FakeReceiver } from "../support/fake-receiver";
 import { shipmentIdOf } from "../support/shipments";
 
@@ -70,10 +71,17 @@ describe("status callbacks, end to end", () => {
       return [body.data.shipmentId, body.data.recipients[0]!.status];
     }));
     expect(finals).toEqual({ [delivered]: "SMS_Delivered", [undelivered]: "SMS_Failed_Undelivered" });
-    // Nothing more follows for them, and nothing reaches the other organisation's receiver.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Nothing more follows for them, and nothing reaches the other organisation's receiver. Everything that
+    // could still send runs now: the orders hand their last changes on, the shard writer's alarm forwards
+    // its callback outbox, and each callback object runs its due attempts (retry waits passed).
+    for (const id of [delivered, undelivered]) await orderStubForShipment(env, id).syncNow();
+    await runDurableObjectAlarm(shardWriter(env, await shardOf(env, org)));
+    await runDueAttempts(org);
+    await runDueAttempts(other);
     expect(receiver.at("/final")).toHaveLength(2);
     expect(receiver.at("/other")).toHaveLength(0);
+    expect((await deliveriesOf(org)).map((d) => d.state)).toEqual(["delivered", "delivered"]);
+    expect(await deliveriesOf(other)).toEqual([]);
   });
 
   it("a status event survives its organisation's callback object failing: the shard writer keeps it and its alarm forwards it", async () => {

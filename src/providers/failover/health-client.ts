@@ -104,6 +104,11 @@ export function noteCall(channel: Channel, provider: string, ok: boolean): void 
   if (view.pending.length > MAX_PENDING) view.pending.splice(0, view.pending.length - MAX_PENDING);
 }
 
+/** Makes this isolate's cached verdicts stale, so the next hand-over refreshes them (tests; nothing noted is lost). */
+export function expireHealthViews(): void {
+  for (const view of views.values()) view.fetchedAt = 0;
+}
+
 /** Forgets this isolate's cached verdicts and unsent observations (tests). */
 export function forgetHealthViews(): void {
   views.clear();
