@@ -31,8 +31,6 @@ export const METRIC = {
 
 const ADD = "ON CONFLICT (org, day, channel, metric) DO UPDATE SET n = n + excluded.n";
 
-/** The UTC day (YYYY-MM-DD) of an ISO time or epoch ms. */
-
 /** The statements that count what a shipment change tells, to run right after its shipment rows. */
 export function rollupStatements(db: D1Database, s: ShipmentState): D1PreparedStatement[] {
   const f = factsOf(s);
