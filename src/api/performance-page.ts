@@ -83,7 +83,7 @@ main{max-width:72rem;margin:1rem auto;padding:0 1rem}
 .headline{display:flex;flex-wrap:wrap;gap:1rem;margin:0;padding:0;list-style:none}.headline li{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:.6rem 1rem;min-width:12rem}
 .headline strong{display:block;font-size:1.6rem}
 section{background:#fff;border:1px solid #d0d7de;border-radius:8px;margin:1rem 0;padding:.8rem 1rem}section h2{margin:.2rem 0 .6rem;font-size:1.15rem}
-.pair{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem;align-items:start}@media (max-width:52rem){.pair{grid-template-columns:1fr}}
+.pair{display:grid;grid-template-columns:minmax(0,3fr) minmax(min-content,2fr);gap:1rem;align-items:start}@media (max-width:52rem){.pair{grid-template-columns:1fr}}
 svg{width:100%;height:auto}.scroll{max-height:20rem;overflow:auto}
 table{border-collapse:collapse;width:100%;font-size:.85rem}caption{text-align:left;font-weight:600;padding-bottom:.3rem}
 td,th[scope=row]{white-space:nowrap}th,td{padding:.15rem .5rem;border-bottom:1px solid #eaeef2;text-align:right}th:first-child,td:first-child{text-align:left}
