@@ -26,7 +26,11 @@ export interface NewOrderInput {
   fingerprint: string;
 }
 
-/** The first state of a new order: waiting, its queue message sent (`enqueued`), the registration its first event. */
+/**
+ * The first state of a new order: waiting, a dispatch under way (`enqueued`: the queue message, or the
+ * Worker's immediate attempt), so the alarm enqueues a message only if nothing claims it by then; the
+ * registration its first event.
+ */
 export function decideNewOrder(input: NewOrderInput, now: number, t: Pick<Timings, "emailLifetimeMs">): Decision<{ kind: "created"; response: OrderResponse }> {
   const { order } = input;
   const status: RecipientStatus = order.channel === "sms" ? "SMS_New" : "Email_New";
