@@ -13,7 +13,8 @@ import { WebhookObject } from "../../src/webhooks/webhook-object";
 import { subscribe } from "../support/callbacks";
 import { fakeReceiver, verifyCallback, type FakeReceiver } from "../support/fake-receiver";
 import { shipmentIdOf } from "../support/shipments";
-import { syncToD1 } from "../pipeline/order-control";
+import { orderObjectOf, storedOrder, syncToD1 } from "../pipeline/order-control";
+import { retentionMs } from "../../src/config/settings";
 
 let receiver: FakeReceiver;
 beforeEach(() => {
@@ -119,6 +120,15 @@ describe("hand-offs to the shard writer", () => {
     const body = verifyCallback(secret, last) as { timestamp: string; data: { shipmentId: string } };
     expect(body.data.shipmentId).toBe(shipmentId);
     expect(last.at - Date.parse(body.timestamp)).toBeLessThan(1000);
+  });
+
+  it("once D1 has a final shipment's changes, its alarm waits for retention: no sync retry fires for nothing", async () => {
+    const shipmentId = await deliveredSms(newOrg());
+    const stub = await orderObjectOf(shipmentId);
+    const row = await storedOrder(shipmentId); // deliveredSms waited for the hand-off
+    expect(row.pushed_seq).toBe(row.change_seq);
+    const alarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    expect(alarm).toBe((row.created_at as number) + retentionMs(env));
   });
 
   it("with a subscription to every status, each change goes at once: every callback of a later order leaves within a second", async () => {
