@@ -89,12 +89,36 @@ describe("forwarding to the callback object", () => {
     await vi.waitFor(async () => expect(await knownSubscription(org)).toBe("none"), { timeout: 3_000, interval: 20 });
   });
 
-  it("a route's note wins over an answer that was under way: a PUT is never undone by 'no subscription'", async () => {
+  it("a callback object of the previous version (its answer says nothing of a subscription) keeps the organisation forwarded", async () => {
     const org = newOrg();
-    const writer = await writerOf(org);
+    vi.spyOn(WebhookObject.prototype, "enqueue").mockResolvedValue({ accepted: 0 } as never);
+    await deliveredSms(org);
+    await vi.waitFor(async () => expect(await outboxOf(org)).toBe(0), { timeout: 3_000, interval: 20 });
+    expect(await knownSubscription(org)).toBeNull();
+  });
+
+  it("a PUT the shard writer could not note answers 503 and stores no subscription", async () => {
+    const org = newOrg();
+    vi.spyOn(ShardWriter.prototype, "noteSubscription").mockRejectedValue(new Error("injected: shard writer unreachable"));
+    const response = await call("PUT", "/future/webhook", { url: receiver.url("/never"), events: "all" }, { org });
+    expect(response.status).toBe(503);
+    vi.restoreAllMocks();
+    expect((await call("GET", "/future/webhook", undefined, { org })).status).toBe(404);
+  });
+
+  it("a PUT made while the writer waits for a 'no subscription' answer is not undone by that answer", async () => {
+    const org = newOrg();
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const enqueue = vi.spyOn(WebhookObject.prototype, "enqueue").mockImplementationOnce(async () => {
+      await answered; // the callback object answers late: it had no subscription when asked
+      return { accepted: 0, subscribed: false };
+    });
+    await postSms(smsRequest(), { org });
+    await vi.waitFor(() => expect(callsFor(enqueue, org).length).toBeGreaterThan(0), { timeout: 3_000, interval: 10 });
     await subscribe(org, receiver.url("/race"), "final");
-    // An answer from before the PUT arrives after it: it only fills in what is not known.
-    await runInDurableObject(writer, (_i, state) => state.storage.sql.exec("INSERT INTO callback_orgs (org, events) VALUES (?, 'none') ON CONFLICT (org) DO NOTHING", org));
+    answer();
+    await vi.waitFor(async () => expect(await outboxOf(org)).toBe(0), { timeout: 3_000, interval: 20 });
     expect(await knownSubscription(org)).toBe("final");
   });
 });
