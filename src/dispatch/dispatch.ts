@@ -105,8 +105,10 @@ export async function handOver(claim: Send, candidates: readonly [string, Provid
 
 /**
  * Registration's first attempt, right after the 201, without waiting for the queue (an OTP cannot wait
- * for a batch). The queue message stays the durable path: if this attempt fails or its isolate dies,
- * the consumer or the alarm carries on, and the claim keeps it to one hand-over.
+ * for a batch). Registration sent no queue message: the order's alarm, stored with it, is the durable
+ * path. If this attempt fails or its isolate dies before it claims, the alarm enqueues a message
+ * (src/orders/lifecycle.ts, `lostMessageWait`); a transient failure is retried the same way; the claim
+ * keeps it to one hand-over.
  */
 export async function dispatchRightAway(env: Env, message: DispatchMessage): Promise<void> {
   try {

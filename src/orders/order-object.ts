@@ -30,7 +30,7 @@ export type ClaimResult = Exclude<ClaimAnswer, { kind: "send" }> | (Extract<Clai
 
 export class OrderObject extends DurableObject<Env> {
   private readonly store = new OrderStore(this.ctx.storage.sql);
-  private readonly behind = new WriteBehind(this.store, this.env, this.ctx);
+  private readonly behind = new WriteBehind(this.store, this.env, this.ctx, () => this.followAlarm());
   /** The alarm as this instance last set it (undefined: not known yet), so most changes leave it alone. */
   private alarmAt: number | null | undefined;
 

@@ -1,6 +1,9 @@
-// Registration's steps before anything is stored: the limits' reservation, sealing the content and the
-// queue message, run side by side. A refused or failed request stores nothing; a queue message sent
-// for one finds no order (or a later registration of the key, which it may dispatch) and is skipped.
+// Registration's steps before anything is stored: the limits' reservation, sealing the content and (only
+// with DISPATCH_ON_REGISTRATION=queue) the queue message, run side by side. A refused or failed request
+// stores nothing; a queue message sent for one finds no order (or a later registration of the key, which
+// it may dispatch) and is skipped. With the immediate attempt (the default) no message is sent: the order
+// is stored with its alarm due shortly (docs/order-lifecycle.md), which enqueues one only if nothing
+// claimed the hand-over by then.
 import { checkLimits, type LimitRefusal } from "../limits/check";
 import { logError } from "../log";
 import { sealContent } from "./content-cipher";
@@ -51,7 +54,8 @@ export async function prepareRegistration(env: Env, orderRef: string, org: strin
 
 /**
  * Sealed first: a missing CONTENT_KEY fails before the queue message. The message goes before the
- * order is stored: it cannot be claimed before registration ends (blockConcurrencyWhile).
+ * order is stored: it cannot be claimed before registration ends (blockConcurrencyWhile). With the
+ * immediate attempt there is none: the stored order's alarm is the durable path.
  */
 async function sealAndEnqueue(env: Env, orderRef: string, order: Order, shipmentId: string): Promise<SealedContent | null> {
   let content: SealedContent;
@@ -64,6 +68,7 @@ async function sealAndEnqueue(env: Env, orderRef: string, order: Order, shipment
     logError("register.seal_failed", error, { shipmentId });
     return null;
   }
+  if (dispatchesRightAway(env)) return content;
   try {
     await enqueueDispatch(env, { orderRef, shipmentId, channel: order.channel });
   } catch (error) {
@@ -75,4 +80,9 @@ async function sealAndEnqueue(env: Env, orderRef: string, order: Order, shipment
 
 export async function enqueueDispatch(env: Env, message: Required<DispatchMessage>): Promise<void> {
   await (message.channel === "sms" ? env.SMS_QUEUE : env.EMAIL_QUEUE).send(message, { contentType: "json" });
+}
+
+/** Whether the Worker starts the first dispatch attempt right after the 201 (the default), so registration sends no queue message. */
+export function dispatchesRightAway(env: Pick<Env, "DISPATCH_ON_REGISTRATION">): boolean {
+  return env.DISPATCH_ON_REGISTRATION !== "queue";
 }

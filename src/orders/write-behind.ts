@@ -3,6 +3,7 @@
 // synced), so a hand-off that fails or never runs is simply sent again by the next one or the alarm.
 import { logError } from "../log";
 import type { ShipmentChange } from "../store/changes";
+import type { SubscriptionFilter } from "../store/callback-outbox";
 import { shardOf, shardWriter } from "../store/shards";
 import { isFinal, orderStatusOf } from "../status/transitions";
 import type { OrderState } from "./decide/state";
@@ -11,9 +12,36 @@ import type { OrderStore } from "./order-store";
 
 /** How long an order gathers its changes before it hands them to the shard writer. */
 const PUSH_GATHER_MS = 15;
+/**
+ * How long a non-final change may wait for the next one when its organisation is known to have no
+ * subscription that wants every status (`events: "all"`): a shipment's changes up to its final status
+ * then usually go in one hand-off. D1 learns of them within this, and before the alarm's sync retry
+ * (lifecycle.ts, `syncRetryMs`) would fire.
+ */
+export const PUSH_GATHER_QUIET_MS = 1_500;
+/** What a shard writer answered about an organisation's subscription counts this long; past it, unknown. */
+export const CALLBACKS_KNOWN_MS = 5_000;
+
+/**
+ * Per isolate: what the shard writer last answered about each organisation's subscription, and when.
+ * Unknown (or stale) counts as wanting every status, so a non-final change goes at once, as before.
+ */
+const callbackFilters = new Map<string, { filter: SubscriptionFilter | null; at: number }>();
+
+/** Whether a change of this organisation may have to reach a callback at once: a subscription to every status, or not known. */
+export function mayWantEveryStatus(org: string, now: number): boolean {
+  const known = callbackFilters.get(org);
+  return !known || now - known.at > CALLBACKS_KNOWN_MS || known.filter === null || known.filter === "all";
+}
+
+/** What a shard writer answered (an older writer answers nothing: unknown). */
+export function learnCallbacks(org: string, answer: { callbacks?: SubscriptionFilter | null } | void, now: number): void {
+  callbackFilters.set(org, { filter: answer?.callbacks ?? null, at: now });
+}
 
 export class WriteBehind {
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private timerAt = Infinity;
   /** Pushes run one after another, so D1 learns of changes in order. */
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -21,15 +49,30 @@ export class WriteBehind {
     private readonly store: OrderStore,
     private readonly env: Env,
     private readonly ctx: DurableObjectState,
+    /** After a hand-off: the alarm follows (nothing unsent: no sync retry left to fire). */
+    private readonly afterPush: () => Promise<void>,
   ) {}
 
-  /** Changes that come close together (registration and claim, say) go to the shard writer in one hand-off. */
+  /**
+   * Changes that come close together (registration and claim, say) go to the shard writer in one
+   * hand-off. A final status goes at once (its callback leaves within a second), and so does any
+   * change of an organisation that may want every status; otherwise a non-final change waits for the
+   * next, up to PUSH_GATHER_QUIET_MS.
+   */
   soon(): void {
-    if (this.timer) return;
+    const row = this.store.load();
+    if (!row) return;
+    const now = Date.now();
+    const urgent = isFinal(row.status) || mayWantEveryStatus(row.org, now);
+    const at = now + (urgent ? PUSH_GATHER_MS : PUSH_GATHER_QUIET_MS);
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timer = null;
+      this.timerAt = Infinity;
       this.ctx.waitUntil(this.push());
-    }, PUSH_GATHER_MS);
+    }, at - now);
   }
 
   /** Hands over everything not yet sent behind. Resolves false when the writer could not take it: it stays unsent. */
@@ -55,8 +98,9 @@ export class WriteBehind {
     const events = this.store.events(true);
     const change = stateChange(row, this.ctx.id.toString(), events);
     const shard = await this.shard(row);
-    await shardWriter(this.env, shard).append(shard, [change]);
+    learnCallbacks(row.org, await shardWriter(this.env, shard).append(shard, [change]), Date.now());
     this.store.markPushed(row.change_seq, events.length > 0 ? events[events.length - 1]!.seq : null);
+    await this.afterPush();
     return true;
   }
 

@@ -3,6 +3,12 @@
 // answers the order at once; the outbox forwards them in the background, one forward at a time, so
 // events that arrive meanwhile go together (at most one call per organisation per round). What could not
 // be forwarded stays, and the writer's alarm tries again.
+//
+// An organisation without a subscription costs no call: the writer keeps which organisations have one
+// (`callback_orgs`: 'final' or 'all'; 'none' learnt from the callback object's answer; absent = not known,
+// so forwarded, as every organisation was before this table existed). The subscription routes note a
+// PUT before it is stored (and again after) and forget the entry before a DELETE, so an entry can only
+// err towards forwarding, and a new subscription gets every status change after it exists.
 import { logError } from "../log";
 import type { ShipmentChange } from "./changes";
 import { callbackEventsOf } from "./callback-events";
@@ -13,6 +19,8 @@ import { webhookStub } from "../webhooks/webhook-object";
 export const OUTBOX_RETRY_MS = 1_000;
 const ROUND_LIMIT = 500;
 
+export type SubscriptionFilter = "final" | "all" | "none";
+
 export class CallbackOutbox {
   private forwarding: Promise<void> | null = null;
   private again = false;
@@ -21,14 +29,28 @@ export class CallbackOutbox {
     private readonly sql: SqlStorage,
     private readonly env: Env,
   ) {
-    sql.exec("CREATE TABLE IF NOT EXISTS callback_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, org TEXT NOT NULL, event TEXT NOT NULL)");
+    sql.exec(`
+      CREATE TABLE IF NOT EXISTS callback_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, org TEXT NOT NULL, event TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS callback_orgs (org TEXT PRIMARY KEY, events TEXT NOT NULL);
+    `);
   }
 
-  /** Stores the changes' status events (synchronously); true when there was any. */
+  /** Stores the changes' status events (synchronously), but none of an organisation known to have no subscription; true when there was any. */
   add(changes: readonly ShipmentChange[]): boolean {
-    const events = callbackEventsOf(changes);
+    const events = callbackEventsOf(changes).filter((event) => this.subscriptionOf(event.org) !== "none");
     for (const event of events) this.sql.exec("INSERT INTO callback_outbox (org, event) VALUES (?, ?)", event.org, JSON.stringify(event));
     return events.length > 0;
+  }
+
+  /** What the writer knows of the organisation's subscription: its event filter, 'none', or null (not known). */
+  subscriptionOf(org: string): SubscriptionFilter | null {
+    return this.sql.exec<{ events: SubscriptionFilter }>("SELECT events FROM callback_orgs WHERE org = ?", org).toArray()[0]?.events ?? null;
+  }
+
+  /** From a subscription route: the filter of a subscription about to be stored, or null to forget what is known (before a DELETE). */
+  note(org: string, events: "final" | "all" | null): void {
+    if (events === null) this.sql.exec("DELETE FROM callback_orgs WHERE org = ?", org);
+    else this.sql.exec("INSERT INTO callback_orgs (org, events) VALUES (?, ?) ON CONFLICT (org) DO UPDATE SET events = excluded.events", org, events);
   }
 
   isEmpty(): boolean {
@@ -60,8 +82,10 @@ export class CallbackOutbox {
       await Promise.all(
         [...byOrg].map(async ([org, { ids, events }]) => {
           try {
-            await webhookStub(this.env, org).enqueue(events);
+            const answer = await webhookStub(this.env, org).enqueue(events);
             this.sql.exec(`DELETE FROM callback_outbox WHERE id IN (${ids.join(",")})`);
+            // Only where nothing is known: a route's note made meanwhile wins (an older object answers no `subscribed`).
+            if (answer.subscribed === false) this.sql.exec("INSERT INTO callback_orgs (org, events) VALUES (?, 'none') ON CONFLICT (org) DO NOTHING", org);
           } catch (error) {
             failed = true; // kept for the alarm
             logError("callbacks.forward_failed", error, { org, events: events.length });

@@ -122,9 +122,10 @@ export class WebhookObject extends DurableObject<Env> {
    * Stores a delivery for each event the subscription wants (a repeated event id is ignored) and starts
    * their first attempt without waiting for it. Returns how many were new.
    */
-  async enqueue(events: CallbackEvent[]): Promise<{ accepted: number }> {
+  async enqueue(events: CallbackEvent[]): Promise<{ accepted: number; subscribed: boolean }> {
     const sub = this.subscriptionRow();
-    if (!sub || sub.disabled_reason !== null) return { accepted: 0 };
+    // `subscribed` lets the shard writer stop forwarding to an organisation without one (callback-outbox.ts).
+    if (!sub || sub.disabled_reason !== null) return { accepted: 0, subscribed: sub !== null };
     const now = Date.now();
     let accepted = 0;
     for (const event of events) {
@@ -145,7 +146,7 @@ export class WebhookObject extends DurableObject<Env> {
     }
     if (accepted > 0) await this.startDue();
     this.pruneNowAndThen(now);
-    return { accepted };
+    return { accepted, subscribed: true };
   }
 
   /** The latest deliveries, newest first; null when there is no subscription. */

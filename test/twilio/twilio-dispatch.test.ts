@@ -16,6 +16,9 @@ import {
 } from "../support/shipments";
 import { OrderObject } from "../../src/orders/order-object";
 import type { DispatchMessage } from "../../src/orders/order-object";
+import { orderStub } from "../../src/orders/order-key";
+import { toSmsOrder } from "../../src/orders/order";
+import { orderRefOf, shiftOrderTimes } from "../pipeline/order-control";
 import type { ProviderOutcome } from "../../src/providers/outcome";
 import { deliverDispatch, driveDispatch } from "../support/drive";
 import { API_KEY_SECRET, API_KEY_SID, fakeTwilio, MAX_VALIDITY_SECONDS, MESSAGES_URL, PUBLIC_BASE_URL, reply, sendStatus, uniqueMobile, type FakeTwilio } from "./fake-twilio";
@@ -284,18 +287,40 @@ describe("transient failures are retried until the deadline", () => {
 });
 
 describe("dispatch right after registration", () => {
-  it("hands over without the queue, and the queue message that follows changes nothing", async () => {
+  it("hands over without a queue message, and a queue message of an older version that follows changes nothing", async () => {
     const twilio = fakeTwilio();
-    const send = vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send").mockResolvedValueOnce(undefined as never); // the queue message is lost
+    const send = vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send");
     const shipmentId = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: uniqueMobile() })));
-    const [message] = send.mock.calls[0]! as [{ orderRef: string; shipmentId: string }];
-    send.mockRestore();
     await handovers(twilio, shipmentId, 1);
     await waitForRecipientStatus(shipmentId, "SMS_Accepted");
+    expect(send.mock.calls.filter(([m]) => (m as { shipmentId?: string }).shipmentId === shipmentId)).toEqual([]);
+    send.mockRestore();
 
-    const result = await deliverDispatch([message as DispatchMessage]); // the same message, delivered after all
-    expect(result.retryMessages).toEqual([]);
+    await deliverDispatch([{ orderRef: await orderRefOf(shipmentId), shipmentId } as DispatchMessage]); // an older version's backup message
     expect(twilio.requestsFor(shipmentId)).toHaveLength(1);
     expect((await orderState(shipmentId)).row).toMatchObject({ handover: "accepted", attempts: 1 });
+  });
+
+  it("when the immediate attempt never runs (its isolate died after the 201), the alarm stored with the order dispatches", async () => {
+    const twilio = fakeTwilio();
+    const send = vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send");
+    const request = smsRequest({ phoneNumber: uniqueMobile() });
+    const { shipmentId, stub } = await orderStub(env, "ttd", request.idempotencyId);
+    const registeredAt = Date.now();
+    // What the route does, without the attempt it starts after the 201.
+    const outcome = await stub.register("ttd", toSmsOrder(request, { smsSender: "Altinn", emailSender: "noreply@altinn.no" }));
+    expect(outcome.kind).toBe("created");
+    const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+    expect(alarm!).toBeLessThanOrEqual(registeredAt + 10_000); // due shortly, not at the deadline
+    expect(send).not.toHaveBeenCalled();
+
+    await shiftOrderTimes(shipmentId, ["dispatch_at"], -60_000); // that moment has come
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(send.mock.calls.filter(([m]) => (m as { shipmentId?: string }).shipmentId === shipmentId)).toHaveLength(1);
+    send.mockRestore();
+    await handovers(twilio, shipmentId, 1);
+    expect(await waitForRecipientStatus(shipmentId, "SMS_Accepted")).toEqual({ status: "Order_Processed", recipientStatus: "SMS_Accepted" });
+    expect(twilio.requestsFor(shipmentId)).toHaveLength(1);
   });
 });

@@ -46,7 +46,7 @@ describe("a delivery", () => {
     const { secret } = await subscribe(org, receiver.url("/a"), "all");
     const event = statusEvent(org, crypto.randomUUID(), 4, "SMS_Delivered");
     const handedOver = Date.now();
-    expect(await callbackObject(org).enqueue([event])).toEqual({ accepted: 1 });
+    expect(await callbackObject(org).enqueue([event])).toEqual({ accepted: 1, subscribed: true });
 
     const [callback] = await arrivals("/a", 1);
     expect(callback!.at - handedOver).toBeLessThan(1000);
@@ -69,8 +69,8 @@ describe("a delivery", () => {
     await subscribe(finalOrg, receiver.url("/final"), "final");
     await subscribe(allOrg, receiver.url("/all"), "all");
     const shipmentId = crypto.randomUUID();
-    expect(await callbackObject(finalOrg).enqueue(smsLife(finalOrg, shipmentId, "SMS_Failed_Undelivered"))).toEqual({ accepted: 1 });
-    expect(await callbackObject(allOrg).enqueue(smsLife(allOrg, shipmentId, "SMS_Failed_Undelivered"))).toEqual({ accepted: 4 });
+    expect(await callbackObject(finalOrg).enqueue(smsLife(finalOrg, shipmentId, "SMS_Failed_Undelivered"))).toEqual({ accepted: 1, subscribed: true });
+    expect(await callbackObject(allOrg).enqueue(smsLife(allOrg, shipmentId, "SMS_Failed_Undelivered"))).toEqual({ accepted: 4, subscribed: true });
 
     await arrivals("/all", 4);
     const statuses = receiver.at("/all").map((c) => (JSON.parse(c.body) as { data: { recipients: { status: string }[] } }).data.recipients[0]!.status);
@@ -85,8 +85,8 @@ describe("a delivery", () => {
     const org = newOrg();
     await subscribe(org, receiver.url("/twice"), "final");
     const event = statusEvent(org, crypto.randomUUID(), 2, "Email_Delivered");
-    expect(await callbackObject(org).enqueue([event])).toEqual({ accepted: 1 });
-    expect(await callbackObject(org).enqueue([event, event])).toEqual({ accepted: 0 });
+    expect(await callbackObject(org).enqueue([event])).toEqual({ accepted: 1, subscribed: true });
+    expect(await callbackObject(org).enqueue([event, event])).toEqual({ accepted: 0, subscribed: true });
     await arrivals("/twice", 1);
     await settled(org, event.eventId, 1);
     expect(receiver.at("/twice")).toHaveLength(1);
@@ -95,9 +95,9 @@ describe("a delivery", () => {
   it("is only made for status changes after the subscription was created, and only with one", async () => {
     const org = newOrg();
     const before = statusEvent(org, crypto.randomUUID(), 4, "SMS_Delivered", new Date(Date.now() - 60_000));
-    expect(await callbackObject(org).enqueue([before])).toEqual({ accepted: 0 }); // no subscription yet
+    expect(await callbackObject(org).enqueue([before])).toEqual({ accepted: 0, subscribed: false }); // no subscription yet
     await subscribe(org, receiver.url("/late"), "all");
-    expect(await callbackObject(org).enqueue([before])).toEqual({ accepted: 0 });
+    expect(await callbackObject(org).enqueue([before])).toEqual({ accepted: 0, subscribed: true });
     expect(await deliveriesOf(org)).toEqual([]);
   });
 });
@@ -214,7 +214,7 @@ describe("410 Gone", () => {
     expect(subscription.disabled).toBe(true);
     expect(subscription.disabledReason).toMatch(/410 Gone/);
     // Disabled: new events are not taken, the pending one is not sent, a failed one cannot be retried.
-    expect(await callbackObject(org).enqueue([statusEvent(org, crypto.randomUUID(), 1, "SMS_New")])).toEqual({ accepted: 0 });
+    expect(await callbackObject(org).enqueue([statusEvent(org, crypto.randomUUID(), 1, "SMS_New")])).toEqual({ accepted: 0, subscribed: true });
     await runDueAttempts(org);
     expect((await call("POST", `/future/webhook/deliveries/${goneFor.eventId}/retry`, undefined, { org })).status).toBe(409);
     expect(receiver.at("/gone")).toHaveLength(2);
@@ -257,8 +257,8 @@ describe("organisations", () => {
     await subscribe(b, receiver.url("/org-b"), "all");
     const [eventA, eventB] = [statusEvent(a, crypto.randomUUID(), 4, "SMS_Delivered"), statusEvent(b, crypto.randomUUID(), 4, "SMS_Delivered")];
     // B's event handed to A's object by mistake is dropped there.
-    expect(await callbackObject(a).enqueue([eventA, eventB])).toEqual({ accepted: 1 });
-    expect(await callbackObject(b).enqueue([eventB])).toEqual({ accepted: 1 });
+    expect(await callbackObject(a).enqueue([eventA, eventB])).toEqual({ accepted: 1, subscribed: true });
+    expect(await callbackObject(b).enqueue([eventB])).toEqual({ accepted: 1, subscribed: true });
     await arrivals("/org-a", 1);
     await arrivals("/org-b", 1);
     await settled(a, eventA.eventId, 1);
@@ -307,7 +307,7 @@ describe("DELETE /future/webhook", () => {
     expect((await call("DELETE", "/future/webhook", undefined, { org })).status).toBe(204);
     expect(await runDueAttempts(org)).toBe(false);
     expect(await storedDelivery(org, event.eventId)).toBeUndefined();
-    expect(await callbackObject(org).enqueue([statusEvent(org, crypto.randomUUID(), 4, "SMS_Delivered")])).toEqual({ accepted: 0 });
+    expect(await callbackObject(org).enqueue([statusEvent(org, crypto.randomUUID(), 4, "SMS_Delivered")])).toEqual({ accepted: 0, subscribed: false });
     expect(receiver.at("/deleted")).toHaveLength(1);
     expect((await problemOf(await call("GET", "/future/webhook/deliveries", undefined, { org }))).code).toBe("NOT-00005");
   });

@@ -3,6 +3,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { toEmailOrder, toSmsOrder, type Order, type OrderDefaults } from "../../orders/order";
 import { orderStub } from "../../orders/order-key";
+import { dispatchesRightAway } from "../../orders/registration";
 import { DeprecatedSmsOrderSchema, EmailOrderSchema, OrderResponseSchema, SmsOrderSchema } from "../../orders/schemas";
 import { BASE_PATH, type AppContext, type AppEnv } from "../context";
 import { jsonBody } from "../middleware";
@@ -96,7 +97,7 @@ async function register(c: AppContext, order: Order, phoneField = "recipientSms.
   }
   switch (outcome.kind) {
     case "created":
-      if (c.env.DISPATCH_ON_REGISTRATION !== "queue") {
+      if (dispatchesRightAway(c.env)) {
         c.executionCtx.waitUntil(dispatchRightAway(c.env, { orderRef: stub.id.toString(), shipmentId: outcome.response.notification.shipmentId, channel: order.channel }));
       }
       return c.json(outcome.response, 201, {

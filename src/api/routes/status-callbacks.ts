@@ -16,6 +16,7 @@ import { jsonBody } from "../middleware";
 import { ApiError } from "../problem";
 import { noSubscriptionResponse, problem, problemResponses, requestBodyProblemResponses } from "../responses";
 import { logError } from "../../log";
+import { shardOf, shardWriter } from "../../store/shards";
 
 const PATH = `${BASE_PATH}/future/webhook`;
 const common = { tags: ["Status callbacks"], security: [{ Bearer: [] }] };
@@ -28,6 +29,12 @@ async function callbacks<T>(c: AppContext, call: (stub: ReturnType<typeof webhoo
     logError("callbacks.object_failed", error, { traceId: c.get("traceId") });
     throw ApiError.of("NOT-00004", { detail: "The status-callback store failed. Retry shortly." });
   }
+}
+
+/** Tells the organisation's shard writer which status events to forward to its callback object (src/store/callback-outbox.ts). */
+async function noteSubscription(env: Env, org: string, events: "final" | "all" | null): Promise<void> {
+  const shard = await shardOf(env, org);
+  await shardWriter(env, shard).noteSubscription(org, events);
 }
 
 function noSubscription(): never {
@@ -57,7 +64,12 @@ export function registerStatusCallbackRoutes(app: OpenAPIHono<AppEnv>) {
       const urlProblem = receiverUrlProblem(request.url, c.env.ENVIRONMENT === "production");
       if (urlProblem) throw new ApiError(400, { detail: "Validation failed.", errors: { url: [urlProblem] } });
       const org = c.get("org");
-      return c.json(await callbacks(c, (stub) => stub.subscribe(org, request)), 200);
+      // The shard writer learns of it first, so no status change after it exists goes unforwarded.
+      await callbacks(c, () => noteSubscription(c.env, org, request.events));
+      const subscription = await callbacks(c, (stub) => stub.subscribe(org, request));
+      // Once more after: a DELETE that ran meanwhile may have made the writer forget it.
+      await noteSubscription(c.env, org, request.events).catch((error) => logError("callbacks.note_failed", error, { traceId: c.get("traceId") }));
+      return c.json(subscription, 200);
     },
   );
 
@@ -89,7 +101,11 @@ export function registerStatusCallbackRoutes(app: OpenAPIHono<AppEnv>) {
       summary: "Delete the subscription; pending deliveries are dropped",
       responses: { 204: { description: "Deleted, with its deliveries." }, ...problemResponses, ...noSubscriptionResponse },
     }),
-    async (c) => ((await callbacks(c, (stub) => stub.unsubscribe())) ? c.body(null, 204) : noSubscription()),
+    async (c) => {
+      // Forgotten first (forwarding resumes until the callback object answers it has none), never the other way round.
+      await callbacks(c, () => noteSubscription(c.env, c.get("org"), null));
+      return (await callbacks(c, (stub) => stub.unsubscribe())) ? c.body(null, 204) : noSubscription();
+    },
   );
 
   app.openapi(

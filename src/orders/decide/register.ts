@@ -27,8 +27,10 @@ export interface NewOrderInput {
 }
 
 /**
- * The first state of a new order: waiting, its queue message sent (`enqueued`), the registration its first
- * event. An SMS to a number that cannot take one (a fixed line, say) is registered final at once:
+ * The first state of a new order: waiting, a dispatch under way (`enqueued`: the queue message, or the
+ * Worker's immediate attempt), so the alarm enqueues a message only if nothing claims it by then; the
+ * registration its first event.
+ * An SMS to a number that cannot take one (a fixed line, say) is registered final at once:
  * SMS_Failed_InvalidRecipient, nothing to hand over, its content erased in the same save.
  */
 export function decideNewOrder(input: NewOrderInput, now: number, t: Pick<Timings, "emailLifetimeMs">): Decision<{ kind: "created"; response: OrderResponse }> {
