@@ -37,6 +37,7 @@ const workers = (bindings: Record<string, string>) =>
         TEST_MIGRATIONS: migrations,
         SIMULATOR_REPORT_DELAY_MS: "0",
         CALLBACK_TIMEOUT_MS: "500", // so a hanging callback receiver times out within a test
+        SUBSCRIPTION_SETTLE_MS: "0", // a PUT of events "all" answers at once (its wait is table-tested)
         WRITE_BEHIND_MS: "0",
         // Every organisation on the first shard, except the one the sharding tests pin to the second.
         D1_SHARDS_OPEN: "DB",

@@ -30,5 +30,7 @@ declare namespace Cloudflare {
     PROVIDER_TIMEOUT_MS?: string;
     /** How long a status-callback receiver has to answer, in ms (default 10000; tests shorten it). */
     CALLBACK_TIMEOUT_MS?: string;
+    /** How long a PUT that newly asks for every status waits before answering, in ms (default 6000; tests set 0). */
+    SUBSCRIPTION_SETTLE_MS?: string;
   }
 }

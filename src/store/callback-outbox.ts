@@ -47,10 +47,15 @@ export class CallbackOutbox {
     return this.sql.exec<{ events: SubscriptionFilter }>("SELECT events FROM callback_orgs WHERE org = ?", org).toArray()[0]?.events ?? null;
   }
 
-  /** From a subscription route: the filter of a subscription about to be stored, or null to forget what is known (before a DELETE). */
-  note(org: string, events: "final" | "all" | null): void {
+  /**
+   * From a subscription route: the filter of a subscription about to be stored, or null to forget what is
+   * known (before a DELETE). Returns what was known before.
+   */
+  note(org: string, events: "final" | "all" | null): SubscriptionFilter | null {
+    const previous = this.subscriptionOf(org);
     if (events === null) this.sql.exec("DELETE FROM callback_orgs WHERE org = ?", org);
     else this.sql.exec("INSERT INTO callback_orgs (org, events) VALUES (?, ?) ON CONFLICT (org) DO UPDATE SET events = excluded.events", org, events);
+    return previous;
   }
 
   isEmpty(): boolean {

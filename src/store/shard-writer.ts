@@ -57,8 +57,8 @@ export class ShardWriter extends DurableObject<Env> {
    * From the subscription routes: an organisation's subscription is about to be stored with this filter
    * (and again once stored), or, with null, is about to be deleted (callback-outbox.ts).
    */
-  async noteSubscription(org: string, events: "final" | "all" | null): Promise<void> {
-    this.callbacks.note(org, events);
+  async noteSubscription(org: string, events: "final" | "all" | null): Promise<SubscriptionFilter | null> {
+    return this.callbacks.note(org, events);
   }
 
   /** Writes everything pending now (tests and the bench use it to settle). Returns how many remain. */

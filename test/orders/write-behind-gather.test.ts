@@ -1,7 +1,7 @@
 // Whether an order's non-final change must reach the shard writer at once: only where the organisation
 // may have a subscription to every status. What the writer answered counts for CALLBACKS_KNOWN_MS.
 import { describe, expect, it } from "vitest";
-import { CALLBACKS_KNOWN_MS, learnCallbacks, mayWantEveryStatus } from "../../src/orders/write-behind";
+import { CALLBACKS_KNOWN_MS, learnCallbacks, mayWantEveryStatus, subscriptionSettleMs } from "../../src/orders/write-behind";
 
 const org = () => `gather-${crypto.randomUUID()}`;
 
@@ -32,5 +32,29 @@ describe("mayWantEveryStatus", () => {
     learnCallbacks(o, { callbacks: "none" }, 1_000);
     expect(mayWantEveryStatus(o, 1_000 + CALLBACKS_KNOWN_MS)).toBe(false);
     expect(mayWantEveryStatus(o, 1_000 + CALLBACKS_KNOWN_MS + 1)).toBe(true);
+  });
+});
+
+describe("subscriptionSettleMs: how long a PUT waits before a subscription to every status is said to exist", () => {
+  const env = { SUBSCRIPTION_SETTLE_MS: undefined };
+  it.each([
+    [null, "all", CALLBACKS_KNOWN_MS + 1_000], // nothing known before: an isolate may hold an answer
+    ["none", "all", CALLBACKS_KNOWN_MS + 1_000],
+    ["final", "all", CALLBACKS_KNOWN_MS + 1_000],
+    ["all", "all", 0], // every order already sends each change at once
+    [null, "final", 0], // final statuses are never held back
+    ["none", "final", 0],
+    ["all", "final", 0],
+  ] as const)("known %s, asked %s: %i ms", (previous, requested, ms) => {
+    expect(subscriptionSettleMs(env, previous, requested)).toBe(ms);
+  });
+
+  it("outlasts every answer an isolate may still hold", () => {
+    expect(subscriptionSettleMs(env, "none", "all")).toBeGreaterThan(CALLBACKS_KNOWN_MS);
+  });
+
+  it("takes SUBSCRIPTION_SETTLE_MS when it is set", () => {
+    expect(subscriptionSettleMs({ SUBSCRIPTION_SETTLE_MS: "0" }, "none", "all")).toBe(0);
+    expect(subscriptionSettleMs({ SUBSCRIPTION_SETTLE_MS: "250" }, "final", "all")).toBe(250);
   });
 });

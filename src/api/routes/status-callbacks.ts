@@ -17,6 +17,8 @@ import { ApiError } from "../problem";
 import { noSubscriptionResponse, problem, problemResponses, requestBodyProblemResponses } from "../responses";
 import { logError } from "../../log";
 import { shardOf, shardWriter } from "../../store/shards";
+import type { SubscriptionFilter } from "../../store/callback-outbox";
+import { subscriptionSettleMs } from "../../orders/write-behind";
 
 const PATH = `${BASE_PATH}/future/webhook`;
 const common = { tags: ["Status callbacks"], security: [{ Bearer: [] }] };
@@ -32,9 +34,9 @@ async function callbacks<T>(c: AppContext, call: (stub: ReturnType<typeof webhoo
 }
 
 /** Tells the organisation's shard writer which status events to forward to its callback object (src/store/callback-outbox.ts). */
-async function noteSubscription(env: Env, org: string, events: "final" | "all" | null): Promise<void> {
+async function noteSubscription(env: Env, org: string, events: "final" | "all" | null): Promise<SubscriptionFilter | null> {
   const shard = await shardOf(env, org);
-  await shardWriter(env, shard).noteSubscription(org, events);
+  return shardWriter(env, shard).noteSubscription(org, events);
 }
 
 function noSubscription(): never {
@@ -65,10 +67,14 @@ export function registerStatusCallbackRoutes(app: OpenAPIHono<AppEnv>) {
       if (urlProblem) throw new ApiError(400, { detail: "Validation failed.", errors: { url: [urlProblem] } });
       const org = c.get("org");
       // The shard writer learns of it first, so no status change after it exists goes unforwarded.
-      await callbacks(c, () => noteSubscription(c.env, org, request.events));
+      const previous = await callbacks(c, () => noteSubscription(c.env, org, request.events));
       const subscription = await callbacks(c, (stub) => stub.subscribe(org, request));
       // Once more after: a DELETE that ran meanwhile may have made the writer forget it.
       await noteSubscription(c.env, org, request.events).catch((error) => logError("callbacks.note_failed", error, { traceId: c.get("traceId") }));
+      // Newly every status: orders may still hold the writer's older answer and gather their changes; once
+      // that answer has run out, every change leaves within a second (src/orders/write-behind.ts).
+      const settle = subscriptionSettleMs(c.env, previous, request.events);
+      if (settle > 0) await scheduler.wait(settle);
       return c.json(subscription, 200);
     },
   );
