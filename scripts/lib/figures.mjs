@@ -111,8 +111,9 @@ export function targets(f) {
     check("paced_register_p50_ms / paced_register_p50_ms_no_limits", limitsRatio, "within 10 %", (v) => Math.abs(v - 1) <= 0.1),
     check("do_requests_per_shipment", f.do_requests_per_shipment, "≤ 6", (v) => v <= 6),
     check("cpu_ms_per_shipment / cpu_ms_per_order_floor", ratioOf(f.cpu_ms_per_shipment, f.cpu_ms_per_order_floor), "≤ 3", (v) => v <= 3),
-    check("dispatch_p50_ms (201 → hand-over)", f.dispatch_p50_ms, "≤ 25 ms", (v) => v <= 25),
-    check("dispatch_p99_ms (201 → hand-over)", f.dispatch_p99_ms, "≤ 100 ms", (v) => v <= 100),
+    // At the paced rate, as the other latency targets: the saturated phases measure their own queueing.
+    check("paced_dispatch_p50_ms (201 → hand-over)", f.paced_dispatch_p50_ms, "≤ 25 ms", (v) => v <= 25),
+    check("paced_dispatch_p99_ms (201 → hand-over)", f.paced_dispatch_p99_ms, "≤ 100 ms", (v) => v <= 100),
     check("replay_rps / bare_rps", f.replay_bare_ratio, "≥ 0.5", (v) => v >= 0.5),
     check("errors", f.errors, "0", (v) => v === 0),
     check("duplicate_handovers", f.duplicate_handovers, "0", (v) => v === 0),
