@@ -561,6 +561,8 @@ async function main() {
     const leakedLogs = codesIn(logFiles);
     const leaked = new Set([...leakedD1.keys(), ...leakedLogs.keys()]);
     const leakedDo = codesIn(doFiles); // informational: the order object holds the body until the hand-over is final
+    // Of those, the ones in the order objects' own files (the rest: the local simulator's outbox, which keeps what it "sent").
+    const leakedOrders = codesIn(doFiles.filter((f) => /OrderObject/.test(f.path)));
     const canariesFound = (codesIn(d1Files, new Set([d1Canary])).size) + (codesIn(logFiles, new Set([logCanary])).size);
 
     const result = {
@@ -587,6 +589,7 @@ async function main() {
       codes: usedCodes.size,
       scan_canaries_found: canariesFound,
       do_storage_codes: leakedDo.size,
+      order_storage_codes: leakedOrders.size,
       peak_rss_mb: Number(peak.peakMb.toFixed(1)),
       seconds: SECONDS,
       crashes: crash.count,
@@ -645,7 +648,7 @@ async function main() {
         `final ${result.final} of ${result.shipments}; 5xx ${result.errors_5xx}; codes found in D1 files or logs: ${result.body_leaks} of ${usedCodes.size} ` +
         `(the scan found ${canariesFound} of 2 canaries planted in D1 and the log). ` +
         `Peak workerd RSS ${result.peak_rss_mb} MB.`,
-      `(Informational, not a check: ${leakedDo.size} of the codes are still readable in the order Durable Objects' SQLite files` +
+      `(Informational, not a check: ${leakedDo.size} of the codes are still readable in the Durable Objects' SQLite files, ${leakedOrders.size} of them in the order objects' (the rest in the simulator's outbox)` +
         (leakedDo.size > 0 ? `, sent to ${countBy([...orders.values()].filter((o) => leakedDo.has(o.code)).map((o) => o.group))}` : "") + `.)`,
       ...stats.unexpected.slice(0, 10).map((u) => `  unexpected: ${u}`),
       ...wrongStatus.slice(0, 10).map((o) => `  wrong status: ${o.recipient} ${o.shipmentId}: ${rowsById.get(o.shipmentId)?.recipient_status}, expected ${o.expected.status}`),
