@@ -73,6 +73,9 @@ export default defineConfig({
   test: {
     setupFiles: ["./test/setup.ts"],
     testTimeout: 20_000,
+    // Two test files at a time, on any machine: vitest's default (cores - 1) is one file at a time on a
+    // 2-core machine, where each file spends most of its ~3 s start-up waiting, not computing.
+    maxWorkers: 2,
     // Logs of passing tests are noise; a failing test shows its own.
     silent: "passed-only",
     // Queue consumers and alarms go on working after a test file ends; when workerd tears that file's

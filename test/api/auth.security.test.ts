@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { postSms, problemOf, rowsForKey, smsRequest, tokenFor } from "../helpers";
+import { postSms, problemOf, smsRequest, tokenFor } from "../support/api";
+import { rowsForKey } from "../support/shipments";
 
 const b64url = (value: unknown) => btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 const claims = () => ({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { syncToD1 } from "../pipeline/order-control";
-import { call, postSms, problemOf, registeredShipmentId, smsRequest, waitForShipment } from "../helpers";
+import { call, postSms, problemOf, smsRequest } from "../support/api";
+import { shipmentIdOf, waitForShipment } from "../support/shipments";
+import { syncToD1 } from "../support/order";
 
 type Entry = { sequenceNumber: number; shipmentId: string; shipmentType: string; status: string; recipients: { destination: string; status: string }[] };
 
@@ -14,7 +15,7 @@ async function feed(org: string, query: string): Promise<Entry[]> {
 async function completed(org: string, count: number, phoneNumber = "+4799999999"): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber }), { org }));
+    const id = await shipmentIdOf(await postSms(smsRequest({ phoneNumber }), { org }));
     await waitForShipment(id, (s) => s.status === "Order_Completed", { org });
     await syncToD1(id); // the feed is D1, written behind the order
     ids.push(id);
@@ -64,7 +65,7 @@ describe("GET /future/shipment/feed", () => {
   });
 
   it("does not list a shipment before it completes", async () => {
-    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000003" }), { org: "feed-open" }));
+    const id = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: "+4740000003" }), { org: "feed-open" }));
     await waitForShipment(id, (s) => s.recipients[0]!.status === "SMS_Accepted", { org: "feed-open" });
     expect(await feed("feed-open", "")).toEqual([]);
   });

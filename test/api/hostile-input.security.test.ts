@@ -2,7 +2,7 @@
 // input is in fact a valid message, a 201), never a 5xx, never an echo of a secret, and the tables stay whole.
 import { env, exports } from "cloudflare:workers";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { BASE, call, emailRequest, smsRequest, tokenFor } from "../helpers";
+import { BASE, call, emailRequest, smsRequest, tokenFor } from "../support/api";
 
 const SECRET_CODE = "Your code is 918273";
 const sms = () => smsRequest({ body: SECRET_CODE });

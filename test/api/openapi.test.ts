@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { PROBLEM_CODES, PROBLEM_TITLES, type ProblemCode } from "../../src/api/problem";
-import { tokenFor } from "../helpers";
+import { tokenFor } from "../support/api";
 
 type Doc = { paths: Record<string, Record<string, { deprecated?: boolean; responses: Record<string, { description: string }> }>> };
 

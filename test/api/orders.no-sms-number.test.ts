@@ -7,9 +7,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { dispatchShipment } from "../../src/dispatch/dispatch";
 import { normalizePhoneNumber } from "../../src/orders/phone-number";
-import { call, postSms, problemOf, readShipmentAs, smsRequest } from "../helpers";
-import { orderObjectOf, orderRefOf, simulatorAttempts } from "../pipeline/order-control";
-import { orderState, shipmentIdOf } from "../support/shipments";
+import { call, postSms, problemOf, smsRequest } from "../support/api";
+import { readShipmentAs, shipmentIdOf } from "../support/shipments";
+import { orderObjectOf, orderRefOf, simulatorAttempts, orderState } from "../support/order";
 
 /** A Norwegian fixed-line number (Oslo, 22 xx xx xx), a different one each call. */
 function variedFixedLine(): string {

@@ -1,17 +1,15 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { shipmentIdFor } from "../../src/orders/order-key";
-import { call, emailRequest, postEmail, postSms, problemOf, rowsForKey, smsRequest, uniqueKey } from "../helpers";
+import { call, emailRequest, postEmail, postSms, problemOf, smsRequest, uniqueKey } from "../support/api";
+import { rowsForKey } from "../support/shipments";
+import { spyOnQueue } from "../support/queue";
 
 type OrderBody = { notificationOrderId: string; notification: { shipmentId: string; sendersReference?: string } };
 
 afterEach(() => vi.restoreAllMocks());
 
 /** Counts what the Durable Objects put on a channel's queue (the binding's prototype is shared by every env). */
-function spyOnQueue(queue: Queue) {
-  return vi.spyOn(Object.getPrototypeOf(queue) as Queue, "send");
-}
-
 describe("POST /future/orders/instant/sms — registration", () => {
   it("answers 201 with fresh ids, a Location header, and the shipment is readable at once", async () => {
     const response = await postSms(smsRequest({ phoneNumber: "+4799999999" }));

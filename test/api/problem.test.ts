@@ -2,7 +2,7 @@
 // `urn:altinn:error:<code>`, the code's own title, and here a help link to the code's explanation.
 import { describe, expect, it } from "vitest";
 import { ApiError, problemBody, problemHeaders, type ProblemCode } from "../../src/api/problem";
-import { call, postSms, problemOf, smsRequest } from "../helpers";
+import { call, postSms, problemOf, smsRequest } from "../support/api";
 
 // Altinn's own titles for its codes; this service's short titles for its own.
 const EXPECTED: [ProblemCode, number, string][] = [

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, postSms, problemOf, smsRequest } from "../helpers";
+import { call, postSms, problemOf, smsRequest } from "../support/api";
 
 async function registered(org = "ttd") {
   const response = await postSms(smsRequest({ phoneNumber: "+4799999999" }), { org });

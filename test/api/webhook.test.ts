@@ -2,7 +2,7 @@
 // validation, errors and organisation scope. (Deliveries themselves: test/webhooks/deliveries.test.ts.)
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, problemOf, tokenFor } from "../helpers";
+import { call, problemOf, tokenFor } from "../support/api";
 
 let orgs = 0;
 const newOrg = () => `api${++orgs}${crypto.randomUUID().slice(0, 8)}`;

@@ -9,8 +9,8 @@ import { limitsFor, LimitsConfigError } from "../../src/limits/config";
 import { limitsStub } from "../../src/limits/limits-object";
 import { simulatorStub } from "../../src/providers/simulator/stub";
 import { toSmsOrder } from "../../src/orders/order";
-import { call, emailRequest, postEmail, postSms, problemOf, rowsForKey, smsRequest, uniqueKey, variedPhoneNumber, waitForShipment } from "../helpers";
-import { shipmentIdOf } from "../support/shipments";
+import { call, emailRequest, postEmail, postSms, problemOf, smsRequest, uniqueKey, variedPhoneNumber } from "../support/api";
+import { rowsForKey, waitForShipment, shipmentIdOf } from "../support/shipments";
 
 afterEach(() => vi.restoreAllMocks());
 

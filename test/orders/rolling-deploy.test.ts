@@ -10,8 +10,9 @@ import { orderStubForShipment } from "../../src/orders/order-key";
 import { OrderObject } from "../../src/orders/order-object";
 import { deliverReport } from "../../src/reports/deliver";
 import { shardWriter } from "../../src/store/shards";
-import { variedPhoneNumber, waitForShipment } from "../helpers";
-import { fireAlarm, orderObjectOf, orderRefOf, storedOrder, syncToD1 } from "../pipeline/order-control";
+import { variedPhoneNumber } from "../support/api";
+import { waitForShipment } from "../support/shipments";
+import { fireAlarm, orderObjectOf, orderRefOf, storedOrder, syncToD1 } from "../support/order";
 
 afterEach(() => vi.restoreAllMocks());
 

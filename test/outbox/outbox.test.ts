@@ -7,7 +7,8 @@ import { newApp } from "../../src/api/app";
 import { providerFor } from "../../src/providers/choose";
 import { Outbox, OUTBOX_CAPACITY } from "../../src/providers/simulator/outbox";
 import { simulatorStub } from "../../src/providers/simulator/stub";
-import { emailRequest, postEmail, postSms, registeredShipmentId, smsRequest, uniqueKey, waitForShipment } from "../helpers";
+import { emailRequest, postEmail, postSms, smsRequest, uniqueKey } from "../support/api";
+import { shipmentIdOf, waitForShipment } from "../support/shipments";
 
 interface OutboxJson {
   messages: {
@@ -77,7 +78,7 @@ describe("the outbox table", () => {
 describe("GET /outbox/messages.json", () => {
   it("shows an SMS as the recipient gets it, with the shipment's status timeline", async () => {
     const request = smsRequest({ phoneNumber: "+4799999999", body: "Your code is 731904" });
-    const id = await registeredShipmentId(await postSms(request));
+    const id = await shipmentIdOf(await postSms(request));
     await waitForShipment(id, (s) => s.status === "Order_Completed");
 
     const shown = (await outbox()).messages.find((m) => m.shipmentId === id);
@@ -86,8 +87,8 @@ describe("GET /outbox/messages.json", () => {
   });
 
   it("shows an email with its subject and HTML body, newest first", async () => {
-    const first = await registeredShipmentId(await postSms(smsRequest()));
-    const id = await registeredShipmentId(await postEmail(emailRequest({ body: "<p>Code <b>428516</b></p>" })));
+    const first = await shipmentIdOf(await postSms(smsRequest()));
+    const id = await shipmentIdOf(await postEmail(emailRequest({ body: "<p>Code <b>428516</b></p>" })));
     await waitForShipment(id, (s) => s.status === "Order_Completed");
     await waitForShipment(first, (s) => s.status === "Order_Completed");
 
@@ -104,7 +105,7 @@ describe("GET /outbox/messages.json", () => {
 
   it("shows an HTML email's plain-text part beside its HTML", async () => {
     const body = '<h1>Sign in</h1><p>Your code is <b>508132</b>.</p><ul><li><a href="https://example.com/help">Help</a></li></ul><script>x()</script>';
-    const id = await registeredShipmentId(await postEmail(emailRequest({ body })));
+    const id = await shipmentIdOf(await postEmail(emailRequest({ body })));
     await waitForShipment(id, (s) => s.status === "Order_Completed");
     expect((await outbox()).messages.find((m) => m.shipmentId === id)).toMatchObject({
       provider: "simulator",
@@ -116,7 +117,7 @@ describe("GET /outbox/messages.json", () => {
 
   it("is still there after the simulator object is evicted (its own storage, not its memory)", async () => {
     const body = `Your code is ${uniqueKey("evicted")}`;
-    const id = await registeredShipmentId(await postSms(smsRequest({ body })));
+    const id = await shipmentIdOf(await postSms(smsRequest({ body })));
     await waitForShipment(id, (s) => s.status === "Order_Completed");
     // Mark this instance, then reset the object as an eviction would: a new instance, memory gone.
     await runInDurableObject(simulatorStub(env), (instance) => void Object.assign(instance, { evictionMarker: true }));
@@ -129,7 +130,7 @@ describe("GET /outbox/messages.json", () => {
 
 describe("DELETE /outbox/messages", () => {
   it("empties the outbox: 204, then nothing is listed until a new message comes", async () => {
-    const first = await registeredShipmentId(await postSms(smsRequest()));
+    const first = await shipmentIdOf(await postSms(smsRequest()));
     await waitForShipment(first, (s) => s.status === "Order_Completed");
     expect((await outbox()).messages.length).toBeGreaterThan(0);
 
@@ -137,7 +138,7 @@ describe("DELETE /outbox/messages", () => {
     expect(response.status).toBe(204);
     expect((await outbox()).messages).toEqual([]);
 
-    const next = await registeredShipmentId(await postSms(smsRequest()));
+    const next = await shipmentIdOf(await postSms(smsRequest()));
     await waitForShipment(next, (s) => s.status === "Order_Completed");
     expect((await outbox()).messages.map((m) => m.shipmentId)).toEqual([next]);
   });

@@ -4,18 +4,20 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { retryAfterFailure } from "../../src/orders/lifecycle";
-import { postSms, registeredShipmentId, smsRequest, waitForShipment } from "../helpers";
-import { fireAlarm, orderObjectOf, shiftOrderTimes, storedOrder } from "./order-control";
+import { postSms, smsRequest } from "../support/api";
+import { shipmentIdOf, waitForShipment } from "../support/shipments";
+import { fireAlarm, orderObjectOf, shiftOrderTimes, storedOrder } from "../support/order";
+import { spyOnQueue } from "../support/queue";
 
 afterEach(() => vi.restoreAllMocks());
 
-const queueSend = () => vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send");
+const queueSend = () => spyOnQueue(env.SMS_QUEUE);
 const alarmOf = async (id: string) => runInDurableObject(await orderObjectOf(id), (_i, state) => state.storage.getAlarm());
 
 describe("the order's alarm heals itself", () => {
   it("keeps an alarm set while queue sends fail, with growing delays, and dispatches once the queue is back", async () => {
     queueSend().mockResolvedValueOnce(undefined as never); // the registration's message is lost
-    const id = await registeredShipmentId(await postSms(smsRequest({ ttl: 3600 })));
+    const id = await shipmentIdOf(await postSms(smsRequest({ ttl: 3600 })));
     vi.restoreAllMocks();
     const failing = queueSend().mockRejectedValue(new Error("injected: queue unavailable"));
 
@@ -43,7 +45,7 @@ describe("the order's alarm heals itself", () => {
 
   it("waits longer for each lost queue message: 5 s, 10 s, 20 s …, not every 5 s", async () => {
     const lose = queueSend().mockResolvedValue(undefined as never); // every message vanishes
-    const id = await registeredShipmentId(await postSms(smsRequest({ ttl: 3600 })));
+    const id = await shipmentIdOf(await postSms(smsRequest({ ttl: 3600 })));
     // D1 caught up, and the alarm back to what the order itself needs.
     await (await orderObjectOf(id)).syncNow();
     await fireAlarm(id);
@@ -61,7 +63,7 @@ describe("the order's alarm heals itself", () => {
 
 describe("statusDescription", () => {
   it("explains the shipment's and the recipient's status in the manifest and the feed", async () => {
-    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000002" })));
+    const id = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: "+4740000002" })));
     const done = (await waitForShipment(id, (s) => s.status === "Order_Completed")) as unknown as {
       statusDescription: string;
       recipients: { status: string; statusDescription: string }[];

@@ -1,12 +1,13 @@
 // At most one hand-over, whatever the queue or the consumer does; nothing after the deadline.
-import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../../src/index";
 import type { DispatchMessage } from "../../src/orders/order-object";
 import { simulatorStub } from "../../src/providers/simulator/stub";
-import { postSms, registeredShipmentId, smsRequest, variedPhoneNumber, waitForShipment } from "../helpers";
-import { fireAlarm, orderObjectOf, orderRefOf, shiftOrderTimes, simulatorHandovers, storedOrder, syncToD1 } from "./order-control";
+import { postSms, smsRequest, variedPhoneNumber } from "../support/api";
+import { shipmentIdOf, waitForShipment } from "../support/shipments";
+import { fireAlarm, orderObjectOf, orderRefOf, shiftOrderTimes, simulatorHandovers, storedOrder, syncToD1 } from "../support/order";
+import { deliverDispatch, loseNextQueueMessage } from "../support/queue";
 
 const final = (s: { status: string }) => s.status === "Order_Completed";
 
@@ -14,22 +15,16 @@ afterEach(() => vi.restoreAllMocks());
 
 /** Registers an SMS whose dispatch message never reaches the queue (a lost message). */
 async function registerWithLostMessage(phoneNumber = variedPhoneNumber()) {
-  const send = vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send").mockResolvedValueOnce(undefined as never);
-  const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber })));
+  const send = loseNextQueueMessage(env.SMS_QUEUE);
+  const id = await shipmentIdOf(await postSms(smsRequest({ phoneNumber })));
   const [message] = send.mock.calls[0]!;
   send.mockRestore();
   return { id, message: message as DispatchMessage };
 }
 
-/** Delivers dispatch messages to the Worker's queue handler, as the queue would (redelivery included). */
+/** Delivers SMS dispatch messages as the queue would (redelivery included); each must be handled, not bounced back. */
 async function deliver(messages: DispatchMessage[], attempts = 1) {
-  const batch = createMessageBatch<DispatchMessage>(
-    "sms-dispatch",
-    messages.map((body, i) => ({ id: `test-${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body })),
-  );
-  const ctx = createExecutionContext();
-  await (worker.queue as ExportedHandlerQueueHandler<Env>)(batch, env, ctx);
-  const result = await getQueueResult(batch, ctx);
+  const result = await deliverDispatch(messages, attempts);
   expect(result.retryMessages).toEqual([]); // each message was handled, not bounced back
   return result;
 }
@@ -100,7 +95,7 @@ describe("one hand-over per shipment", () => {
 
   it("a queue message for another order's shipment is skipped", async () => {
     const { id } = await registerWithLostMessage();
-    const other = await registeredShipmentId(await postSms(smsRequest()));
+    const other = await shipmentIdOf(await postSms(smsRequest()));
     await waitForShipment(other, final);
     await deliver([{ orderRef: await orderRefOf(other), shipmentId: id }]);
     expect(await simulatorHandovers(id)).toBe(0);
@@ -161,7 +156,7 @@ describe("the deadline", () => {
 
 describe("delivery reports", () => {
   it("late, repeated and backward reports are recorded and change nothing", async () => {
-    const id = await registeredShipmentId(await postSms(smsRequest()));
+    const id = await shipmentIdOf(await postSms(smsRequest()));
     const done = await waitForShipment(id, final);
     expect(done.recipients[0]!.status).toBe("SMS_Delivered");
     const order = await orderObjectOf(id);
@@ -188,7 +183,7 @@ describe("delivery reports", () => {
   });
 
   it("a report naming another provider message is refused", async () => {
-    const id = await registeredShipmentId(await postSms(smsRequest()));
+    const id = await shipmentIdOf(await postSms(smsRequest()));
     await waitForShipment(id, final);
     const result = await (await orderObjectOf(id)).report(id, { kind: "final", status: "SMS_Failed" }, "test:forged", "test", "SMdeadbeef");
     expect(result.kind).toBe("unknown");

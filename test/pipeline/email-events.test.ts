@@ -15,8 +15,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import type { ProviderOutcome } from "../../src/providers/outcome";
 import { ProviderSimulator } from "../../src/simulator/provider-simulator";
-import { emailRequest, postEmail } from "../helpers";
-import { d1Events, eventually, orderState, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
+import { emailRequest, postEmail } from "../support/api";
+import { d1Events, eventually, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
+import { orderState } from "../support/order";
 
 /** The message id the stubbed provider gives each recipient address. */
 const messageIdFor = new Map<string, string>();

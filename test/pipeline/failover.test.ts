@@ -6,9 +6,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { simulatorStub } from "../../src/providers/simulator/stub";
 import type { HandoverStats } from "../../src/simulator/provider-simulator";
 import { forgetHealthViews } from "../../src/providers/failover/health-client";
-import { postSms, problemOf, smsRequest } from "../helpers";
+import { postSms, problemOf, smsRequest } from "../support/api";
+import { shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
+import { orderState } from "../support/order";
 import { uniqueMobile } from "../support/fake-fetch";
-import { orderState, shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
 
 const simulator = (method: string, path: string, body?: unknown, contentType = "application/json") =>
   exports.default.fetch(

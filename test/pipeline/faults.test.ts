@@ -5,10 +5,12 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { orderStatusOf } from "../../src/status/transitions";
 import type { RecipientStatus } from "../../src/status/statuses";
-import { postSms, registeredShipmentId, smsRequest, waitForShipment } from "../helpers";
-import { fireAlarm, orderObjectOf, shiftOrderTimes, simulatorHandovers, storedOrder, syncToD1 } from "./order-control";
+import { postSms, smsRequest } from "../support/api";
+import { shipmentIdOf, waitForShipment } from "../support/shipments";
+import { fireAlarm, orderObjectOf, shiftOrderTimes, simulatorHandovers, storedOrder, syncToD1 } from "../support/order";
 import { shardWriter } from "../../src/store/shards";
 import { todaysStats } from "../support/stats";
+import { loseNextQueueMessage } from "../support/queue";
 
 const final = (s: { status: string }) => s.status === "Order_Completed";
 
@@ -39,15 +41,11 @@ async function expectForwardOnly(shipmentId: string) {
   expect(ranks.filter((r) => r === 3).length).toBeLessThanOrEqual(1);
 }
 
-function loseNextDispatch() {
-  return vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send").mockResolvedValueOnce(undefined as never);
-}
-
 describe("faults in D1", () => {
   it("a D1 write that fails during a status update is kept by the shard writer and retried until D1 matches the order", async () => {
-    loseNextDispatch();
+    loseNextQueueMessage();
     const org = "faults-d1-write";
-    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000003" }), { org }));
+    const id = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: "+4740000003" }), { org }));
     vi.restoreAllMocks();
     const order = await orderObjectOf(id);
     await syncToD1(id);
@@ -80,7 +78,7 @@ describe("faults in the consumer", () => {
     const idFromString = vi.spyOn(namespace, "idFromString").mockImplementationOnce(() => {
       throw new Error("injected: order object unreachable");
     });
-    const id = await registeredShipmentId(await postSms(smsRequest()));
+    const id = await shipmentIdOf(await postSms(smsRequest()));
     const done = await waitForShipment(id, final, { timeoutMs: 10_000 });
     expect(idFromString.mock.calls.length).toBeGreaterThanOrEqual(2); // failed once, then redelivered
     expect(done.recipients[0]!.status).toBe("SMS_Delivered");
@@ -90,9 +88,9 @@ describe("faults in the consumer", () => {
   });
 
   it("a consumer that dies during the provider call leaves the hand-over in doubt: never sent again, final by deadline + grace", async () => {
-    loseNextDispatch();
+    loseNextQueueMessage();
     const org = "faults-consumer-died";
-    const id = await registeredShipmentId(await postSms(smsRequest(), { org }));
+    const id = await shipmentIdOf(await postSms(smsRequest(), { org }));
     vi.restoreAllMocks();
     const order = await orderObjectOf(id);
     const claim = await order.claim(id); // a consumer claimed, then its isolate died mid-call
@@ -111,9 +109,9 @@ describe("faults in the consumer", () => {
   });
 
   it("duplicated, reordered and late delivery reports leave one final status", async () => {
-    loseNextDispatch();
+    loseNextQueueMessage();
     const org = "faults-reports";
-    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000003" }), { org }));
+    const id = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: "+4740000003" }), { org }));
     vi.restoreAllMocks();
     const order = await orderObjectOf(id);
     const claim = await order.claim(id);

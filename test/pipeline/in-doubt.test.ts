@@ -3,26 +3,24 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { postSms, registeredShipmentId, smsRequest, waitForShipment } from "../helpers";
+import { postSms, smsRequest } from "../support/api";
+import { shipmentIdOf, waitForShipment } from "../support/shipments";
+import { fireAlarm, orderObjectOf, orderRefOf, shiftOrderTimes, storedOrder } from "../support/order";
 import { dispatchShipment } from "../../src/dispatch/dispatch";
-import { fireAlarm, orderObjectOf, orderRefOf, shiftOrderTimes, storedOrder } from "./order-control";
+import { keepQueueOut, loseNextQueueMessage } from "../support/queue";
 
 afterEach(() => vi.restoreAllMocks());
 
-function loseNextDispatch() {
-  return vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send").mockResolvedValueOnce(undefined as never);
-}
-
 describe("a claim whose consumer vanished", () => {
   it("is asked again, of the same provider only, when that provider honours our idempotency key", async () => {
-    loseNextDispatch();
-    const id = await registeredShipmentId(await postSms(smsRequest()));
+    loseNextQueueMessage();
+    const id = await shipmentIdOf(await postSms(smsRequest()));
     vi.restoreAllMocks();
     const order = await orderObjectOf(id);
     const first = await order.claim(id, { name: "primary", idempotent: true });
     expect(first.kind).toBe("send"); // …and the consumer died mid-call
     await shiftOrderTimes(id, ["claim_until"], -60_000);
-    vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send").mockResolvedValue(undefined as never); // keep the queue out of it
+    keepQueueOut(env.SMS_QUEUE); // keep the queue out of it
     await fireAlarm(id);
     expect(await storedOrder(id)).toMatchObject({ handover: "waiting", pinned_provider: "primary" });
     // Another provider would not know the key: it may not take over.
@@ -33,8 +31,8 @@ describe("a claim whose consumer vanished", () => {
   });
 
   it("stays in doubt and is never repeated when the provider cannot de-duplicate", async () => {
-    loseNextDispatch();
-    const id = await registeredShipmentId(await postSms(smsRequest()));
+    loseNextQueueMessage();
+    const id = await shipmentIdOf(await postSms(smsRequest()));
     vi.restoreAllMocks();
     const order = await orderObjectOf(id);
     expect((await order.claim(id, { name: "twilio", idempotent: false })).kind).toBe("send");
@@ -47,8 +45,8 @@ describe("a claim whose consumer vanished", () => {
 
 describe("content that cannot be opened", () => {
   it("fails the shipment at once with a clear status, and is never claimed", async () => {
-    loseNextDispatch();
-    const id = await registeredShipmentId(await postSms(smsRequest()));
+    loseNextQueueMessage();
+    const id = await shipmentIdOf(await postSms(smsRequest()));
     vi.restoreAllMocks();
     const order = await orderObjectOf(id);
     await runInDurableObject(order, (_i, state) => state.storage.sql.exec("UPDATE content SET body = 'AAAA.AAAA'"));
@@ -64,8 +62,8 @@ describe("content that cannot be opened", () => {
 
 describe("a deployment with no usable provider", () => {
   it("fails the shipment at once with the reason, before any claim", async () => {
-    loseNextDispatch();
-    const id = await registeredShipmentId(await postSms(smsRequest()));
+    loseNextQueueMessage();
+    const id = await shipmentIdOf(await postSms(smsRequest()));
     vi.restoreAllMocks();
     const misconfigured = { ...env, SMS_PROVIDERS: "carrier-pigeon" } as Env;
     await dispatchShipment(misconfigured, { orderRef: await orderRefOf(id), shipmentId: id, channel: "sms" });

@@ -1,9 +1,9 @@
 // Every valid request registers and is delivered, however large its body (up to the request limit)
 // and whatever Unicode it holds: the bytes are in the message body itself, not in padding.
 import { describe, expect, it } from "vitest";
-import { call, emailRequest, rowsForKey, smsRequest } from "../helpers";
+import { call, emailRequest, smsRequest } from "../support/api";
+import { rowsForKey, shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
 import { GSM7_AT_LIMIT, MAX_REQUEST_BYTES, requestOfBytes, UCS2_AT_LIMIT } from "../support/bodies";
-import { shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
 
 type EmailRequest = ReturnType<typeof emailRequest>;
 const setEmailBody = (request: EmailRequest, body: string) => {

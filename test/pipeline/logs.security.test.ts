@@ -1,6 +1,7 @@
 // Logs carry ids and statuses only: never the one-time code, a subject or a full recipient.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { emailRequest, postEmail, postSms, registeredShipmentId, smsRequest, waitForShipment } from "../helpers";
+import { emailRequest, postEmail, postSms, smsRequest } from "../support/api";
+import { shipmentIdOf, waitForShipment } from "../support/shipments";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -13,8 +14,8 @@ describe("logs", () => {
     const code = `${Math.floor(10_000_000 + Math.random() * 89_999_999)}`;
     const numbers = ["+4799999999", "+4740000001", "+4740000002", "+4740000004"];
     const ids = await Promise.all([
-      ...numbers.map(async (phoneNumber) => registeredShipmentId(await postSms(smsRequest({ phoneNumber, body: `Your code is ${code}` })))),
-      registeredShipmentId(await postEmail(emailRequest({ emailAddress: "bounce@sandbox.example", body: `<p>${code}</p>` }))),
+      ...numbers.map(async (phoneNumber) => shipmentIdOf(await postSms(smsRequest({ phoneNumber, body: `Your code is ${code}` })))),
+      shipmentIdOf(await postEmail(emailRequest({ emailAddress: "bounce@sandbox.example", body: `<p>${code}</p>` }))),
     ]);
     await Promise.all(ids.map((id) => waitForShipment(id, (s) => s.status === "Order_Completed")));
 

@@ -1,9 +1,11 @@
 // Every sandbox recipient (docs/providers.md) reaches its outcome through the real queues, Durable Objects and D1.
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { emailRequest, postEmail, postSms, registeredShipmentId, smsRequest, waitForShipment } from "../helpers";
+import { emailRequest, postEmail, postSms, smsRequest } from "../support/api";
+import { shipmentIdOf, waitForShipment } from "../support/shipments";
+import { fireAlarm, orderObjectOf, shiftOrderTimes, simulatorAttempts, simulatorHandovers, storedOrder } from "../support/order";
 import { driveDispatch } from "../support/drive";
-import { fireAlarm, orderObjectOf, shiftOrderTimes, simulatorAttempts, simulatorHandovers, storedOrder } from "./order-control";
+import { loseNextQueueMessage } from "../support/queue";
 
 const final = (s: { status: string }) => s.status === "Order_Completed";
 const graceMs = Number(env.SMS_REPORT_GRACE_SECONDS) * 1000;
@@ -16,20 +18,20 @@ describe("sandbox SMS recipients", () => {
     ["+4740000004", "SMS_Delivered", 1],
     ["+4740000006", "SMS_Failed_BarredReceiver", 1],
   ])("%s ends %s with %i hand-over(s)", async (phoneNumber, status, handovers) => {
-    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber })));
+    const id = await shipmentIdOf(await postSms(smsRequest({ phoneNumber })));
     const shipment = await waitForShipment(id, final);
     expect(shipment.recipients[0]!.status).toBe(status);
     expect(await simulatorHandovers(id)).toBe(handovers);
   });
 
   it("+4740000004 is retried after two transient failures", async () => {
-    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000004" })));
+    const id = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: "+4740000004" })));
     await waitForShipment(id, final);
     expect(await simulatorAttempts(id)).toBe(3);
   });
 
   it("+4740000003 is accepted, never reported, and becomes SMS_Failed_TTL after deadline + grace", async () => {
-    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000003" })));
+    const id = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: "+4740000003" })));
     await waitForShipment(id, (s) => s.recipients[0]!.status === "SMS_Accepted");
     await fireAlarm(id); // before the deadline: changes nothing
     expect((await waitForShipment(id, () => true)).recipients[0]!.status).toBe("SMS_Accepted");
@@ -45,7 +47,7 @@ describe("sandbox SMS recipients", () => {
   });
 
   it("+4740000005 fails transiently every time and becomes SMS_Failed_TTL at the deadline, with no attempt after it", async () => {
-    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000005" })));
+    const id = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: "+4740000005" })));
     await vi.waitFor(async () => expect(await simulatorAttempts(id)).toBeGreaterThanOrEqual(2), { timeout: 5_000, interval: 25 });
 
     await shiftOrderTimes(id, ["deadline"], -120_000);
@@ -71,15 +73,15 @@ describe("sandbox email recipients", () => {
     ["invalid@sandbox.example", "Email_Failed_InvalidFormat"],
     ["transient@sandbox.example", "Email_Delivered"],
   ])("%s ends %s", async (emailAddress, status) => {
-    const id = await registeredShipmentId(await postEmail(emailRequest({ emailAddress })));
+    const id = await shipmentIdOf(await postEmail(emailRequest({ emailAddress })));
     const shipment = await waitForShipment(id, final);
     expect(shipment.recipients[0]!.status).toBe(status);
   });
 
   it("an accepted email with no final report becomes Email_Failed_TTL 48 hours after registration", async () => {
     // Hold the dispatch message back and play the consumer: the provider accepts, then never reports.
-    vi.spyOn(Object.getPrototypeOf(env.EMAIL_QUEUE) as Queue, "send").mockResolvedValueOnce(undefined as never);
-    const id = await registeredShipmentId(await postEmail(emailRequest()));
+    loseNextQueueMessage(env.EMAIL_QUEUE);
+    const id = await shipmentIdOf(await postEmail(emailRequest()));
     vi.restoreAllMocks();
     const order = await orderObjectOf(id);
     const claim = await order.claim(id);
@@ -99,7 +101,7 @@ describe("sandbox email recipients", () => {
 describe("the message body", () => {
   it("is held by the order until the hand-over is final, then erased; never in D1", async () => {
     const code = `${Math.floor(100000 + Math.random() * 899999)}`;
-    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000003", body: `Your code is ${code}` })));
+    const id = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: "+4740000003", body: `Your code is ${code}` })));
     await waitForShipment(id, (s) => s.recipients[0]!.status === "SMS_Accepted");
     expect((await storedOrder(id)).content).toBeNull();
 
@@ -110,7 +112,7 @@ describe("the message body", () => {
   });
 
   it("is sealed while held, and erased when the shipment fails at the deadline without a hand-over", async () => {
-    const id = await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000005", body: "Your code is 55667788" })));
+    const id = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: "+4740000005", body: "Your code is 55667788" })));
     const held = (await storedOrder(id)).content as string;
     expect(held).not.toBeNull();
     expect(held).not.toContain("55667788");

@@ -5,8 +5,10 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SMS_FINAL, SMS_PROGRESS, type RecipientStatus } from "../../src/status/statuses";
 import { isFinal, orderStatusOf, transition } from "../../src/status/transitions";
-import { postSms, registeredShipmentId, smsRequest } from "../helpers";
-import { fireAlarm, orderObjectOf, shiftOrderTimes, storedOrder, syncToD1 } from "../pipeline/order-control";
+import { postSms, smsRequest } from "../support/api";
+import { shipmentIdOf } from "../support/shipments";
+import { fireAlarm, orderObjectOf, shiftOrderTimes, storedOrder, syncToD1 } from "../support/order";
+import { keepQueueOut } from "../support/queue";
 
 const SMS_STATUSES: RecipientStatus[] = [...SMS_PROGRESS, ...SMS_FINAL];
 const rank = (s: RecipientStatus) => ["Order_Registered", "Order_Processing", "Order_Processed", "Order_Completed"].indexOf(orderStatusOf(s));
@@ -49,8 +51,8 @@ describe("the order object, property-based", () => {
   it("keeps statuses forward-only and final-sticky, with D1 consistent after every step", async () => {
     await fc.assert(
       fc.asyncProperty(ops, async (sequence) => {
-        vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send").mockResolvedValue(undefined as never); // drive it by hand
-        const id = await registeredShipmentId(await postSms(smsRequest()));
+        keepQueueOut(env.SMS_QUEUE); // drive it by hand
+        const id = await shipmentIdOf(await postSms(smsRequest()));
         const order = await orderObjectOf(id);
         const graceMs = Number(env.SMS_REPORT_GRACE_SECONDS) * 1000;
         let previous: RecipientStatus = "SMS_New";

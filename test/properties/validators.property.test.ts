@@ -3,7 +3,7 @@
 // answers 5xx.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { postEmail, postSms, uniqueKey } from "../helpers";
+import { postEmail, postSms, uniqueKey } from "../support/api";
 
 // Mobile ranges of several countries and both prefixes; six digits drawn per request, so the generated
 // requests do not all go to a few numbers (the limits allow only a few SMS to one number).

@@ -4,9 +4,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { emailRequest, postEmail, problemOf } from "../helpers";
+import { emailRequest, postEmail, problemOf } from "../support/api";
+import { eventually, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
+import { orderState, orderObjectOf } from "../support/order";
 import { driveDispatch } from "../support/drive";
-import { eventually, orderState, orderStubOf, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
 import { acsReply, deliveryEvent, EVENTS_URL, fakeAcs, postEvents, SEND_URL, validationEvent, type FakeAcs } from "./fake-acs";
 
 afterEach(() => vi.restoreAllMocks());
@@ -67,7 +68,7 @@ describe("hand-over to ACS", () => {
     const shipmentId = await shipmentIdOf(await postEmail(emailRequest({ emailAddress: address })));
     // The 429 is recorded with the retry set no sooner than its retry-after; the test then makes it due
     // and runs the alarm, rather than waiting the two seconds.
-    const stub = await orderStubOf(shipmentId);
+    const stub = await orderObjectOf(shipmentId);
     const retryAt = await vi.waitFor(() =>
       runInDurableObject(stub, (_order, state) => {
         const row = state.storage.sql.exec<{ handover: string; dispatch_at: number }>("SELECT handover, dispatch_at FROM shipment WHERE id = 1").one();

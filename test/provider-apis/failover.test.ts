@@ -4,10 +4,11 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { expireHealthViews, forgetHealthViews } from "../../src/providers/failover/health-client";
-import { postSms, smsRequest } from "../helpers";
+import { postSms, smsRequest } from "../support/api";
+import { eventually, shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
+import { orderState, orderObjectOf } from "../support/order";
 import { driveDispatch } from "../support/drive";
 import { uniqueMobile } from "../support/fake-fetch";
-import { eventually, orderState, orderStubOf, shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
 import { fakeTwilio, reply, sendStatus } from "../twilio/fake-twilio";
 import { fakeLink, linkReply, sendDr } from "./fake-link";
 
@@ -130,7 +131,7 @@ describe("the deadline, with both providers failing", () => {
     await eventually(async () => twilio.requestsFor(shipmentId).length, (n) => n >= 2, { what: "retries on both providers" });
 
     // At a moment with no hand-over in flight, the deadline passes (moved into the past) and the alarm runs.
-    const stub = await orderStubOf(shipmentId);
+    const stub = await orderObjectOf(shipmentId);
     const deadline = await eventually(
       () =>
         runInDurableObject(stub, async (_order, state) => {

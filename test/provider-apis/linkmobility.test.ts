@@ -3,8 +3,9 @@
 // LINK posts them to our gate's URL.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { OrderObject } from "../../src/orders/order-object";
-import { postSms, problemOf, smsRequest } from "../helpers";
-import { eventually, orderState, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
+import { postSms, problemOf, smsRequest } from "../support/api";
+import { eventually, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
+import { orderState } from "../support/order";
 import { uniqueMobile } from "../support/fake-fetch";
 import { fakeTwilio } from "../twilio/fake-twilio";
 import {

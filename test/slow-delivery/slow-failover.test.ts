@@ -3,12 +3,14 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { forgetHealthViews } from "../../src/providers/failover/health-client";
+import { expireHealthViews, forgetHealthViews } from "../../src/providers/failover/health-client";
 import { healthStub } from "../../src/providers/failover/provider-health";
+import { SLOW } from "../../src/providers/failover/slow-delivery";
 import type { HandoverStats } from "../../src/simulator/provider-simulator";
-import { postSms, smsRequest } from "../helpers";
+import { postSms, smsRequest } from "../support/api";
+import { eventually, shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
+import { orderState } from "../support/order";
 import { uniqueMobile } from "../support/fake-fetch";
-import { eventually, orderState, shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
 
 const simulator = (method: string, path: string, body?: unknown) =>
   exports.default.fetch(
@@ -26,6 +28,13 @@ async function sendOne(): Promise<{ shipmentId: string; provider: string }> {
   return { shipmentId, provider: accepted[0]!.source.replace(/^provider /, "") };
 }
 
+/** Moves every acceptance ProviderHealth holds `ms` into the past, as if that much time had gone by. */
+async function ageAcceptances(ms: number) {
+  await runInDurableObject(healthStub(env, "sms"), (_instance, state) => {
+    state.storage.sql.exec("UPDATE deliveries SET accepted_at = accepted_at - ? WHERE accepted_at IS NOT NULL", ms);
+  });
+}
+
 afterEach(async () => {
   await simulator("POST", "outage", { provider: "primary", seconds: 0 });
   vi.restoreAllMocks();
@@ -41,16 +50,27 @@ describe("a primary SMS provider that accepts but does not deliver", () => {
     const first = await Promise.all(Array.from({ length: 12 }, () => sendOne()));
     expect(first.map((s) => s.provider)).toEqual(Array(12).fill("primary"));
 
-    // Once they are a second old, the next hand-overs carry the acceptances to ProviderHealth, which
-    // finds 12 of 12 overdue: new hand-overs go to the secondary.
+    // The next hand-over carries the acceptances to ProviderHealth. Moved a few seconds into the past
+    // (instead of waiting for SLOW_REPORT_SECONDS), it finds them all overdue: the primary is degraded.
     const sent = [...first];
+    await vi.waitFor(
+      async () => {
+        expireHealthViews();
+        sent.push(await sendOne());
+        await ageAcceptances(3_000);
+        expect((await healthStub(env, "sms").healthReport()).providers[0]).toEqual({ name: "primary", state: "degraded" });
+      },
+      { timeout: 15_000, interval: 0 },
+    );
+    // New hand-overs go to the secondary (but for a probe now and then: retried until one is not).
+    expireHealthViews();
     await vi.waitFor(
       async () => {
         const next = await sendOne();
         sent.push(next);
         expect(next.provider).toBe("secondary");
       },
-      { timeout: 15_000, interval: 200 },
+      { timeout: 15_000, interval: 0 },
     );
     const degraded = await healthStub(env, "sms").healthReport();
     expect(degraded.providers).toEqual([
@@ -65,15 +85,13 @@ describe("a primary SMS provider that accepts but does not deliver", () => {
     const line = logged.mock.calls.map(([text]) => String(text)).find((text) => text.includes('"provider_health.degraded"'));
     expect(JSON.parse(line!)).toMatchObject({ provider: "primary", aged: event!.aged, overdue: event!.overdue, slowReportSeconds: 1, windowSeconds: 600 });
 
-    // About 1 in 10 still goes to the primary first, as a probe; the rest go to the secondary.
-    await vi.waitFor(
-      async () => {
-        const next = await sendOne();
-        sent.push(next);
-        expect(next.provider).toBe("primary");
-      },
-      { timeout: 40_000, interval: 0 },
-    );
+    // A share of hand-overs (SLOW.probeRate) still goes to the primary first, as a probe: a draw under
+    // that rate makes this one a probe without waiting for chance.
+    const draws = vi.spyOn(Math, "random").mockReturnValue(SLOW.probeRate / 2);
+    const probe = await sendOne();
+    draws.mockRestore();
+    sent.push(probe);
+    expect(probe.provider).toBe("primary");
 
     // The outage ends. Ten minutes on (the stored acceptance times moved back by the window), fewer
     // than 10 aged hand-overs remain: the primary is healthy again and takes the hand-overs.

@@ -5,8 +5,9 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { newApp } from "../../src/api/app";
 import type { Performance } from "../../src/stats/performance";
-import { postEmail, postSms, registeredShipmentId, smsRequest, emailRequest, waitForShipment } from "../helpers";
-import { syncToD1 } from "../pipeline/order-control";
+import { postEmail, postSms, smsRequest, emailRequest } from "../support/api";
+import { shipmentIdOf, waitForShipment } from "../support/shipments";
+import { syncToD1 } from "../support/order";
 
 const app = newApp();
 const get = (path: string, bindings: Partial<Env> = {}) => app.fetch(new Request(`http://localhost${path}`), { ...env, ...bindings }, createExecutionContext());
@@ -15,7 +16,7 @@ const final = (s: { status: string }) => s.status === "Order_Completed";
 const ORGS = ["perf-org-alpha", "perf-org-beta"];
 
 async function sendAndSettle(org: string, kind: "sms" | "email", phoneNumber?: string) {
-  const id = await registeredShipmentId(await (kind === "sms" ? postSms(smsRequest(phoneNumber ? { phoneNumber } : {}), { org }) : postEmail(emailRequest(), { org })));
+  const id = await shipmentIdOf(await (kind === "sms" ? postSms(smsRequest(phoneNumber ? { phoneNumber } : {}), { org }) : postEmail(emailRequest(), { org })));
   await waitForShipment(id, final, { org });
   await syncToD1(id);
 }

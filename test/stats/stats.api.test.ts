@@ -5,8 +5,10 @@ import { limitsStub } from "../../src/limits/limits-object";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ShipmentState } from "../../src/store/changes";
 import { shardWriter } from "../../src/store/shards";
-import { call, emailRequest, postEmail, postSms, problemOf, registeredShipmentId, smsRequest, waitForShipment } from "../helpers";
-import { syncToD1 } from "../pipeline/order-control";
+import { call, emailRequest, postEmail, postSms, problemOf, smsRequest } from "../support/api";
+import { shipmentIdOf, waitForShipment } from "../support/shipments";
+import { syncToD1 } from "../support/order";
+import { loseNextQueueMessage } from "../support/queue";
 
 const final = (s: { status: string }) => s.status === "Order_Completed";
 const today = () => new Date().toISOString().slice(0, 10);
@@ -45,10 +47,10 @@ describe("GET /future/stats", () => {
   it("counts registrations, hand-overs, deliveries and failures by status, per channel and provider", async () => {
     const org = "stats-count";
     const ids = [
-      await registeredShipmentId(await postSms(smsRequest(), { org })),
-      await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000001" }), { org })), // rejected at hand-over: invalid recipient
-      await registeredShipmentId(await postSms(smsRequest({ phoneNumber: "+4740000002" }), { org })), // accepted, then undelivered
-      await registeredShipmentId(await postEmail(emailRequest(), { org })),
+      await shipmentIdOf(await postSms(smsRequest(), { org })),
+      await shipmentIdOf(await postSms(smsRequest({ phoneNumber: "+4740000001" }), { org })), // rejected at hand-over: invalid recipient
+      await shipmentIdOf(await postSms(smsRequest({ phoneNumber: "+4740000002" }), { org })), // accepted, then undelivered
+      await shipmentIdOf(await postEmail(emailRequest(), { org })),
     ];
     for (const id of ids) await waitForShipment(id, final, { org });
     for (const id of ids) await syncToD1(id);
@@ -78,8 +80,8 @@ describe("GET /future/stats", () => {
 
   it("shows a shipment as pending until it is final, and only to its own organisation", async () => {
     const org = "stats-pending";
-    vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send").mockResolvedValueOnce(undefined as never); // the dispatch is lost: it stays new
-    const id = await registeredShipmentId(await postSms(smsRequest(), { org }));
+    loseNextQueueMessage(env.SMS_QUEUE); // the dispatch is lost: it stays new
+    const id = await shipmentIdOf(await postSms(smsRequest(), { org }));
     vi.restoreAllMocks();
     await syncToD1(id);
     expect(dayOf(await stats(org), "sms")).toMatchObject({ registered: 1, handedOver: 0, pending: 1, handOverP50Ms: null });
@@ -170,7 +172,7 @@ describe("GET /future/stats", () => {
 
   it("counts the requests the limits refused, by code, once however often the totals are sent", async () => {
     const org = "limits-daily"; // 2 SMS a day (vitest.config.ts)
-    for (let i = 0; i < 2; i++) await registeredShipmentId(await postSms(smsRequest(), { org }));
+    for (let i = 0; i < 2; i++) await shipmentIdOf(await postSms(smsRequest(), { org }));
     for (let i = 0; i < 3; i++) expect((await postSms(smsRequest(), { org })).status).toBe(429);
     const limits = limitsStub(env, org);
     expect(await runDurableObjectAlarm(limits)).toBe(true); // sends the totals to the shard writer

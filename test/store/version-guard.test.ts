@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ShipmentState } from "../../src/store/changes";
 import { shardWriter } from "../../src/store/shards";
-import { call } from "../helpers";
+import { call } from "../support/api";
 
 function state(shipmentId: string, version: number, recipientStatus: ShipmentState["recipientStatus"], at: string): ShipmentState {
   const completed = recipientStatus === "SMS_Delivered";

@@ -4,8 +4,9 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ShardWriter } from "../../src/store/shard-writer";
 import { shardNames, shardOf, shardWriter } from "../../src/store/shards";
-import { call, postSms, registeredShipmentId, shardDb, smsRequest, waitForShipment } from "../helpers";
-import { fireAlarm, storedOrder, syncToD1 } from "../pipeline/order-control";
+import { call, postSms, smsRequest } from "../support/api";
+import { shipmentIdOf, shardDb, waitForShipment } from "../support/shipments";
+import { fireAlarm, storedOrder, syncToD1 } from "../support/order";
 import { resendEverything, todaysStats } from "../support/stats";
 
 const final = (s: { status: string }) => s.status === "Order_Completed";
@@ -24,7 +25,7 @@ describe("write-behind to D1", () => {
     await db.exec("ALTER TABLE shipments RENAME TO shipments_offline");
     const ids: string[] = [];
     try {
-      for (let i = 0; i < 5; i++) ids.push(await registeredShipmentId(await postSms(smsRequest({ phoneNumber: `+479100000${i}` }), { org })));
+      for (let i = 0; i < 5; i++) ids.push(await shipmentIdOf(await postSms(smsRequest({ phoneNumber: `+479100000${i}` }), { org })));
       for (const id of ids) expect((await waitForShipment(id, final, { org })).recipients[0]!.status).toBe("SMS_Delivered");
       // The feed reads D1: while it is down the answer is 503, never 500.
       const down = await call("GET", "/future/shipment/feed");
@@ -55,7 +56,7 @@ describe("write-behind to D1", () => {
 
   it("loses nothing when the order's hand-off to the writer fails after its commit: the alarm hands it over later", async () => {
     const append = vi.spyOn(ShardWriter.prototype, "append").mockRejectedValue(new Error("injected: shard writer unreachable"));
-    const id = await registeredShipmentId(await postSms(smsRequest()));
+    const id = await shipmentIdOf(await postSms(smsRequest()));
     // The whole pipeline runs while every hand-off fails; reads come from the order, D1 or not.
     expect((await waitForShipment(id, final)).recipients[0]!.status).toBe("SMS_Delivered");
     // The hand-off of the final status was tried (and failed) too, so no hand-off is still waiting to go.
@@ -79,7 +80,7 @@ describe("write-behind to D1", () => {
   it("groups many orders' changes into few D1 transactions", async () => {
     const batch = vi.spyOn(Object.getPrototypeOf(env.DB) as D1Database, "batch");
     const ids = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => postSms(smsRequest({ phoneNumber: `+479200${String(i).padStart(4, "0")}` })).then(registeredShipmentId)),
+      Array.from({ length: 20 }, (_, i) => postSms(smsRequest({ phoneNumber: `+479200${String(i).padStart(4, "0")}` })).then(shipmentIdOf)),
     );
     for (const id of ids) await waitForShipment(id, final);
     await syncToD1();
@@ -93,8 +94,8 @@ describe("sharding by organisation", () => {
     expect(shardNames(env)).toEqual(["DB", "DB_1"]);
     expect(await shardOf(env, "ttd")).toBe("DB");
     expect(await shardOf(env, "org-on-shard-1")).toBe("DB_1");
-    const mine = await registeredShipmentId(await postSms(smsRequest(), { org: "ttd" }));
-    const theirs = await registeredShipmentId(await postSms(smsRequest(), { org: "org-on-shard-1" }));
+    const mine = await shipmentIdOf(await postSms(smsRequest(), { org: "ttd" }));
+    const theirs = await shipmentIdOf(await postSms(smsRequest(), { org: "org-on-shard-1" }));
     await waitForShipment(mine, final);
     await waitForShipment(theirs, final, { org: "org-on-shard-1" });
     await syncToD1(mine);
@@ -127,15 +128,19 @@ describe("the feed under concurrent completions", () => {
       }
     };
     const registering = Promise.all(
-      Array.from({ length: 30 }, (_, i) => postSms(smsRequest({ phoneNumber: `+479300${String(i).padStart(4, "0")}` }), { org }).then(registeredShipmentId)),
+      Array.from({ length: 30 }, (_, i) => postSms(smsRequest({ phoneNumber: `+479300${String(i).padStart(4, "0")}` }), { org }).then(shipmentIdOf)),
     );
     let ids: string[] = [];
     registering.then((r) => (ids = r));
-    for (let round = 0; round < 400 && (ids.length === 0 || shipments.size < ids.length); round++) {
-      await poll();
-      if (ids.length > 0 && shipments.size < ids.length) await syncToD1();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    // The consumer polls while the completions land, until it has seen every shipment (bounded).
+    await vi.waitFor(
+      async () => {
+        await poll();
+        if (ids.length > 0 && shipments.size < ids.length) await syncToD1();
+        expect(ids.length > 0 && shipments.size >= ids.length, `the feed showed ${shipments.size} of ${ids.length} shipments`).toBe(true);
+      },
+      { timeout: 10_000, interval: 10 },
+    );
     expect([...shipments].sort()).toEqual([...(await registering)].sort());
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
   });

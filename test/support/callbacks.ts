@@ -3,7 +3,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { call } from "../helpers";
+import { call } from "./api";
 import { callbackEventId, type CallbackEvent } from "../../src/webhooks/events";
 import { webhookStub } from "../../src/webhooks/webhook-object";
 import type { Delivery, SubscriptionWithSecret } from "../../src/webhooks/schemas";

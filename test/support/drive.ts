@@ -1,23 +1,10 @@
 // Drives an order's own machinery (its alarm, the dispatch queue) from a test, so a check that "nothing
 // more happens" does not wait and hope: it makes every retry due now, runs what would act, and then
 // the test asserts on stored state.
-import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import worker from "../../src/index";
-import type { DispatchMessage } from "../../src/orders/order-object";
 import { orderStubForShipment } from "../../src/orders/order-key";
-
-/** Delivers dispatch messages to the Worker's queue handler, as the queue would (a redelivery included). */
-export async function deliverDispatch(messages: DispatchMessage[], attempts = 1) {
-  const queue = messages[0]?.channel === "email" ? "email-dispatch" : "sms-dispatch";
-  const batch = createMessageBatch<DispatchMessage>(
-    queue,
-    messages.map((body, i) => ({ id: `test-${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body })),
-  );
-  const ctx = createExecutionContext();
-  await (worker.queue as ExportedHandlerQueueHandler<Env>)(batch, env, ctx);
-  return getQueueResult(batch, ctx);
-}
+import { deliverDispatch } from "./queue";
 
 /**
  * Everything that could hand the shipment over again, run now: any retry or lease is made due (its

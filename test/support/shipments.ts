@@ -1,25 +1,55 @@
-// Shared test support: bounded polling and read-only views of one shipment (API, D1 and its order object).
-import { runInDurableObject } from "cloudflare:test";
+// One shipment from a test: its id once registered, what the API and D1 show of it, and bounded waits
+// for the pipeline (it runs in the background through real queues).
 import { env } from "cloudflare:workers";
-import { call } from "../helpers";
-import { orderObjectOf } from "../pipeline/order-control";
+import { expect, vi } from "vitest";
+import { shipmentIdFor } from "../../src/orders/order-key";
+import { database, shardOf } from "../../src/store/shards";
+import { call } from "./api";
+import { syncToD1 } from "./order";
+
+/** The shipment id a registration answered with; fails (showing the body) unless it answered 201. */
+export async function shipmentIdOf(response: Response): Promise<string> {
+  const text = await response.text();
+  expect(response.status, text).toBe(201);
+  return (JSON.parse(text) as { notification: { shipmentId: string } }).notification.shipmentId;
+}
 
 /**
- * Polls `probe` until `done` holds, every `intervalMs`, for at most `timeoutMs`; fails with the last
- * value seen. Never sleeps longer than one interval past the moment the condition holds.
+ * Waits (bounded, with vi.waitFor) until `done` holds for what `probe` returns, and returns that value;
+ * on timeout it fails naming `what` and the last value seen.
  */
 export async function eventually<T>(
   probe: () => Promise<T>,
   done: (value: T) => boolean,
   { timeoutMs = 5_000, intervalMs = 20, what = "the condition" }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() - start >= timeoutMs) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  return vi.waitFor(
+    async () => {
+      const value = await probe();
+      if (!done(value)) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: intervalMs },
+  );
+}
+
+export interface ShipmentBody {
+  shipmentId: string;
+  status: string;
+  lastUpdate: string;
+  recipients: { type: string; destination: string; status: string; lastUpdate: string }[];
+}
+
+/** What a client sees: GET /future/shipment/{id}. */
+export async function readShipmentAs(org: string, shipmentId: string): Promise<ShipmentBody> {
+  const response = await call("GET", `/future/shipment/${shipmentId}`, undefined, { org });
+  expect(response.status).toBe(200);
+  return (await response.json()) as ShipmentBody;
+}
+
+/** Waits for the manifest until `done` holds (bounded). */
+export function waitForShipment(shipmentId: string, done: (s: ShipmentBody) => boolean, { org = "ttd", timeoutMs = 8000 } = {}): Promise<ShipmentBody> {
+  return eventually(() => readShipmentAs(org, shipmentId), done, { timeoutMs, intervalMs: 25, what: `shipment ${shipmentId}` });
 }
 
 export interface ShipmentState {
@@ -27,15 +57,13 @@ export interface ShipmentState {
   recipientStatus: string;
 }
 
-/** What a client sees: GET /future/shipment/{id}. */
+/** The shipment's and its recipient's status, as GET /future/shipment/{id} shows them. */
 export async function shipmentState(shipmentId: string): Promise<ShipmentState> {
-  const response = await call("GET", `/future/shipment/${shipmentId}`);
-  if (response.status !== 200) throw new Error(`GET shipment answered ${response.status}`);
-  const body = (await response.json()) as { status: string; recipients: { status: string }[] };
+  const body = await readShipmentAs("ttd", shipmentId);
   return { status: body.status, recipientStatus: body.recipients[0]!.status };
 }
 
-/** Polls the API until the recipient has `recipientStatus` (bounded). */
+/** Waits for the API to show the recipient with `recipientStatus` (bounded). */
 export function waitForRecipientStatus(shipmentId: string, recipientStatus: string, timeoutMs = 5_000): Promise<ShipmentState> {
   return eventually(() => shipmentState(shipmentId), (s) => s.recipientStatus === recipientStatus, {
     timeoutMs,
@@ -43,39 +71,22 @@ export function waitForRecipientStatus(shipmentId: string, recipientStatus: stri
   });
 }
 
-export async function shipmentIdOf(response: Response): Promise<string> {
-  if (response.status !== 201) throw new Error(`expected 201, got ${response.status}: ${await response.text()}`);
-  return ((await response.json()) as { notification: { shipmentId: string } }).notification.shipmentId;
+/** The D1 shard that holds an organisation's rows. */
+export async function shardDb(org = "ttd"): Promise<D1Database> {
+  return database(env, await shardOf(env, org));
 }
 
-export { orderObjectOf as orderStubOf, orderRefOf } from "../pipeline/order-control";
-
-export interface OrderRow {
-  status: string;
-  handover: string;
-  attempts: number;
-  deadline: number;
-  provider_ref: string | null;
-}
-
-export interface OrderEvent {
-  seq: number;
-  status: string;
-  applied: number;
-  source: string;
-  detail: string | null;
-}
-
-/** The order object's own view (authoritative and immediate, unlike D1 which it syncs in the background). */
-export async function orderState(shipmentId: string): Promise<{ row: OrderRow; events: OrderEvent[]; seenReports: number }> {
-  return runInDurableObject(await orderObjectOf(shipmentId), (_instance, state) => {
-    const sql = state.storage.sql;
-    return {
-      row: sql.exec("SELECT status, handover, attempts, deadline, provider_ref FROM shipment WHERE id = 1").one() as unknown as OrderRow,
-      events: sql.exec("SELECT seq, status, applied, source, detail FROM events ORDER BY seq").toArray() as unknown as OrderEvent[],
-      seenReports: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM seen_reports").one().n,
-    };
-  });
+/** Rows D1 holds for a key once it has caught up: registration must leave either one full set or nothing. */
+export async function rowsForKey(org: string, idempotencyId: string) {
+  await syncToD1(await shipmentIdFor(org, idempotencyId));
+  const db = await shardDb(org);
+  const shipments = await db.prepare("SELECT shipment_id FROM shipments WHERE org = ? AND idempotency_id = ?").bind(org, idempotencyId).all<{ shipment_id: string }>();
+  const ids = shipments.results.map((r) => r.shipment_id);
+  const count = async (table: string) =>
+    ids.length === 0
+      ? 0
+      : ((await db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE shipment_id IN (${ids.map(() => "?").join(",")})`).bind(...ids).first<{ n: number }>())?.n ?? 0);
+  return { shipments: ids.length, recipients: await count("recipients"), events: await count("status_events") };
 }
 
 /** The audit trail D1 holds for a shipment (synced from the order object in the background). */

@@ -1,8 +1,8 @@
 // Reads GET /future/stats for one organisation (today's figures of a channel), and replays an order's changes.
 import { runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
-import { call } from "../helpers";
-import { orderObjectOf, syncToD1 } from "../pipeline/order-control";
+import { call } from "./api";
+import { orderObjectOf, syncToD1 } from "./order";
 
 export interface StatsDay {
   date: string;

@@ -4,23 +4,16 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { postSms, smsRequest } from "../helpers";
-import {
-  d1Events,
-  eventually,
-  orderState,
-  orderStubOf,
-  shipmentIdOf,
-  shipmentState,
-  waitForRecipientStatus,
-} from "../support/shipments";
+import { postSms, smsRequest } from "../support/api";
+import { d1Events, eventually, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
+import { orderObjectOf, orderRefOf, orderState, shiftOrderTimes } from "../support/order";
+import { driveDispatch } from "../support/drive";
+import { deliverDispatch, spyOnQueue } from "../support/queue";
 import { OrderObject } from "../../src/orders/order-object";
 import type { DispatchMessage } from "../../src/orders/order-object";
 import { orderStub } from "../../src/orders/order-key";
 import { toSmsOrder } from "../../src/orders/order";
-import { orderRefOf, shiftOrderTimes } from "../pipeline/order-control";
 import type { ProviderOutcome } from "../../src/providers/outcome";
-import { deliverDispatch, driveDispatch } from "../support/drive";
 import { API_KEY_SECRET, API_KEY_SID, fakeTwilio, MAX_VALIDITY_SECONDS, MESSAGES_URL, PUBLIC_BASE_URL, reply, sendStatus, uniqueMobile, type FakeTwilio } from "./fake-twilio";
 
 afterEach(() => vi.restoreAllMocks());
@@ -242,7 +235,7 @@ describe("transient failures are retried until the deadline", () => {
     const shipmentId = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: to, ttl: 60 })));
     await handovers(twilio, shipmentId, 2); // retries keep happening
 
-    const stub = await orderStubOf(shipmentId);
+    const stub = await orderObjectOf(shipmentId);
     const moved = await eventually(
       () =>
         runInDurableObject(stub, async (order, state) => {
@@ -289,7 +282,7 @@ describe("transient failures are retried until the deadline", () => {
 describe("dispatch right after registration", () => {
   it("hands over without a queue message, and a queue message of an older version that follows changes nothing", async () => {
     const twilio = fakeTwilio();
-    const send = vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send");
+    const send = spyOnQueue(env.SMS_QUEUE);
     const shipmentId = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: uniqueMobile() })));
     await handovers(twilio, shipmentId, 1);
     await waitForRecipientStatus(shipmentId, "SMS_Accepted");
@@ -303,7 +296,7 @@ describe("dispatch right after registration", () => {
 
   it("when the immediate attempt never runs (its isolate died after the 201), the alarm stored with the order dispatches", async () => {
     const twilio = fakeTwilio();
-    const send = vi.spyOn(Object.getPrototypeOf(env.SMS_QUEUE) as Queue, "send");
+    const send = spyOnQueue(env.SMS_QUEUE);
     const request = smsRequest({ phoneNumber: uniqueMobile() });
     const { shipmentId, stub } = await orderStub(env, "ttd", request.idempotencyId);
     const registeredAt = Date.now();

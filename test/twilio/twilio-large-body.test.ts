@@ -1,8 +1,8 @@
 // An SMS at the 16-segment limit reaches Twilio byte for byte, through sealing in the order object.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { postSms, smsRequest } from "../helpers";
-import { GSM7_AT_LIMIT, UCS2_AT_LIMIT } from "../support/bodies";
+import { postSms, smsRequest } from "../support/api";
 import { eventually, shipmentIdOf } from "../support/shipments";
+import { GSM7_AT_LIMIT, UCS2_AT_LIMIT } from "../support/bodies";
 import { fakeTwilio, uniqueMobile } from "./fake-twilio";
 
 afterEach(() => vi.restoreAllMocks());

@@ -3,8 +3,9 @@
 // send it again (the callback URL carries Twilio's retry overrides).
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { postSms, problemOf, smsRequest } from "../helpers";
-import { orderState, shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
+import { postSms, problemOf, smsRequest } from "../support/api";
+import { shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
+import { orderState } from "../support/order";
 import { OrderObject } from "../../src/orders/order-object";
 import { fakeTwilio, sendStatus, uniqueMobile, type FakeTwilio } from "./fake-twilio";
 

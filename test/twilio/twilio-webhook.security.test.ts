@@ -1,8 +1,9 @@
 // The Twilio status-callback endpoint: only a callback Twilio signed, for the message it names, is
 // applied, and only once. Every rejection is a problem+json and leaves the shipment as it was.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { postSms, problemOf, smsRequest } from "../helpers";
-import { orderState, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
+import { postSms, problemOf, smsRequest } from "../support/api";
+import { shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
+import { orderState } from "../support/order";
 import { callbackParams, fakeTwilio, postCallback, requestedUrl, sendStatus, uniqueMobile, type FakeTwilio, type TwilioRequest } from "./fake-twilio";
 
 afterEach(() => vi.restoreAllMocks());

@@ -2,7 +2,7 @@
 // handed over by `enqueue` as the shard writer does, time moved by the object's alarm and stored times.
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { call, problemOf } from "../helpers";
+import { call, problemOf } from "../support/api";
 import { callbackObject, deliveriesOf, runDueAttempts, shiftSubscriptionTimes, smsLife, statusEvent, storedDelivery, subscribe } from "../support/callbacks";
 import { answer, fakeReceiver, verifyCallback, type FakeReceiver, type ReceivedCallback } from "../support/fake-receiver";
 import { RETRY_SCHEDULE_MS } from "../../src/webhooks/schedule";

@@ -4,13 +4,13 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { postSms, readShipmentAs, smsRequest, waitForShipment } from "../helpers";
+import { postSms, smsRequest } from "../support/api";
+import { readShipmentAs, waitForShipment, shipmentIdOf } from "../support/shipments";
 import { orderStubForShipment } from "../../src/orders/order-key";
 import { shardOf, shardWriter } from "../../src/store/shards";
 import { WebhookObject } from "../../src/webhooks/webhook-object";
 import { deliveriesOf, runDueAttempts, subscribe } from "../support/callbacks";
 import { fakeReceiver, verifyCallback, type FakeReceiver } from "../support/fake-receiver";
-import { shipmentIdOf } from "../support/shipments";
 
 let receiver: FakeReceiver;
 beforeEach(() => {

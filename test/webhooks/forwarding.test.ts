@@ -5,15 +5,15 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { call, postSms, smsRequest, waitForShipment } from "../helpers";
+import { call, postSms, smsRequest } from "../support/api";
+import { waitForShipment, shipmentIdOf } from "../support/shipments";
+import { orderObjectOf, storedOrder, syncToD1 } from "../support/order";
 import { ShardWriter } from "../../src/store/shard-writer";
 import type { ShipmentChange } from "../../src/store/changes";
 import { shardOf, shardWriter } from "../../src/store/shards";
 import { WebhookObject } from "../../src/webhooks/webhook-object";
 import { subscribe } from "../support/callbacks";
 import { fakeReceiver, verifyCallback, type FakeReceiver } from "../support/fake-receiver";
-import { shipmentIdOf } from "../support/shipments";
-import { orderObjectOf, storedOrder, syncToD1 } from "../pipeline/order-control";
 import { retentionMs } from "../../src/config/settings";
 
 let receiver: FakeReceiver;

@@ -1,20 +1,38 @@
-// One integration harness: signed tokens from the test issuer and calls through the real Worker.
+// Calls through the real Worker as a client would: signed tokens from the test issuer, request bodies,
+// and the problem+json every error answers with.
 import { expect } from "vitest";
 import { env, exports } from "cloudflare:workers";
 import { importJWK, SignJWT } from "jose";
-import { shipmentIdFor } from "../src/orders/order-key";
-import { syncToD1 } from "./pipeline/order-control";
-import { database, shardOf } from "../src/store/shards";
-import { uniqueMobile } from "./support/fake-fetch";
+import { uniqueMobile } from "./fake-fetch";
 
 export const BASE = "http://localhost/notifications/api/v1";
 export const SCOPE = "altinn:serviceowner/notifications.create";
 
-export async function tokenFor(
+// Importing the JWK and signing cost milliseconds per call and most calls ask for the same token:
+// one token per (organisation, options) for the test file (the default lives five minutes).
+const signingKeys = new Map<string, Promise<CryptoKey | Uint8Array>>();
+const tokens = new Map<string, Promise<string>>();
+
+export function tokenFor(
   org: string | null,
   { scope = SCOPE, issuer = env.AUTH_ISSUER, expiresIn = "5m" as string | number, key = env.TEST_SIGNING_JWK } = {},
 ): Promise<string> {
+  const cacheKey = JSON.stringify([org, scope, issuer, expiresIn, key]);
+  let token = tokens.get(cacheKey);
+  if (!token) {
+    token = sign(org, scope, issuer, expiresIn, key);
+    tokens.set(cacheKey, token);
+  }
+  return token;
+}
+
+async function sign(org: string | null, scope: string, issuer: string, expiresIn: string | number, key: string): Promise<string> {
   const jwk = JSON.parse(key) as { kid?: string };
+  let signingKey = signingKeys.get(key);
+  if (!signingKey) {
+    signingKey = importJWK(jwk, "ES256");
+    signingKeys.set(key, signingKey);
+  }
   const claims: Record<string, unknown> = { scope };
   if (org !== null) claims["urn:altinn:org"] = org;
   return new SignJWT(claims)
@@ -22,7 +40,7 @@ export async function tokenFor(
     .setIssuer(issuer)
     .setIssuedAt()
     .setExpirationTime(expiresIn)
-    .sign(await importJWK(jwk, "ES256"));
+    .sign(await signingKey);
 }
 
 export interface CallOptions {
@@ -90,51 +108,4 @@ export function emailRequest(overrides: { emailAddress?: string; body?: string; 
 export async function problemOf(response: Response) {
   expect(response.headers.get("content-type")).toBe("application/problem+json");
   return (await response.json()) as { status: number; code?: string; errors?: Record<string, string[]>; detail?: string; traceId: string };
-}
-
-/** The D1 shard that holds an organisation's rows. */
-export async function shardDb(org = "ttd"): Promise<D1Database> {
-  return database(env, await shardOf(env, org));
-}
-
-/** Rows D1 holds for a key once it has caught up: registration must leave either one full set or nothing. */
-export async function rowsForKey(org: string, idempotencyId: string) {
-  await syncToD1(await shipmentIdFor(org, idempotencyId));
-  const db = await shardDb(org);
-  const shipments = await db.prepare("SELECT shipment_id FROM shipments WHERE org = ? AND idempotency_id = ?").bind(org, idempotencyId).all<{ shipment_id: string }>();
-  const ids = shipments.results.map((r) => r.shipment_id);
-  const count = async (table: string) =>
-    ids.length === 0
-      ? 0
-      : ((await db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE shipment_id IN (${ids.map(() => "?").join(",")})`).bind(...ids).first<{ n: number }>())?.n ?? 0);
-  return { shipments: ids.length, recipients: await count("recipients"), events: await count("status_events") };
-}
-
-export interface ShipmentBody {
-  shipmentId: string;
-  status: string;
-  lastUpdate: string;
-  recipients: { type: string; destination: string; status: string; lastUpdate: string }[];
-}
-
-export async function readShipmentAs(org: string, shipmentId: string): Promise<ShipmentBody> {
-  const response = await call("GET", `/future/shipment/${shipmentId}`, undefined, { org });
-  expect(response.status).toBe(200);
-  return (await response.json()) as ShipmentBody;
-}
-
-/** Polls the manifest until `done` holds (bounded): the pipeline runs in the background through real queues. */
-export async function waitForShipment(shipmentId: string, done: (s: ShipmentBody) => boolean, { org = "ttd", timeoutMs = 8000 } = {}): Promise<ShipmentBody> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const shipment = await readShipmentAs(org, shipmentId);
-    if (done(shipment)) return shipment;
-    if (Date.now() > until) throw new Error(`shipment ${shipmentId} still ${shipment.recipients[0]?.status} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-export async function registeredShipmentId(response: Response): Promise<string> {
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { notification: { shipmentId: string } }).notification.shipmentId;
 }

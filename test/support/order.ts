@@ -1,4 +1,5 @@
-// Reaching into one order's Durable Object, for the tests that must move time or see what it stores.
+// Reaching into one order's Durable Object (and the simulator's), for the tests that must move time or
+// see what it stores.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { orderStubForShipment } from "../../src/orders/order-key";
@@ -48,4 +49,32 @@ export async function simulatorHandovers(shipmentId: string): Promise<number> {
 export async function simulatorAttempts(shipmentId: string): Promise<number> {
   const stub = env.SIMULATOR.get(env.SIMULATOR.idFromName("simulator"));
   return runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ count: number }>("SELECT count FROM attempts WHERE shipment_id = ?", shipmentId).toArray()[0]?.count ?? 0);
+}
+
+export interface OrderRow {
+  status: string;
+  handover: string;
+  attempts: number;
+  deadline: number;
+  provider_ref: string | null;
+}
+
+export interface OrderEvent {
+  seq: number;
+  status: string;
+  applied: number;
+  source: string;
+  detail: string | null;
+}
+
+/** The order object's own view (authoritative and immediate, unlike D1 which it syncs in the background). */
+export async function orderState(shipmentId: string): Promise<{ row: OrderRow; events: OrderEvent[]; seenReports: number }> {
+  return runInDurableObject(await orderObjectOf(shipmentId), (_instance, state) => {
+    const sql = state.storage.sql;
+    return {
+      row: sql.exec("SELECT status, handover, attempts, deadline, provider_ref FROM shipment WHERE id = 1").one() as unknown as OrderRow,
+      events: sql.exec("SELECT seq, status, applied, source, detail FROM events ORDER BY seq").toArray() as unknown as OrderEvent[],
+      seenReports: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM seen_reports").one().n,
+    };
+  });
 }
