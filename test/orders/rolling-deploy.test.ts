@@ -1,7 +1,7 @@
 // A rolling deploy: the new order code must carry on with whatever the previous version left in flight
 // (orders it stored, queue messages, shard-writer changes, reports for orders mid-life), and an old
 // Worker still calling a new order object must not corrupt it.
-import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
@@ -13,6 +13,7 @@ import { shardWriter } from "../../src/store/shards";
 import { variedPhoneNumber } from "../support/api";
 import { waitForShipment } from "../support/shipments";
 import { fireAlarm, orderObjectOf, orderRefOf, storedOrder, syncToD1 } from "../support/order";
+import { deliveriesOf, statusEvent, subscribe } from "../support/callbacks";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -123,6 +124,38 @@ describe("what the previous version left in flight", () => {
     expect(await writer.flush()).toBe(0);
     expect(await env.DB.prepare("SELECT status, version FROM shipments WHERE shipment_id = ?").bind(id).first()).toEqual({ status: "Order_Completed", version: 4 });
     expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM feed WHERE shipment_id = ?").bind(id).first()).toEqual({ n: 1 });
+  });
+});
+
+describe("what the previous version left in its queues and its writer's outbox", () => {
+  it("applies a report the previous version put on the provider-reports queue (its shape, without the provider's name)", async () => {
+    const id = await orderStoredByPreviousVersion("+4740000003"); // the simulator accepts, and never reports
+    await dispatchBatch([{ orderRef: await orderRefOf(id), shipmentId: id }]);
+    await waitForShipment(id, (s) => s.recipients[0]!.status === "SMS_Accepted");
+    const providerRef = (await storedOrder(id)).provider_ref as string;
+    // DeliveryReport as the previous version enqueued it when the order could not be reached.
+    const previous = { orderRef: await orderRefOf(id), shipmentId: id, outcome: { kind: "final", status: "SMS_Delivered" }, dedupeKey: `${providerRef}:delivered`, source: "simulator report", providerRef };
+    const batch = createMessageBatch("provider-reports", [{ id: `old-report-${id}`, timestamp: new Date(), attempts: 1, body: previous }]);
+    const ctx = createExecutionContext();
+    await (worker.queue as ExportedHandlerQueueHandler<Env>)(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.retryMessages).toEqual([]);
+    expect(result.explicitAcks).toEqual([`old-report-${id}`]);
+    expect((await waitForShipment(id, () => true)).recipients[0]!.status).toBe("SMS_Delivered");
+  });
+
+  it("forwards a callback event the previous version's shard writer left in its outbox", async () => {
+    const org = `rolling-${crypto.randomUUID().slice(0, 8)}`;
+    await subscribe(org, "https://receiver.rolling.test/hook", "all");
+    const shipmentId = crypto.randomUUID();
+    const writer = shardWriter(env, "DB"); // every organisation of the tests but one is on DB
+    await runInDurableObject(writer, (_i, state) => {
+      // A row of the previous version's outbox (the same table and event shape), and its alarm.
+      state.storage.sql.exec("INSERT INTO callback_outbox (org, event) VALUES (?, ?)", org, JSON.stringify(statusEvent(org, shipmentId, 2, "SMS_Accepted")));
+      return state.storage.setAlarm(Date.now() + 60_000); // run below, not by itself
+    });
+    expect(await runDurableObjectAlarm(writer)).toBe(true);
+    await vi.waitFor(async () => expect((await deliveriesOf(org)).map((d) => [d.id, d.shipmentId, d.status])).toEqual([[`${shipmentId}.2`, shipmentId, "SMS_Accepted"]]), { timeout: 5_000 });
   });
 });
 
