@@ -9,26 +9,13 @@ import { call, emailRequest, postEmail, postSms, problemOf, smsRequest } from ".
 import { shipmentIdOf, waitForShipment } from "../support/shipments";
 import { syncToD1 } from "../support/order";
 import { loseNextQueueMessage } from "../support/queue";
+import type { StatsDay } from "../support/stats";
 
 const final = (s: { status: string }) => s.status === "Order_Completed";
 const today = () => new Date().toISOString().slice(0, 10);
 afterEach(() => vi.restoreAllMocks());
 
-interface Day {
-  date: string;
-  channel: string;
-  registered: number;
-  handedOver: number;
-  handedOverWithin10s: number;
-  delivered: number;
-  failed: Record<string, number>;
-  pending: number;
-  failedForRecipientBeforeHandOver: number;
-  handOverP50Ms: number | null;
-  finalP95Ms: number | null;
-  providers: Record<string, { handedOver: number; delivered: number }>;
-  refused: Record<string, number>;
-}
+type Day = StatsDay;
 interface Stats {
   from: string;
   to: string;

@@ -1,26 +1,12 @@
 // Reads GET /future/stats for one organisation (today's figures of a channel), and replays an order's changes.
 import { runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
+import type { Figures } from "../../src/stats/figures";
 import { call } from "./api";
 import { orderObjectOf, syncToD1 } from "./order";
 
-export interface StatsDay {
-  date: string;
-  channel: string;
-  registered: number;
-  handedOver: number;
-  handedOverWithin10s: number;
-  delivered: number;
-  failed: Record<string, number>;
-  pending: number;
-  failedForRecipientBeforeHandOver: number;
-  handOverP50Ms: number | null;
-  handOverP95Ms: number | null;
-  finalP50Ms: number | null;
-  finalP95Ms: number | null;
-  providers: Record<string, { handedOver: number; delivered: number }>;
-  refused: Record<string, number>;
-}
+/** One day and channel of GET /future/stats: the figures the service computes (src/stats/figures.ts). */
+export type StatsDay = Figures & { date: string; channel: string };
 
 export async function todaysStats(org: string, channel: "sms" | "email" = "sms"): Promise<StatsDay> {
   const response = await call("GET", `/future/stats?channel=${channel}`, undefined, { org });
