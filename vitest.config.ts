@@ -69,6 +69,34 @@ const twilio = {
   PROVIDER_TIMEOUT_MS: "500", // so a hanging provider times out within a test
 };
 
+// Tests of pure functions only (the order's decisions, validators, status maps and rules, figures): they
+// touch no binding and no runtime API, so they run in Node, without starting a workerd runtime for each
+// file. Whatever uses a binding, the runtime's crypto or a library that must run in workerd (signatures,
+// the content cipher, the plain-text part, tokens) stays in the workerd projects below.
+const PURE_TESTS = [
+  "test/api/property-names.test.ts",
+  "test/bench/figures.test.ts",
+  "test/orders/decide.table.test.ts",
+  "test/orders/email-address.test.ts",
+  "test/orders/lifecycle.test.ts",
+  "test/orders/phone-number.test.ts",
+  "test/orders/sms-segments.test.ts",
+  "test/orders/sms-sender.test.ts",
+  "test/orders/write-behind-gather.test.ts",
+  "test/properties/order-decisions.property.test.ts",
+  "test/providers/breaker.test.ts",
+  "test/providers/email-status-map.test.ts",
+  "test/providers/provider-status-maps.test.ts",
+  "test/providers/slow-delivery.test.ts",
+  "test/providers/twilio-status-map.test.ts",
+  "test/stats/figures.test.ts",
+  "test/status/transitions.test.ts",
+  "test/store/callback-events.test.ts",
+  "test/webhooks/schedule.test.ts",
+  "test/webhooks/subscription.test.ts",
+  "test/webhooks/url-rules.test.ts",
+];
+
 export default defineConfig({
   test: {
     setupFiles: ["./test/setup.ts"],
@@ -83,10 +111,13 @@ export default defineConfig({
     onUnhandledError: (error) => error.name !== "EnvironmentTeardownError",
     projects: [
       {
+        test: { name: "unit", environment: "node", include: PURE_TESTS, testTimeout: 20_000, silent: "passed-only" },
+      },
+      {
         extends: true,
         // Dispatch only through the queue here, so tests can lose, hold back and redeliver its messages.
         plugins: [workers({ DISPATCH_ON_REGISTRATION: "queue" })],
-        test: { name: "simulator", include: ["test/**/*.test.ts"], exclude: ["test/twilio/**", "test/provider-apis/**", "test/slow-delivery/**"] },
+        test: { name: "simulator", include: ["test/**/*.test.ts"], exclude: ["test/twilio/**", "test/provider-apis/**", "test/slow-delivery/**", ...PURE_TESTS] },
       },
       {
         // The slow-delivery rule through the API: a short SLOW_REPORT_SECONDS, so a test sees a provider
