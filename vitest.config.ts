@@ -111,7 +111,7 @@ export default defineConfig({
     onUnhandledError: (error) => error.name !== "EnvironmentTeardownError",
     projects: [
       {
-        test: { name: "unit", environment: "node", include: PURE_TESTS, testTimeout: 20_000, silent: "passed-only" },
+        test: { name: "unit", environment: "node", include: PURE_TESTS },
       },
       {
         extends: true,
