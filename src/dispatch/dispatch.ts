@@ -2,11 +2,11 @@
 // record the answer. The queue consumer runs it for every message; registration runs it at once too.
 import { log, logError } from "../log";
 import { orderStubByRef } from "../orders/order-key";
-import type { ClaimResult, DispatchMessage, ProviderChoice } from "../orders/order-object";
+import type { DispatchMessage, ProviderChoice, SendClaim } from "../orders/order-object";
 import type { ProviderOutcome } from "../providers/outcome";
 import { honoursIdempotencyKey, providerFor, providerNames } from "../providers/choose";
 import { healthyCall } from "../providers/failover/breaker";
-import { handOverOrder, noteAccepted, noteCall } from "../providers/failover/health-client";
+import { handOverOrder, knownHandOverOrder, noteAccepted, noteCall } from "../providers/failover/health-client";
 import type { Provider } from "../providers/provider";
 import { backoff, type Backoff } from "../retry/backoff";
 import { withTextPart } from "../providers/text-part";
@@ -41,9 +41,37 @@ export async function dispatchShipment(env: Env, { orderRef, shipmentId, channel
     }
     candidates = usable.candidates;
   }
+  await handOverClaimed(env, order, shipmentId, claim, candidates);
+}
+
+type OrderStub = ReturnType<typeof orderStubByRef>;
+type Candidates = readonly [string, Provider][];
+
+/** A claimed hand-over: the providers called in order, and what they answered recorded. */
+async function handOverClaimed(env: Env, order: OrderStub, shipmentId: string, claim: SendClaim, candidates: Candidates): Promise<void> {
   const { provider, outcome } = await handOver(claim, candidates);
   if (outcome.kind === "accepted") noteAccepted(env, claim.message.channel, provider, shipmentId); // for the slow-delivery rule
   await recordWithRetry(order, shipmentId, claim.claimId, outcome, provider);
+}
+
+/** What registration needs to claim the hand-over in its own call: the provider to name, and the ones to call. */
+export interface ClaimOnRegistration {
+  choice: ProviderChoice;
+  candidates: Candidates;
+}
+
+/**
+ * The providers for registration's own claim, when they are known without asking anything (see
+ * knownHandOverOrder); null otherwise, and the immediate attempt claims on its own (dispatchRightAway).
+ */
+export function claimOnRegistration(env: Env, channel: Channel): ClaimOnRegistration | null {
+  try {
+    const names = knownHandOverOrder(channel, providerNames(env, channel));
+    const choice = names && choiceOf(names);
+    return choice ? { choice, candidates: names.map((name) => [name, providerFor(env, channel, name)]) } : null;
+  } catch {
+    return null; // a provider that cannot be set up: the usual attempt reports it
+  }
 }
 
 /** The channel's providers in hand-over order, each ready to call, or why none can be. */
@@ -68,7 +96,6 @@ function choiceOf(names: readonly string[]): ProviderChoice | undefined {
   return first === undefined ? undefined : { name: first, idempotent: names.length === 1 && honoursIdempotencyKey(first) };
 }
 
-type Send = Extract<ClaimResult, { kind: "send" }>;
 
 /**
  * Tries the providers in order under the claim's one timeout, until one gives an answer that settles
@@ -76,7 +103,7 @@ type Send = Extract<ClaimResult, { kind: "send" }>;
  * acceptance, a refusal, and a call whose answer was lost (it may have been accepted) end it, so a
  * message is never handed to two providers. Each call carries the lifetime left at that moment.
  */
-export async function handOver(claim: Send, candidates: readonly [string, Provider][]): Promise<{ provider: string; outcome: ProviderOutcome }> {
+export async function handOver(claim: SendClaim, candidates: Candidates): Promise<{ provider: string; outcome: ProviderOutcome }> {
   const message = withTextPart(claim.message); // an HTML email's text part, made here from the opened body
   const start = Date.now();
   const signal = AbortSignal.timeout(claim.timeoutMs);
@@ -105,14 +132,17 @@ export async function handOver(claim: Send, candidates: readonly [string, Provid
 
 /**
  * Registration's first attempt, right after the 201, without waiting for the queue (an OTP cannot wait
- * for a batch). Registration sent no queue message: the order's alarm, stored with it, is the durable
- * path. If this attempt fails or its isolate dies before it claims, the alarm enqueues a message
+ * for a batch). When the providers were known, the registration's own call claimed the hand-over
+ * (`claimed`): only the providers are called and the answer recorded. Otherwise this attempt claims.
+ * Registration sent no queue message: the order's alarm, stored with it, is the durable path. If this
+ * attempt fails or its isolate dies before it claims, the alarm enqueues a message
  * (src/orders/lifecycle.ts, `lostMessageWait`); a transient failure is retried the same way; the claim
- * keeps it to one hand-over.
+ * keeps it to one hand-over; a claim whose answer never comes is settled as any expired claim.
  */
-export async function dispatchRightAway(env: Env, message: DispatchMessage): Promise<void> {
+export async function dispatchRightAway(env: Env, message: DispatchMessage, claimed?: { claim: SendClaim; candidates: Candidates }): Promise<void> {
   try {
-    await dispatchShipment(env, message);
+    if (claimed) await handOverClaimed(env, orderStubByRef(env, message.orderRef), message.shipmentId, claimed.claim, claimed.candidates);
+    else await dispatchShipment(env, message);
   } catch (error) {
     logError("dispatch.immediate_failed", error, { shipmentId: message.shipmentId });
   }
@@ -122,7 +152,7 @@ export async function dispatchRightAway(env: Env, message: DispatchMessage): Pro
 export const RECORD_RETRY: Backoff = { baseMs: 50, capMs: 100 };
 
 /** The provider has answered: losing that answer would leave the order in doubt, so try a little harder. */
-async function recordWithRetry(order: ReturnType<typeof orderStubByRef>, shipmentId: string, claimId: string, outcome: ProviderOutcome, provider: string) {
+async function recordWithRetry(order: OrderStub, shipmentId: string, claimId: string, outcome: ProviderOutcome, provider: string) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await order.record(shipmentId, claimId, outcome, provider);

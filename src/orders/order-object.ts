@@ -10,7 +10,7 @@ import type { OutboundMessage } from "../providers/provider";
 import { openContent } from "./content-cipher";
 import { decideAlarm, decideAlarmFailure, decideAlarmSucceeded } from "./decide/alarm";
 import { decideClaim, decideRecord, decideRefuse, decideRelease, type ClaimAnswer, type ProviderChoice } from "./decide/dispatch";
-import { decideExisting } from "./decide/register";
+import { decideExisting, type OrderResponse } from "./decide/register";
 import { decideReport, type ReportAnswer } from "./decide/report";
 import type { Decision, OrderState } from "./decide/state";
 import { nextWake, timings } from "./lifecycle";
@@ -26,7 +26,10 @@ export type { ProviderChoice } from "./decide/dispatch";
 export type { DispatchMessage, RegisterOutcome } from "./registration";
 export type { HistoryEntry } from "./views";
 export type ReportResult = ReportAnswer;
-export type ClaimResult = Exclude<ClaimAnswer, { kind: "send" }> | (Extract<ClaimAnswer, { kind: "send" }> & { message: OutboundMessage });
+export type SendClaim = Extract<ClaimAnswer, { kind: "send" }> & { message: OutboundMessage };
+export type ClaimResult = Exclude<ClaimAnswer, { kind: "send" }> | SendClaim;
+/** A new order may come with the Worker's claim on its hand-over (`register`'s `claimFor`). */
+export type Registered = Exclude<RegisterOutcome, { kind: "created" }> | { kind: "created"; response: OrderResponse; claim?: SendClaim };
 
 export class OrderObject extends DurableObject<Env> {
   private readonly store = new OrderStore(this.ctx.storage.sql);
@@ -39,7 +42,7 @@ export class OrderObject extends DurableObject<Env> {
    * under the same key is a conflict. Concurrent calls wait for the first (blockConcurrencyWhile), so a
    * race never makes a second shipment and never fails. The one step that awaits before it writes.
    */
-  async register(org: string, order: Order): Promise<RegisterOutcome> {
+  async register(org: string, order: Order, claimFor?: ProviderChoice): Promise<Registered> {
     const stored = this.store.load();
     if (stored) return this.existing(stored, order);
     return this.ctx.blockConcurrencyWhile(async () => {
@@ -48,11 +51,24 @@ export class OrderObject extends DurableObject<Env> {
       const prepared = await prepareRegistration(this.env, this.ctx.id.toString(), org, order, Date.now());
       if (prepared.kind !== "ready") return prepared;
       this.store.insert(prepared.decision, prepared.content);
-      await this.followAlarm();
+      const claimed = claimFor ? this.claimOnRegistration(prepared.decision.state.shipment_id, claimFor, order) : null;
+      await Promise.all([claimed?.alarmSet, this.followAlarm()]);
       await this.follow(prepared.decision);
       log("registered", { shipmentId: prepared.decision.state.shipment_id, channel: order.channel });
-      return prepared.decision.answer;
+      return claimed?.claim ? { ...prepared.decision.answer, claim: claimed.claim } : prepared.decision.answer;
     });
+  }
+
+  /**
+   * The Worker's immediate attempt claims in the registration's own call (one request fewer): decided
+   * and saved in the same synchronous step as the insert, from the content the request carried.
+   */
+  private claimOnRegistration(shipmentId: string, via: ProviderChoice, order: Order): { claim?: SendClaim; alarmSet: Promise<void> } | null {
+    const now = Date.now();
+    const d = this.decideNow((row) => decideClaim(row, { shipmentId, via, content: "opened", claimId: crypto.randomUUID() }, now, timings(this.env)));
+    if (d?.answer.kind !== "send") return d && { alarmSet: d.alarmSet };
+    const content = { body: order.body, subject: order.channel === "email" ? order.subject : null };
+    return { claim: { ...d.answer, message: outboundMessage(d.state, content, this.ctx.id.toString(), now) }, alarmSet: d.alarmSet };
   }
 
   private async existing(stored: OrderState, order: Order): Promise<RegisterOutcome> {

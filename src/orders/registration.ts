@@ -15,7 +15,8 @@ import { shipmentIdFor } from "./order-key";
 import type { SealedContent } from "./order-store";
 
 export type RegisterOutcome =
-  | { kind: "created" | "replayed"; response: OrderResponse }
+  | { kind: "created"; response: OrderResponse }
+  | { kind: "replayed"; response: OrderResponse }
   | { kind: "conflict" }
   | { kind: "refused"; refusal: LimitRefusal }
   | { kind: "unavailable" };

@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { postSms, smsRequest } from "../support/api";
 import { d1Events, eventually, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
-import { orderObjectOf, orderRefOf, orderState, shiftOrderTimes } from "../support/order";
+import { orderObjectOf, orderRefOf, orderState, shiftOrderTimes, storedOrder } from "../support/order";
 import { driveDispatch } from "../support/drive";
 import { deliverDispatch, spyOnQueue } from "../support/queue";
 import { OrderObject } from "../../src/orders/order-object";
@@ -315,5 +315,33 @@ describe("dispatch right after registration", () => {
     await handovers(twilio, shipmentId, 1);
     expect(await waitForRecipientStatus(shipmentId, "SMS_Accepted")).toEqual({ status: "Order_Processed", recipientStatus: "SMS_Accepted" });
     expect(twilio.requestsFor(shipmentId)).toHaveLength(1);
+  });
+
+  it("claims the hand-over in the registration's own call: the order is asked no separate claim", async () => {
+    const twilio = fakeTwilio();
+    const claims = vi.spyOn(OrderObject.prototype, "claim");
+    const shipmentId = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: uniqueMobile() })));
+    await handovers(twilio, shipmentId, 1);
+    await waitForRecipientStatus(shipmentId, "SMS_Accepted");
+    expect(claims).not.toHaveBeenCalled();
+    expect(await storedOrder(shipmentId)).toMatchObject({ handover: "accepted", attempts: 1, claim_provider: "twilio" });
+    const { events } = await orderState(shipmentId);
+    expect(events.filter((e) => e.status === "SMS_Sending")).toHaveLength(1);
+  });
+
+  it("when the isolate dies between the registration's claim and the hand-over, the expired claim is settled as any other", async () => {
+    const twilio = fakeTwilio();
+    const request = smsRequest({ phoneNumber: uniqueMobile() });
+    const { shipmentId, stub } = await orderStub(env, "ttd", request.idempotencyId);
+    // What the route does, without the hand-over it starts after the 201.
+    const outcome = await stub.register("ttd", toSmsOrder(request, { smsSender: "Altinn", emailSender: "noreply@altinn.no" }), { name: "twilio", idempotent: false });
+    expect(outcome.kind === "created" && outcome.claim?.message).toMatchObject({ shipmentId, to: request.recipientSms.phoneNumber, body: request.recipientSms.smsSettings.body });
+    expect((await orderState(shipmentId)).row).toMatchObject({ handover: "claimed", attempts: 1 });
+    await shiftOrderTimes(shipmentId, ["claim_until"], -60_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    // Twilio does not honour our key: maybe sent, so never sent again; a report or the deadline settles it.
+    expect((await orderState(shipmentId)).row).toMatchObject({ handover: "in_doubt", attempts: 1 });
+    expect(await stub.claim(shipmentId, { name: "twilio", idempotent: false })).toMatchObject({ kind: "skip" });
+    expect(twilio.requestsFor(shipmentId)).toHaveLength(0);
   });
 });

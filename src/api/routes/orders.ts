@@ -10,7 +10,7 @@ import { jsonBody } from "../middleware";
 import { caseInsensitive } from "../property-names";
 import { ApiError, validationFailed } from "../problem";
 import { orderProblemResponses } from "../responses";
-import { dispatchRightAway } from "../../dispatch/dispatch";
+import { claimOnRegistration, dispatchRightAway } from "../../dispatch/dispatch";
 import { logError } from "../../log";
 import type { LimitRefusal } from "../../limits/check";
 
@@ -88,9 +88,11 @@ function defaults(c: AppContext): OrderDefaults {
 async function register(c: AppContext, order: Order, phoneField = "recipientSms.phoneNumber") {
   const org = c.get("org");
   const { stub } = await orderStub(c.env, org, order.idempotencyId);
+  // With the providers known at once, the order claims the immediate attempt's hand-over in this call.
+  const claimFor = dispatchesRightAway(c.env) ? claimOnRegistration(c.env, order.channel) : null;
   let outcome;
   try {
-    outcome = await stub.register(org, order);
+    outcome = await stub.register(org, order, claimFor?.choice);
   } catch (error) {
     logError("register.order_object_failed", error, { traceId: c.get("traceId") });
     outcome = { kind: "unavailable" } as const;
@@ -98,7 +100,10 @@ async function register(c: AppContext, order: Order, phoneField = "recipientSms.
   switch (outcome.kind) {
     case "created":
       if (dispatchesRightAway(c.env)) {
-        c.executionCtx.waitUntil(dispatchRightAway(c.env, { orderRef: stub.id.toString(), shipmentId: outcome.response.notification.shipmentId, channel: order.channel }));
+        const message = { orderRef: stub.id.toString(), shipmentId: outcome.response.notification.shipmentId, channel: order.channel };
+        // Without the registration's claim (providers not known at once, a final order), the attempt claims on its own.
+        const claimed = outcome.claim && claimFor ? { claim: outcome.claim, candidates: claimFor.candidates } : undefined;
+        c.executionCtx.waitUntil(dispatchRightAway(c.env, message, claimed));
       }
       return c.json(outcome.response, 201, {
         Location: `${BASE_PATH}/future/shipment/${outcome.response.notification.shipmentId}`,

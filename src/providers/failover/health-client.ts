@@ -64,6 +64,18 @@ export async function handOverOrder(env: Env, channel: Channel, configured: read
   return handOverSequence(configured, view.verdict ?? {}, { circuit: Math.random(), slow: Math.random() });
 }
 
+/**
+ * The hand-over order when it is known without asking the Durable Object (one provider, or a verdict
+ * fetched within the last second), so registration can claim at once; null when a hand-over must ask
+ * first (handOverOrder).
+ */
+export function knownHandOverOrder(channel: Channel, configured: readonly string[]): string[] | null {
+  if (configured.length <= 1) return [...configured];
+  const view = views.get(channel);
+  if (!view?.verdict || Date.now() - view.fetchedAt >= VERDICT_TTL_MS) return null;
+  return handOverSequence(configured, view.verdict, { circuit: Math.random(), slow: Math.random() });
+}
+
 async function refreshIfStale(env: Env, channel: Channel, view: View): Promise<void> {
   const now = Date.now();
   const refreshing = view.refreshingSince !== null && now - view.refreshingSince < REFRESH_STUCK_MS;
