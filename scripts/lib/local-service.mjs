@@ -19,6 +19,7 @@ export { percentile } from "./figures.mjs";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const WRANGLER_BIN = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
+const SERVE_LOCAL = join(ROOT, "scripts/lib/serve-local.mjs");
 export const BENCH_WORKER = join(ROOT, "bench/worker.ts");
 export { REQUIRED_SCOPE };
 export const API = "/notifications/api/v1";
@@ -241,10 +242,10 @@ export function freePort() {
 
 /**
  * Generates the config in a fresh temp dir, applies the D1 migrations to a fresh persist dir, starts
- * `wrangler dev` on a free loopback port and waits for GET /health.
+ * the service (as `wrangler dev` runs it, without its debugger: serve-local.mjs) on a free loopback port and waits for GET /health.
  * Returns { baseUrl, port, workDir, persistDir, logFile, pgids, stop(), halt(), crash(), restart(), tail() }.
  */
-export async function startService({ vars = {}, label = "bench", readyTimeoutMs = 90_000, keep = false, devArgs = [] } = {}) {
+export async function startService({ vars = {}, label = "bench", readyTimeoutMs = 90_000, keep = false } = {}) {
   installExitHandlers();
   const workDir = mkdtempSync(join(tmpdir(), `instant-notifications-${label}-`));
   if (!keep) tempDirs.add(workDir);
@@ -258,14 +259,10 @@ export async function startService({ vars = {}, label = "bench", readyTimeoutMs 
   const pgids = [];
   let dev = null;
 
-  /** Starts `wrangler dev` on `port` with this service's config and state, and waits for GET /health. */
+  /** Starts the service on `port` with this config and state (serve-local.mjs), and waits for GET /health. */
   async function launch(port) {
-    const inspectorPort = await freePort();
-    dev = spawnGroup(
-      [WRANGLER_BIN, "dev", "-c", configFile, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
-        "--persist-to", persistDir, "--show-interactive-dev-session=false", ...devArgs],
-      { cwd: workDir, env, logFile },
-    );
+    // wrangler's startWorker, as `wrangler dev` runs it, without the debugger dev attaches (serve-local.mjs).
+    dev = spawnGroup([SERVE_LOCAL, configFile, String(port), persistDir], { cwd: workDir, env, logFile });
     pgids.push(dev.pgid);
     service.port = port;
     service.baseUrl = `http://127.0.0.1:${port}`;
@@ -274,8 +271,8 @@ export async function startService({ vars = {}, label = "bench", readyTimeoutMs 
     dev.exited.then((r) => (exited = r));
     const until = Date.now() + readyTimeoutMs;
     for (;;) {
-      if (exited) throw new Error(`wrangler dev exited (${exited.code ?? exited.signal}) before it was ready:\n${dev.tail.join("\n")}`);
-      if (Date.now() > until) throw new Error(`wrangler dev was not ready after ${readyTimeoutMs} ms:\n${dev.tail.join("\n")}`);
+      if (exited) throw new Error(`the service exited (${exited.code ?? exited.signal}) before it was ready:\n${dev.tail.join("\n")}`);
+      if (Date.now() > until) throw new Error(`the service was not ready after ${readyTimeoutMs} ms:\n${dev.tail.join("\n")}`);
       try {
         const res = await fetch(`${service.baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
         await res.arrayBuffer();
