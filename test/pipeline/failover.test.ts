@@ -5,7 +5,8 @@ import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { simulatorStub } from "../../src/providers/simulator/stub";
 import type { HandoverStats } from "../../src/simulator/provider-simulator";
-import { forgetHealthViews } from "../../src/providers/failover/health-client";
+import { expireHealthViews, forgetHealthViews, handOverOrder } from "../../src/providers/failover/health-client";
+import { claimOnRegistration } from "../../src/dispatch/dispatch";
 import { postSms, problemOf, smsRequest } from "../support/api";
 import { shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
 import { orderState } from "../support/order";
@@ -116,5 +117,23 @@ describe("the simulator honours our idempotency key", () => {
     expect(first).toMatchObject({ kind: "accepted", status: "SMS_Accepted" });
     expect(again).toEqual(first);
     expect((await handovers()).handovers - before.handovers).toBe(1);
+  });
+});
+
+describe("the claim on registration (src/dispatch/dispatch.ts, claimOnRegistration)", () => {
+  it("takes the providers from a verdict fetched within the last second, and asks first when there is none", async () => {
+    forgetHealthViews();
+    expect(claimOnRegistration(env, "sms")).toBeNull(); // two SMS providers and no verdict yet
+    expect(await handOverOrder(env, "sms", ["primary", "secondary"])).toEqual(["primary", "secondary"]); // asks ProviderHealth
+    const known = claimOnRegistration(env, "sms");
+    expect(known?.choice).toEqual({ name: "primary", idempotent: false }); // another may take over under this claim
+    expect(known?.candidates.map(([name]) => name)).toEqual(["primary", "secondary"]);
+    expireHealthViews();
+    expect(claimOnRegistration(env, "sms")).toBeNull(); // stale: the attempt asks first
+  });
+
+  it("needs no verdict for a channel with one provider", () => {
+    forgetHealthViews();
+    expect(claimOnRegistration(env, "email")?.choice).toEqual({ name: "simulator", idempotent: true });
   });
 });
