@@ -58,7 +58,7 @@ const workers = (bindings: Record<string, string>) =>
     },
   });
 
-// Twilio's test account (test/twilio/fake-twilio.ts speaks to it), shared by the projects that use Twilio.
+// Twilio's test account (test/support/fake-twilio.ts speaks to it), shared by the projects that use Twilio.
 const twilio = {
   TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
   TWILIO_API_KEY_SID: "SK00000000000000000000000000000000",
@@ -153,7 +153,7 @@ export default defineConfig({
       },
       {
         // Altinn's providers and SMS failover over HTTP: LINK Mobility first, Twilio second, ACS for
-        // email. Only their HTTP APIs are faked (test/provider-apis/fake-*.ts), in their wire formats.
+        // email. Only their HTTP APIs are faked (test/support/fake-*.ts), in their wire formats.
         extends: true,
         plugins: [
           workers({

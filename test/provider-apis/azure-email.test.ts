@@ -1,5 +1,5 @@
 // Email through Azure Communication Services (EMAIL_PROVIDER=azure), end to end. Only ACS's HTTP API is
-// faked (fake-acs.ts, which checks every request's HMAC signature as ACS does); its delivery reports
+// faked (test/support/fake-acs.ts, which checks every request's HMAC signature as ACS does); its delivery reports
 // come as Event Grid posts them.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
@@ -8,7 +8,7 @@ import { emailRequest, postEmail, problemOf } from "../support/api";
 import { eventually, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
 import { orderState, orderObjectOf } from "../support/order";
 import { driveDispatch } from "../support/drive";
-import { acsReply, deliveryEvent, EVENTS_URL, fakeAcs, postEvents, SEND_URL, validationEvent, type FakeAcs } from "./fake-acs";
+import { acsReply, deliveryEvent, EVENTS_URL, fakeAcs, postEvents, SEND_URL, validationEvent, type FakeAcs } from "../support/fake-acs";
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -9,8 +9,8 @@ import { eventually, shipmentIdOf, waitForRecipientStatus } from "../support/shi
 import { orderState, orderObjectOf } from "../support/order";
 import { driveDispatch } from "../support/drive";
 import { uniqueMobile } from "../support/fake-fetch";
-import { fakeTwilio, reply, sendStatus } from "../twilio/fake-twilio";
-import { fakeLink, linkReply, sendDr } from "./fake-link";
+import { fakeTwilio, reply, sendStatus } from "../support/fake-twilio";
+import { fakeLink, linkReply, sendDr } from "../support/fake-link";
 
 beforeEach(async () => {
   // Each test starts with healthy providers: no breaker state, no cached verdict.

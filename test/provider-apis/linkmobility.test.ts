@@ -1,5 +1,5 @@
 // SMS through LINK Mobility (the first of SMS_PROVIDERS here), end to end: the real API, queue and
-// order object; only LINK's HTTP API is faked (fake-link.ts), and its delivery reports are posted as
+// order object; only LINK's HTTP API is faked (test/support/fake-link.ts), and its delivery reports are posted as
 // LINK posts them to our gate's URL.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { OrderObject } from "../../src/orders/order-object";
@@ -7,7 +7,7 @@ import { postSms, problemOf, smsRequest } from "../support/api";
 import { eventually, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
 import { orderState } from "../support/order";
 import { uniqueMobile } from "../support/fake-fetch";
-import { fakeTwilio } from "../twilio/fake-twilio";
+import { fakeTwilio } from "../support/fake-twilio";
 import {
   deliveryReport,
   fakeLink,
@@ -22,7 +22,7 @@ import {
   postDeliveryReport,
   sendDr,
   type FakeLink,
-} from "./fake-link";
+} from "../support/fake-link";
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,4 +1,4 @@
-// A fake status-callback receiver behind the Worker's own `fetch`, as test/twilio/fake-twilio.ts fakes
+// A fake status-callback receiver behind the Worker's own `fetch`, as fake-twilio.ts fakes
 // Twilio: the callback object runs in the tests' isolate, so a spy on globalThis.fetch sees its
 // requests. Every URL under RECEIVER_ORIGIN is the fake; anything else goes through. It records each
 // request as a receiver sees it and answers as scripted per path, so each test (and organisation)

@@ -1,5 +1,5 @@
 // SMS through Twilio, end to end: the real API, the real queue, the real order object. Only Twilio's
-// HTTP is faked (fake-twilio.ts), in its wire format; its status callbacks are signed and POSTed to
+// HTTP is faked (test/support/fake-twilio.ts), in its wire format; its status callbacks are signed and POSTed to
 // the Worker as Twilio would.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -14,7 +14,7 @@ import type { DispatchMessage } from "../../src/orders/order-object";
 import { orderStub } from "../../src/orders/order-key";
 import { toSmsOrder } from "../../src/orders/order";
 import type { ProviderOutcome } from "../../src/providers/outcome";
-import { API_KEY_SECRET, API_KEY_SID, fakeTwilio, MAX_VALIDITY_SECONDS, MESSAGES_URL, PUBLIC_BASE_URL, reply, sendStatus, uniqueMobile, type FakeTwilio } from "./fake-twilio";
+import { API_KEY_SECRET, API_KEY_SID, fakeTwilio, MAX_VALIDITY_SECONDS, MESSAGES_URL, PUBLIC_BASE_URL, reply, sendStatus, uniqueMobile, type FakeTwilio } from "../support/fake-twilio";
 
 afterEach(() => vi.restoreAllMocks());
 

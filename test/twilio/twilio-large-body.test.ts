@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { postSms, smsRequest } from "../support/api";
 import { eventually, shipmentIdOf } from "../support/shipments";
 import { GSM7_AT_LIMIT, UCS2_AT_LIMIT } from "../support/bodies";
-import { fakeTwilio, uniqueMobile } from "./fake-twilio";
+import { fakeTwilio, uniqueMobile } from "../support/fake-twilio";
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -7,7 +7,7 @@ import { postSms, problemOf, smsRequest } from "../support/api";
 import { shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
 import { orderState } from "../support/order";
 import { OrderObject } from "../../src/orders/order-object";
-import { fakeTwilio, sendStatus, uniqueMobile, type FakeTwilio } from "./fake-twilio";
+import { fakeTwilio, sendStatus, uniqueMobile, type FakeTwilio } from "../support/fake-twilio";
 
 afterEach(() => vi.restoreAllMocks());
 

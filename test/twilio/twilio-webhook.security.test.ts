@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { postSms, problemOf, smsRequest } from "../support/api";
 import { shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
 import { orderState } from "../support/order";
-import { callbackParams, fakeTwilio, postCallback, requestedUrl, sendStatus, uniqueMobile, type FakeTwilio, type TwilioRequest } from "./fake-twilio";
+import { callbackParams, fakeTwilio, postCallback, requestedUrl, sendStatus, uniqueMobile, type FakeTwilio, type TwilioRequest } from "../support/fake-twilio";
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,7 +1,7 @@
 // A fake of LINK Mobility's SMS REST API ("Common") in its wire format, behind the
 // Worker's own fetch, and its delivery reports as LINK posts them to our gate's URL.
 import { exports } from "cloudflare:workers";
-import { interceptFetch, json, never, scriptedReplies } from "../support/fake-fetch";
+import { interceptFetch, json, never, scriptedReplies } from "./fake-fetch";
 
 // The "providers" project's bindings (vitest.config.ts).
 export const LINK_BASE_URL = "https://link.test";

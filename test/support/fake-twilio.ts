@@ -1,11 +1,11 @@
 // A fake of Twilio's Messages API, in Twilio's wire format, behind the Worker's own `fetch`
-// (test/support/fake-fetch.ts). Behaviour is scripted per recipient (`To`), because a message may be
+// (fake-fetch.ts). Behaviour is scripted per recipient (`To`), because a message may be
 // dispatched before the test learns its shipment id.
 import { exports } from "cloudflare:workers";
 import { twilioSignature } from "../../src/providers/twilio/signature";
-import { interceptFetch, json, never, scriptedReplies } from "../support/fake-fetch";
+import { interceptFetch, json, never, scriptedReplies } from "./fake-fetch";
 
-export { uniqueMobile } from "../support/fake-fetch";
+export { uniqueMobile } from "./fake-fetch";
 
 // The "twilio" project's bindings (vitest.config.ts).
 export const TWILIO_API_BASE = "https://api.twilio.test";

@@ -3,7 +3,7 @@
 // of src/), and answers 401 when it does not match. Event Grid's delivery reports are posted as
 // Event Grid posts them.
 import { exports } from "cloudflare:workers";
-import { interceptFetch, json, never, scriptedReplies } from "../support/fake-fetch";
+import { interceptFetch, json, never, scriptedReplies } from "./fake-fetch";
 
 // The "providers" project's bindings (vitest.config.ts).
 export const ACS_ENDPOINT = "https://acs.test";
