@@ -1,10 +1,16 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { existsSync } from "node:fs";
 import { exportJWK, generateKeyPair } from "jose";
 import { defineConfig } from "vitest/config";
 import { buildStatic } from "./scripts/build-static.mjs";
 
 // wrangler.toml's [assets] directory must exist before the pool reads the configuration.
 buildStatic();
+
+// Each test file's runtime keeps its Durable Objects' and D1's SQLite files in a new folder under the
+// system's temporary directory (that is how storage is isolated per file). On a disk every commit waits
+// for fsync, and a registration commits several times; in memory (tmpfs) it does not. An explicit TMPDIR wins.
+if (!process.env.TMPDIR && existsSync("/dev/shm")) process.env.TMPDIR = "/dev/shm";
 
 // Quiet runs: wrangler's "Using secrets defined in .dev.vars" (once per test file; the tests set their own
 // bindings) is an info line, and workerd reports the runner's WebSocket closing at the end of every test
