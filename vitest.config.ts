@@ -145,7 +145,8 @@ export default defineConfig({
     onUnhandledError: (error) => error.name !== "EnvironmentTeardownError",
     projects: [
       {
-        test: { name: "unit", environment: "node", include: PURE_TESTS },
+        // Worker threads, not child processes: a thread starts in a fraction of a process's time (21 files 5.7 s to 4.1 s).
+        test: { name: "unit", environment: "node", pool: "threads", include: PURE_TESTS },
       },
       {
         extends: true,
