@@ -108,7 +108,9 @@ export async function handOver(claim: SendClaim, candidates: Candidates): Promis
   const start = Date.now();
   const signal = AbortSignal.timeout(claim.timeoutMs);
   const budgetEnd = start + claim.timeoutMs;
-  const lifetimeEnd = start + claim.message.validitySeconds * 1000; // never later than the deadline
+  // The deadline itself, so a later call never carries more lifetime than an earlier one (a claim of an
+  // older version has only the whole seconds left at the claim: never later than the deadline).
+  const lifetimeEnd = claim.deadline ?? start + claim.message.validitySeconds * 1000;
   const failures: string[] = [];
   let last: { provider: string; outcome: ProviderOutcome } | null = null;
   for (const [name, provider] of candidates) {

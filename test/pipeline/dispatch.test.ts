@@ -3,6 +3,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DispatchMessage } from "../../src/orders/order-object";
+import { handOver } from "../../src/dispatch/dispatch";
+import type { Provider } from "../../src/providers/provider";
 import { simulatorStub } from "../../src/providers/simulator/stub";
 import { postSms, smsRequest, variedPhoneNumber } from "../support/api";
 import { shipmentIdOf, waitForShipment } from "../support/shipments";
@@ -187,5 +189,28 @@ describe("delivery reports", () => {
     await waitForShipment(id, final);
     const result = await (await orderObjectOf(id)).report(id, { kind: "final", status: "SMS_Failed" }, "test:forged", "test", "SMdeadbeef");
     expect(result.kind).toBe("unknown");
+  });
+});
+
+describe("the validity period each provider call carries", () => {
+  it("is the whole seconds left to the deadline at that call, so a retry never carries more than the call before", async () => {
+    const deadline = 1_800_000_000_000;
+    let clock = deadline - 119_999;
+    vi.spyOn(Date, "now").mockImplementation(() => clock++); // a millisecond passes at each reading
+    const calls: { at: number; validitySeconds: number }[] = [];
+    const transient: Provider = { send: async (m) => (calls.push({ at: clock, validitySeconds: m.validitySeconds }), { kind: "transient", detail: "429" }) };
+    const claimNow = (now: number) => ({
+      kind: "send" as const,
+      claimId: `c-${now}`,
+      timeoutMs: 10_000,
+      deadline,
+      message: { channel: "sms" as const, shipmentId: "s-1", orderRef: "o-1", to: "+4799000001", from: "Altinn", body: "x", validitySeconds: Math.floor((deadline - now) / 1000) },
+    });
+    await handOver(claimNow(clock), [["twilio", transient], ["linkmobility", transient]]);
+    clock += 3;
+    await handOver(claimNow(clock), [["twilio", transient]]); // a retry, under a new claim
+    expect(calls).toHaveLength(3);
+    for (const call of calls) expect(call.validitySeconds).toBe(Math.floor((deadline - call.at + 1) / 1000));
+    expect(calls.map((c) => c.validitySeconds)).toEqual([119, 119, 119]);
   });
 });

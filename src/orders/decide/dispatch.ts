@@ -13,7 +13,8 @@ export interface ProviderChoice {
 }
 
 export type ClaimAnswer =
-  | { kind: "send"; claimId: string; timeoutMs: number }
+  /** `deadline` (epoch ms): each provider call's validity period counts down to it (absent from older versions). */
+  | { kind: "send"; claimId: string; timeoutMs: number; deadline?: number }
   /**
    * Nothing to do for this message: handed over already, final, or not this order's shipment; or
    * `pinnedTo`: an earlier hand-over to that provider is in doubt, and only it may be asked again.
@@ -56,7 +57,7 @@ export function decideClaim(s: OrderState, input: ClaimInput, now: number, t: Pi
     claim_idempotent: input.via?.idempotent ? 1 : 0,
   });
   d.propose(s.channel === "sms" ? "SMS_Sending" : "Email_Sending", "dispatch", `attempt ${s.attempts + 1}${input.via ? ` via ${input.via.name}` : ""}`);
-  return d.done({ kind: "send", claimId: input.claimId, timeoutMs });
+  return d.done({ kind: "send", claimId: input.claimId, timeoutMs, deadline: s.deadline });
 }
 
 /**
