@@ -103,12 +103,13 @@ const ratioOf = (a, b) => (a === null || a === undefined || b === null || b === 
  */
 export function targets(f) {
   const check = (name, value, limit, meets) => ({ name, value, limit, met: value === null || value === undefined ? null : meets(value) });
-  const limitsRatio = ratioOf(f.paced_register_p50_ms, f.paced_register_p50_ms_no_limits);
+  // Both from one phase, the organisations alternating (scripts/bench.mjs, pacedLimitsOnAndOff).
+  const limitsRatio = ratioOf(f.paced_register_p50_ms_limits_on, f.paced_register_p50_ms_no_limits);
   return [
     check("paced_register_p50_ms / paced_floor_p50_ms", ratioOf(f.paced_register_p50_ms, f.paced_floor_p50_ms), "≤ 1.5", (v) => v <= 1.5),
     check("paced_register_p99_ms / paced_floor_p99_ms", ratioOf(f.paced_register_p99_ms, f.paced_floor_p99_ms), "≤ 2", (v) => v <= 2),
     check("paced_register_p50_ms_d1_slow / paced_register_p50_ms", ratioOf(f.paced_register_p50_ms_d1_slow, f.paced_register_p50_ms), "≤ 1.2", (v) => v <= 1.2),
-    check("paced_register_p50_ms / paced_register_p50_ms_no_limits", limitsRatio, "within 10 %", (v) => Math.abs(v - 1) <= 0.1),
+    check("paced_register_p50_ms_limits_on / paced_register_p50_ms_no_limits (one phase)", limitsRatio, "within 10 %", (v) => Math.abs(v - 1) <= 0.1),
     check("do_requests_per_shipment", f.do_requests_per_shipment, "≤ 6", (v) => v <= 6),
     check("cpu_ms_per_shipment / cpu_ms_per_order_floor", ratioOf(f.cpu_ms_per_shipment, f.cpu_ms_per_order_floor), "≤ 3", (v) => v <= 3),
     // At the paced rate, as the other latency targets: the saturated phases measure their own queueing.
