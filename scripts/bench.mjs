@@ -405,17 +405,19 @@ async function pacedLimitsOnAndOff(base, rate) {
 
 /**
  * Runs `work` inside a CPU window of the service's process groups: first a quiet window as long as
- * the work is expected to take (`quietMs`), then the work; when it ends early the window is held open
- * to the same length. The work's CPU is the difference (scripts/lib/figures.mjs, workCpuMs). A metered
- * phase's work begins with its warm-up, so the phase never starts on a service idle for that long
- * (measured here: a registration's p50 a few ms higher for the next hundred after 14 s idle).
+ * the work is expected to take (`quietMs`), then `prepare` (the warm-up, settled; not counted), then
+ * the work; when it ends early the window is held open to the same length. The work's CPU is the
+ * difference (scripts/lib/figures.mjs, workCpuMs).
  */
-async function cpuWindow(service, quietMs, work) {
+async function cpuWindow(service, quietMs, work, prepare = async () => {}) {
   const q0 = sampleGroupTicks(service.pgids);
   const quietStarted = performance.now();
   await sleep(quietMs);
   const idleTicks = ticksBetween(q0, sampleGroupTicks(service.pgids));
   const idleMs = performance.now() - quietStarted;
+  // The phase's warm-up comes after the quiet window, not before it: a service idle for that long
+  // starts slower (measured here: a registration's p50 a few ms higher for the next hundred).
+  await prepare();
   const b0 = sampleGroupTicks(service.pgids);
   const started = performance.now();
   const result = await work();
@@ -464,14 +466,23 @@ async function pacedPhases(base, service, rate) {
   }
 
   note(`bench: paced order floor (${rate}/s, open loop, ${PACED_SECONDS} s, its warm-up after a quiet ${quietMs / 1000} s for its CPU)…`);
-  await getJson(`${base}/bench/floor-queue?reset=1`);
-  // The warm-up runs inside the CPU window, right before the phase, and counts in its CPU per request.
-  const floorCpu = await cpuWindow(service, quietMs + WARMUP_SECONDS * 1000, async () => {
-    const warm = WARMUP_SECONDS > 0 ? await openLoop(rate, WARMUP_SECONDS, floorRequest) : { latencies: [], errors: 0 };
-    const run = await openLoop(rate, PACED_SECONDS, floorRequest);
-    await waitFloorQueue(base, warm.latencies.length + run.latencies.length); // until its queue messages are consumed
-    return { ...run, errors: run.errors + warm.errors, requestsInWindow: warm.latencies.length + run.latencies.length };
-  });
+  const floorWarmUp = async () => {
+    if (WARMUP_SECONDS > 0) {
+      const warm = await openLoop(rate, WARMUP_SECONDS, floorRequest);
+      await waitFloorQueue(base, warm.sent);
+    }
+    await getJson(`${base}/bench/floor-queue?reset=1`);
+  };
+  const floorCpu = await cpuWindow(
+    service,
+    quietMs,
+    async () => {
+      const run = await openLoop(rate, PACED_SECONDS, floorRequest);
+      await waitFloorQueue(base, run.latencies.length); // until its queue messages are consumed
+      return run;
+    },
+    floorWarmUp,
+  );
   const floor = floorCpu.result;
   errors += floor.errors;
 
@@ -510,7 +521,6 @@ async function pacedPhases(base, service, rate) {
     toFinal: plain.toFinal,
     toHandover: plain.toHandover,
     delivered: plain.delivered,
-    meteredDelivered: plain.deliveredInWindow,
     metered: plain.metered,
     notFinal: plain.register.ids.size - plain.toFinal.length,
     noLimits: onOff.off,
@@ -538,27 +548,33 @@ async function pacedRegistrationsObserved(base, org, rate, { subscribe = false, 
   const receiver = subscribe ? await startCallbackReceiver() : null;
   const subscribed = receiver ? await subscribeCallbacks(base, token, receiver.port) : false;
   const feed = pollFeed ? startFeedPoller(base, token) : null;
+  // The warm-up at the same rate; a metered phase's warm-up settles (final, no alarm due) and the meters
+  // start from zero after it. A metered phase runs it after its quiet window (cpuWindow).
+  const warmUp = async () => {
+    if (WARMUP_SECONDS > 0) {
+      const warm = await pacedRegistrations(base, org, rate, WARMUP_SECONDS);
+      if (meterFor) {
+        await waitCompleted(base, org, warm.ids, FINAL_TIMEOUT_MS, 100);
+        await waitAlarms(base);
+      }
+    }
+    await getJson(`${base}/bench/registered?reset=1`);
+    if (meterFor) {
+      await getJson(`${base}/bench/meter?reset=1`);
+      await getJson(`${base}/bench/d1?reset=1`);
+    }
+  };
   const what = subscribe ? " with a callback subscription" : pollFeed ? " with the feed polled" : org === PACED_NO_LIMITS_ORG ? " with the limits off" : "";
-  note(`bench: paced registration${what} (${rate}/s, open loop, ${PACED_SECONDS} s${meterFor ? `, metered, after a quiet ${quietMs / 1000} s for its CPU` : ""})…`);
-  // A metered phase's warm-up runs inside its CPU window, right before the phase, and its shipments are
-  // counted with the phase's (CPU, Durable Object requests, rows); only the latencies are the phase's own.
-  const warmUp = () => (WARMUP_SECONDS > 0 ? pacedRegistrations(base, org, rate, WARMUP_SECONDS) : Promise.resolve({ ids: new Set() }));
+  note(`bench: paced registration${what} (${rate}/s, open loop, ${PACED_SECONDS} s${meterFor ? `, metered, its warm-up after a quiet ${quietMs / 1000} s for its CPU` : ""})…`);
   if (!meterFor) await warmUp();
-  await getJson(`${base}/bench/registered?reset=1`);
-  if (meterFor) {
-    await getJson(`${base}/bench/meter?reset=1`);
-    await getJson(`${base}/bench/d1?reset=1`);
-  }
   const work = async () => {
-    const warm = meterFor ? await warmUp() : { ids: new Set() };
     const register = await pacedRegistrations(base, org, rate);
     // Final and written behind: D1 has each shipment completed.
-    const all = new Set([...warm.ids, ...register.ids]);
-    const finals = await waitCompleted(base, org, all, FINAL_TIMEOUT_MS, meterFor ? 100 : 500);
-    return { register, finals, all };
+    const finals = await waitCompleted(base, org, register.ids, FINAL_TIMEOUT_MS, meterFor ? 100 : 500);
+    return { register, finals };
   };
-  const cpu = meterFor ? await cpuWindow(meterFor, quietMs + WARMUP_SECONDS * 1000, work) : null;
-  const { register, finals, all } = cpu ? cpu.result : await work();
+  const cpu = meterFor ? await cpuWindow(meterFor, quietMs, work, warmUp) : null;
+  const { register, finals } = cpu ? cpu.result : await work();
   let metered = null;
   if (meterFor) {
     const alarms = await waitAlarms(base);
@@ -587,14 +603,12 @@ async function pacedRegistrationsObserved(base, org, rate, { subscribe = false, 
     const callback = receiver?.received.get(id);
     if (callback) callbackLag.push(callback.at - finalAt);
   }
-  // What the meters and the CPU window counted: the warm-up's shipments with the phase's.
-  const deliveredInWindow = [...all].filter((id) => finals.byId.get(id)?.recipient_status === "SMS_Delivered").length;
-  return { register, toFinal, toHandover, delivered, deliveredInWindow, metered, feedLag, callbackLag: subscribed ? callbackLag : null };
+  return { register, toFinal, toHandover, delivered, metered, feedLag, callbackLag: subscribed ? callbackLag : null };
 }
 
-/** Per delivered shipment of the metered paced registration (its warm-up included): what the meters counted, and its cost. */
+/** Per delivered shipment of the metered paced registration: what the meters counted, and its cost. */
 function perShipment(paced) {
-  const n = paced.meteredDelivered;
+  const n = paced.delivered;
   const m = paced.metered;
   if (!m || n === 0) return null;
   const classes = Object.entries(m.meter.classes).sort(([a], [b]) => a.localeCompare(b));
@@ -800,7 +814,7 @@ async function main() {
       paced_d1_txn_per_shipment: metered ? round(metered.per.d1Transactions, 2) : null,
       worker_requests_per_shipment: metered ? round(metered.per.workerRequestsMeasured, 2) : null,
       cpu_ms_per_shipment: metered ? round(metered.per.cpuMs, 1) : null,
-      cpu_ms_per_order_floor: paced.floorCpuMs === null || !paced.floor.requestsInWindow ? null : round(paced.floorCpuMs / paced.floor.requestsInWindow, 1),
+      cpu_ms_per_order_floor: paced.floorCpuMs === null || paced.floor.latencies.length === 0 ? null : round(paced.floorCpuMs / paced.floor.latencies.length, 1),
       cost_per_million_usd: metered ? round(metered.cost.total, 2) : null,
       cost_per_million_usd_by_item: metered ? Object.fromEntries(Object.entries(metered.cost.items).map(([k, v]) => [k, round(v, 3)])) : null,
       prices_looked_up: PRICES.lookedUp,
@@ -899,7 +913,7 @@ async function main() {
           ``,
           `### Work per delivered SMS (paced registration, ${metered.n} delivered)`,
           ``,
-          `Counted by the bench build from the start of the phase's warm-up (its shipments counted with the phase's) until they were final and written behind and no alarm was due within ` +
+          `Counted by the bench build from the phase's start until its shipments were final and written behind and no alarm was due within ` +
             `${ALARM_HORIZON_MS / 1000} s (${paced.metered.alarms.later} alarm(s) set later, such as each order's retention alarm, not counted); ` +
             `the simulator's own object is not counted, GETs and replays are not made.`,
           ``,
