@@ -405,19 +405,15 @@ async function pacedLimitsOnAndOff(base, rate) {
 
 /**
  * Runs `work` inside a CPU window of the service's process groups: first a quiet window as long as
- * the work is expected to take (`quietMs`), then `prepare` (the warm-up, settled; not counted), then
- * the work; when it ends early the window is held open to the same length. The work's CPU is the
- * difference (scripts/lib/figures.mjs, workCpuMs).
+ * the work is expected to take (`quietMs`), then the work; when it ends early the window is held open
+ * to the same length. The work's CPU is the difference (scripts/lib/figures.mjs, workCpuMs).
  */
-async function cpuWindow(service, quietMs, work, prepare = async () => {}) {
+async function cpuWindow(service, quietMs, work) {
   const q0 = sampleGroupTicks(service.pgids);
   const quietStarted = performance.now();
   await sleep(quietMs);
   const idleTicks = ticksBetween(q0, sampleGroupTicks(service.pgids));
   const idleMs = performance.now() - quietStarted;
-  // The phase's warm-up comes after the quiet window, not before it: a service idle for that long
-  // starts slower (measured here: a registration's p50 a few ms higher for the next hundred).
-  await prepare();
   const b0 = sampleGroupTicks(service.pgids);
   const started = performance.now();
   const result = await work();
@@ -465,24 +461,17 @@ async function pacedPhases(base, service, rate) {
     await settle(base, [JIT_WARMUP_ORG]);
   }
 
-  note(`bench: paced order floor (${rate}/s, open loop, ${PACED_SECONDS} s, its warm-up after a quiet ${quietMs / 1000} s for its CPU)…`);
-  const floorWarmUp = async () => {
-    if (WARMUP_SECONDS > 0) {
-      const warm = await openLoop(rate, WARMUP_SECONDS, floorRequest);
-      await waitFloorQueue(base, warm.sent);
-    }
-    await getJson(`${base}/bench/floor-queue?reset=1`);
-  };
-  const floorCpu = await cpuWindow(
-    service,
-    quietMs,
-    async () => {
-      const run = await openLoop(rate, PACED_SECONDS, floorRequest);
-      await waitFloorQueue(base, run.latencies.length); // until its queue messages are consumed
-      return run;
-    },
-    floorWarmUp,
-  );
+  note(`bench: paced order floor (${rate}/s, open loop, ${PACED_SECONDS} s, after a quiet ${quietMs / 1000} s for its CPU)…`);
+  if (WARMUP_SECONDS > 0) {
+    const warm = await openLoop(rate, WARMUP_SECONDS, floorRequest);
+    await waitFloorQueue(base, warm.sent);
+  }
+  await getJson(`${base}/bench/floor-queue?reset=1`);
+  const floorCpu = await cpuWindow(service, quietMs, async () => {
+    const run = await openLoop(rate, PACED_SECONDS, floorRequest);
+    await waitFloorQueue(base, run.latencies.length); // until its queue messages are consumed
+    return run;
+  });
   const floor = floorCpu.result;
   errors += floor.errors;
 
@@ -548,32 +537,27 @@ async function pacedRegistrationsObserved(base, org, rate, { subscribe = false, 
   const receiver = subscribe ? await startCallbackReceiver() : null;
   const subscribed = receiver ? await subscribeCallbacks(base, token, receiver.port) : false;
   const feed = pollFeed ? startFeedPoller(base, token) : null;
-  // The warm-up at the same rate; a metered phase's warm-up settles (final, no alarm due) and the meters
-  // start from zero after it. A metered phase runs it after its quiet window (cpuWindow).
-  const warmUp = async () => {
-    if (WARMUP_SECONDS > 0) {
-      const warm = await pacedRegistrations(base, org, rate, WARMUP_SECONDS);
-      if (meterFor) {
-        await waitCompleted(base, org, warm.ids, FINAL_TIMEOUT_MS, 100);
-        await waitAlarms(base);
-      }
-    }
-    await getJson(`${base}/bench/registered?reset=1`);
+  if (WARMUP_SECONDS > 0) {
+    const warm = await pacedRegistrations(base, org, rate, WARMUP_SECONDS);
     if (meterFor) {
-      await getJson(`${base}/bench/meter?reset=1`);
-      await getJson(`${base}/bench/d1?reset=1`);
+      await waitCompleted(base, org, warm.ids, FINAL_TIMEOUT_MS, 100);
+      await waitAlarms(base);
     }
-  };
+  }
   const what = subscribe ? " with a callback subscription" : pollFeed ? " with the feed polled" : org === PACED_NO_LIMITS_ORG ? " with the limits off" : "";
-  note(`bench: paced registration${what} (${rate}/s, open loop, ${PACED_SECONDS} s${meterFor ? `, metered, its warm-up after a quiet ${quietMs / 1000} s for its CPU` : ""})…`);
-  if (!meterFor) await warmUp();
+  note(`bench: paced registration${what} (${rate}/s, open loop, ${PACED_SECONDS} s${meterFor ? `, metered, after a quiet ${quietMs / 1000} s for its CPU` : ""})…`);
+  await getJson(`${base}/bench/registered?reset=1`);
+  if (meterFor) {
+    await getJson(`${base}/bench/meter?reset=1`);
+    await getJson(`${base}/bench/d1?reset=1`);
+  }
   const work = async () => {
     const register = await pacedRegistrations(base, org, rate);
     // Final and written behind: D1 has each shipment completed.
     const finals = await waitCompleted(base, org, register.ids, FINAL_TIMEOUT_MS, meterFor ? 100 : 500);
     return { register, finals };
   };
-  const cpu = meterFor ? await cpuWindow(meterFor, quietMs, work, warmUp) : null;
+  const cpu = meterFor ? await cpuWindow(meterFor, quietMs, work) : null;
   const { register, finals } = cpu ? cpu.result : await work();
   let metered = null;
   if (meterFor) {
