@@ -830,7 +830,7 @@ async function main() {
         `wrangler ${versions.wrangler}, workerd ${versions.workerd}, autocannon ${versions.autocannon}; load average at start ${load1}.`,
       `Paced phases first, on the fresh service: ${paced.rate}/s open loop, ${PACED_SECONDS} s each after a ${WARMUP_SECONDS} s warm-up, ` +
         `simulator report delay ${PACED_REPORT_DELAY_MS} ms. Saturated phases after them: ${SECONDS} s at ${CONNECTIONS} connections ` +
-        `(dispatch: ${DISPATCH_CONNECTIONS}), after a ${WARMUP_SECONDS} s warm-up, report delay 0. Loopback, \`wrangler dev\` (local workerd).`,
+        `(dispatch: ${DISPATCH_CONNECTIONS}), after a ${WARMUP_SECONDS} s warm-up, report delay 0. Loopback, local workerd through wrangler's startWorker, no debugger attached (scripts/lib/serve-local.mjs).`,
       ...(rssPeak.foreignMax > 0
         ? [``, `**Warning:** up to ${rssPeak.foreignMax} workerd process(es) not started by this run were running meanwhile; the figures share the CPUs with them.`]
         : []),
