@@ -96,7 +96,6 @@ function choiceOf(names: readonly string[]): ProviderChoice | undefined {
   return first === undefined ? undefined : { name: first, idempotent: names.length === 1 && honoursIdempotencyKey(first) };
 }
 
-
 /**
  * Tries the providers in order under the claim's one timeout, until one gives an answer that settles
  * the hand-over. Only a transient failure (nothing happened at that provider) moves on to the next; an
