@@ -242,7 +242,8 @@ export function freePort() {
 
 /**
  * Generates the config in a fresh temp dir, applies the D1 migrations to a fresh persist dir, starts
- * the service (as `wrangler dev` runs it, without its debugger: serve-local.mjs) on a free loopback port and waits for GET /health.
+ * the service (as `wrangler dev` runs it, without its debugger: serve-local.mjs) on a free loopback
+ * port and waits for GET /health.
  * Returns { baseUrl, port, workDir, persistDir, logFile, pgids, stop(), halt(), crash(), restart(), tail() }.
  */
 export async function startService({ vars = {}, label = "bench", readyTimeoutMs = 90_000, keep = false } = {}) {
