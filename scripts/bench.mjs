@@ -399,7 +399,6 @@ async function pacedLimitsOnAndOff(base, rate) {
     const latencies = run.latencies.filter((_, i) => run.values[i].off === off);
     return { latencies, ids: new Set(run.values.filter((v) => v.off === off).map((v) => v.id)), errors: off ? run.errors : 0 };
   };
-  await settle(base, ["bench-paced", PACED_NO_LIMITS_ORG]);
   return { on: side(false), off: side(true), errors: run.errors };
 }
 
@@ -481,7 +480,7 @@ async function pacedPhases(base, service, rate) {
   errors += onOff.errors;
 
   note(`bench: paced registration with every D1 call delayed ${D1_SLOW_MS} ms (${rate}/s, open loop, ${PACED_SECONDS} s)…`);
-  await settle(base, [PACED_NO_LIMITS_ORG]);
+  await settle(base, ["bench-paced", PACED_NO_LIMITS_ORG]); // the alternating phase's shipments, before D1 slows
   await getJson(`${base}/bench/d1?delayMs=${D1_SLOW_MS}`);
   let slow;
   try {
