@@ -11,6 +11,10 @@ import { describeAnswer, Outbox, type OutboxMessage, type SimulatorMessage } fro
 import { sandboxBehaviour } from "../providers/simulator/sandbox";
 import { logError } from "../log";
 
+/** A hand-over this provider already took under a key (`answer`), and the index that finds it. */
+export const HANDOVER_BY_KEY = "SELECT provider_ref FROM handovers WHERE shipment_id = ? AND provider = ? LIMIT 1";
+export const HANDOVER_KEY_INDEX = "handovers_by_key";
+
 export interface HandoverStats {
   handovers: number;
   shipments: number;
@@ -69,6 +73,9 @@ export class ProviderSimulator extends DurableObject<Env> {
     const outageColumns = this.sql.exec<{ name: string }>("PRAGMA table_info(outages)").toArray();
     if (!outageColumns.some((c) => c.name === "mode")) this.sql.exec("ALTER TABLE outages ADD COLUMN mode TEXT NOT NULL DEFAULT 'fail'");
     if (!outageColumns.some((c) => c.name === "report_delay_ms")) this.sql.exec("ALTER TABLE outages ADD COLUMN report_delay_ms INTEGER");
+    // Each hand-over looks its key up here; without the index that is a scan of every hand-over ever
+    // taken, which grew with the local state and held up the one thread every local object shares.
+    this.sql.exec(`CREATE INDEX IF NOT EXISTS ${HANDOVER_KEY_INDEX} ON handovers (shipment_id, provider)`);
   }
 
   /** An outage of `provider` for `seconds` from now (0 ends it): `fail` or `slow` (see Outage). */
@@ -112,7 +119,7 @@ export class ProviderSimulator extends DurableObject<Env> {
     const during = outage && Date.now() < outage.until ? outage : undefined;
     if (during?.mode === "fail") return { kind: "transient", detail: `simulated outage of ${provider} (503)` };
     const taken = this.sql
-      .exec<{ provider_ref: string | null }>("SELECT provider_ref FROM handovers WHERE shipment_id = ? AND provider = ? LIMIT 1", message.shipmentId, provider)
+      .exec<{ provider_ref: string | null }>(HANDOVER_BY_KEY, message.shipmentId, provider)
       .toArray()[0];
     if (taken) {
       const status = message.channel === "sms" ? "SMS_Accepted" : "Email_Succeeded";

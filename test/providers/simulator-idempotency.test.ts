@@ -5,6 +5,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { simulatorStub } from "../../src/providers/simulator/stub";
+import { HANDOVER_BY_KEY, HANDOVER_KEY_INDEX } from "../../src/simulator/provider-simulator";
 
 const message = (to: string, shipmentId = crypto.randomUUID()) =>
   ({ channel: "sms" as const, shipmentId, orderRef: "ref", to, from: "Altinn", validitySeconds: 120 });
@@ -46,5 +47,17 @@ describe("simulator idempotency key", () => {
     const a = await simulatorStub(env).send(message("+4799000003"), "simulator");
     const b = await simulatorStub(env).send(message("+4799000003"), "simulator");
     expect(a.kind === "accepted" && b.kind === "accepted" && a.providerRef !== b.providerRef).toBe(true);
+  });
+
+  it("finds a key through its index, not by reading every hand-over it ever took", async () => {
+    await simulatorStub(env).send(message("+4799000004"), "simulator"); // the object exists, with its schema
+    const plan = await runInDurableObject(simulatorStub(env), (_instance, state) =>
+      state.storage.sql
+        .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${HANDOVER_BY_KEY}`, "x", "simulator")
+        .toArray()
+        .map((row) => row.detail)
+        .join("; "),
+    );
+    expect(plan).toContain(`USING INDEX ${HANDOVER_KEY_INDEX}`);
   });
 });
