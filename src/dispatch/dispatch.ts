@@ -141,6 +141,10 @@ export async function handOver(claim: SendClaim, candidates: Candidates): Promis
  * keeps it to one hand-over; a claim whose answer never comes is settled as any expired claim.
  */
 export async function dispatchRightAway(env: Env, message: DispatchMessage, claimed?: { claim: SendClaim; candidates: Candidates }): Promise<void> {
+  // The 201 goes first: the hand-over starts on the event loop's next turn, once the answer is on its
+  // way. Measured locally (one thread for everything), the 201 came about 1.3 ms sooner at the median;
+  // the hand-over still starts within a millisecond of it (docs/benchmark.md).
+  await scheduler.wait(0);
   try {
     if (claimed) await handOverClaimed(env, orderStubByRef(env, message.orderRef), message.shipmentId, claimed.claim, claimed.candidates);
     else await dispatchShipment(env, message);
