@@ -54,7 +54,8 @@ export class OrderObject extends DurableObject<Env> {
       const claimed = claimFor ? this.claimOnRegistration(prepared.decision.state.shipment_id, claimFor, order) : null;
       await Promise.all([claimed?.alarmSet, this.followAlarm()]);
       await this.follow(prepared.decision);
-      log("registered", { shipmentId: prepared.decision.state.shipment_id, channel: order.channel });
+      // One line for the registration and its claim: the status it reached, not each step to it.
+      log("registered", { shipmentId: prepared.decision.state.shipment_id, channel: order.channel, status: claimed?.status ?? prepared.decision.state.status });
       return claimed?.claim ? { ...prepared.decision.answer, claim: claimed.claim } : prepared.decision.answer;
     });
   }
@@ -63,12 +64,12 @@ export class OrderObject extends DurableObject<Env> {
    * The Worker's immediate attempt claims in the registration's own call (one request fewer): decided
    * and saved in the same synchronous step as the insert, from the content the request carried.
    */
-  private claimOnRegistration(shipmentId: string, via: ProviderChoice, order: Order): { claim?: SendClaim; alarmSet: Promise<void> } | null {
+  private claimOnRegistration(shipmentId: string, via: ProviderChoice, order: Order): { claim?: SendClaim; status: OrderState["status"]; alarmSet: Promise<void> } | null {
     const now = Date.now();
-    const d = this.decideNow((row) => decideClaim(row, { shipmentId, via, content: "opened", claimId: crypto.randomUUID() }, now, timings(this.env)));
-    if (d?.answer.kind !== "send") return d && { alarmSet: d.alarmSet };
+    const d = this.decideNow((row) => decideClaim(row, { shipmentId, via, content: "opened", claimId: crypto.randomUUID() }, now, timings(this.env)), "registration logs it");
+    if (d?.answer.kind !== "send") return d && { status: d.state.status, alarmSet: d.alarmSet };
     const content = { body: order.body, subject: order.channel === "email" ? order.subject : null };
-    return { claim: { ...d.answer, message: outboundMessage(d.state, content, this.ctx.id.toString(), now) }, alarmSet: d.alarmSet };
+    return { claim: { ...d.answer, message: outboundMessage(d.state, content, this.ctx.id.toString(), now) }, status: d.state.status, alarmSet: d.alarmSet };
   }
 
   private async existing(stored: OrderState, order: Order): Promise<RegisterOutcome> {
@@ -168,15 +169,21 @@ export class OrderObject extends DurableObject<Env> {
     });
   }
 
-  /** One load, one decision, one save: synchronous, so nothing can come between them. Null: no order here. */
-  private decideNow<A>(decide: (row: OrderState) => Decision<A>): (Decision<A> & { changed: boolean; alarmSet: Promise<void> }) | null {
+  /**
+   * One load, one decision, one save: synchronous, so nothing can come between them. Null: no order
+   * here. Each applied status is logged, unless the caller logs the change in a line of its own.
+   */
+  private decideNow<A>(
+    decide: (row: OrderState) => Decision<A>,
+    statusLines: "log each status" | "registration logs it" = "log each status",
+  ): (Decision<A> & { changed: boolean; alarmSet: Promise<void> }) | null {
     const row = this.store.load();
     if (!row) return null;
     const d = decide(row);
     const changed = this.store.save(row, d);
     const alarmSet = changed ? this.followAlarm() : Promise.resolve();
     let from = row.status;
-    for (const e of d.events.filter((e) => e.applied)) {
+    for (const e of statusLines === "log each status" ? d.events.filter((e) => e.applied) : []) {
       log("status", { shipmentId: row.shipment_id, from, to: e.status, source: e.source });
       from = e.status;
     }

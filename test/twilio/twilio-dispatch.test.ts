@@ -329,6 +329,25 @@ describe("dispatch right after registration", () => {
     expect(events.filter((e) => e.status === "SMS_Sending")).toHaveLength(1);
   });
 
+  it("logs the registration and its claim as one line: registered, at SMS_Sending; then one line per later status", async () => {
+    const twilio = fakeTwilio();
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+    const { shipmentId, handover } = await acceptedSms(twilio);
+    expect((await sendStatus(handover, "delivered")).status).toBe(200);
+    await waitForRecipientStatus(shipmentId, "SMS_Delivered");
+
+    const events = lines
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((e) => e.shipmentId === shipmentId && (e.event === "registered" || e.event === "status"));
+    expect(events.map(({ event, status, from, to }) => ({ event, status, from, to }))).toEqual([
+      { event: "registered", status: "SMS_Sending", from: undefined, to: undefined },
+      { event: "status", status: undefined, from: "SMS_Sending", to: "SMS_Accepted" },
+      { event: "status", status: undefined, from: "SMS_Accepted", to: "SMS_Delivered" },
+    ]);
+  });
+
   it("when the isolate dies between the registration's claim and the hand-over, the expired claim is settled as any other", async () => {
     const twilio = fakeTwilio();
     const request = smsRequest({ phoneNumber: uniqueMobile() });
