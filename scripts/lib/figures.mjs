@@ -108,6 +108,9 @@ export function targets(f) {
   return [
     check("paced_register_p50_ms / paced_floor_p50_ms", ratioOf(f.paced_register_p50_ms, f.paced_floor_p50_ms), "≤ 1.5", (v) => v <= 1.5),
     check("paced_register_p99_ms / paced_floor_p99_ms", ratioOf(f.paced_register_p99_ms, f.paced_floor_p99_ms), "≤ 2", (v) => v <= 2),
+    // The same two ratios from one phase, registration and floor alternating (no drift between phases).
+    check("paced_register_p50_ms_interleaved / paced_floor_p50_ms_interleaved (one phase)", ratioOf(f.paced_register_p50_ms_interleaved, f.paced_floor_p50_ms_interleaved), "≤ 1.5", (v) => v <= 1.5),
+    check("paced_register_p99_ms_interleaved / paced_floor_p99_ms_interleaved (one phase)", ratioOf(f.paced_register_p99_ms_interleaved, f.paced_floor_p99_ms_interleaved), "≤ 2", (v) => v <= 2),
     check("paced_register_p50_ms_d1_slow / paced_register_p50_ms", ratioOf(f.paced_register_p50_ms_d1_slow, f.paced_register_p50_ms), "≤ 1.2", (v) => v <= 1.2),
     check("paced_register_p50_ms_limits_on / paced_register_p50_ms_no_limits (one phase)", limitsRatio, "within 10 %", (v) => Math.abs(v - 1) <= 0.1),
     check("do_requests_per_shipment", f.do_requests_per_shipment, "≤ 6", (v) => v <= 6),

@@ -85,6 +85,7 @@ describe("cost per million shipments", () => {
 describe("targets", () => {
   const met = {
     paced_register_p50_ms: 15, paced_floor_p50_ms: 12, paced_register_p99_ms: 40, paced_floor_p99_ms: 30,
+    paced_register_p50_ms_interleaved: 18, paced_floor_p50_ms_interleaved: 12, paced_register_p99_ms_interleaved: 50, paced_floor_p99_ms_interleaved: 25,
     paced_register_p50_ms_d1_slow: 16, paced_register_p50_ms_limits_on: 15.95, paced_register_p50_ms_no_limits: 14.5, do_requests_per_shipment: 6,
     cpu_ms_per_shipment: 30, cpu_ms_per_order_floor: 10, paced_dispatch_p50_ms: 25, paced_dispatch_p99_ms: 100,
     replay_bare_ratio: 0.5, errors: 0, duplicate_handovers: 0, callback_p99_ms: 1000, d1_txn_per_shipment: 0.5,
@@ -97,6 +98,8 @@ describe("targets", () => {
   it.each([
     { change: { paced_floor_p50_ms: 9.9 }, failing: "paced_register_p50_ms / paced_floor_p50_ms" },
     { change: { paced_register_p99_ms: 61 }, failing: "paced_register_p99_ms / paced_floor_p99_ms" },
+    { change: { paced_floor_p50_ms_interleaved: 11.9 }, failing: "paced_register_p50_ms_interleaved / paced_floor_p50_ms_interleaved (one phase)" },
+    { change: { paced_register_p99_ms_interleaved: 50.1 }, failing: "paced_register_p99_ms_interleaved / paced_floor_p99_ms_interleaved (one phase)" },
     { change: { paced_register_p50_ms_d1_slow: 18.1 }, failing: "paced_register_p50_ms_d1_slow / paced_register_p50_ms" },
     { change: { paced_register_p50_ms_no_limits: 12 }, failing: "paced_register_p50_ms_limits_on / paced_register_p50_ms_no_limits (one phase)" },
     { change: { paced_register_p50_ms_limits_on: 16.1 }, failing: "paced_register_p50_ms_limits_on / paced_register_p50_ms_no_limits (one phase)" },
