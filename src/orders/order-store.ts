@@ -21,12 +21,15 @@ CREATE TABLE IF NOT EXISTS shipment (
   shard TEXT, change_seq INTEGER NOT NULL DEFAULT 0, pushed_seq INTEGER NOT NULL DEFAULT 0,
   alarm_failures INTEGER NOT NULL DEFAULT 0
 );
+-- Rows written are billed. Events are never deleted one by one, so the rowid alone already grows;
+-- AUTOINCREMENT would write its sqlite_sequence row with every event. A report's key needs no rowid.
+-- (Orders of earlier versions keep the tables they were created with: the same columns, the same SQL.)
 CREATE TABLE IF NOT EXISTS events (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   status TEXT NOT NULL, applied INTEGER NOT NULL, source TEXT NOT NULL, detail TEXT,
   at INTEGER NOT NULL, synced INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE IF NOT EXISTS seen_reports (key TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS seen_reports (key TEXT PRIMARY KEY) WITHOUT ROWID;
 -- The body (and subject), sealed (content-cipher.ts), apart from the state that changes: written once, erased once.
 CREATE TABLE IF NOT EXISTS content (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL, subject TEXT);
 `;

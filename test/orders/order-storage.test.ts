@@ -1,0 +1,37 @@
+// What a new order's storage writes: Durable Object rows written are billed, one by one.
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { postSms, smsRequest } from "../support/api";
+import { orderObjectOf, orderState, syncToD1 } from "../support/order";
+import { shipmentIdOf, waitForShipment } from "../support/shipments";
+
+/** The rows one statement writes in the order's own storage. */
+async function rowsWrittenBy(shipmentId: string, statement: string): Promise<number> {
+  return runInDurableObject(await orderObjectOf(shipmentId), (_instance, state) => {
+    const cursor = state.storage.sql.exec(statement);
+    cursor.toArray();
+    return cursor.rowsWritten;
+  });
+}
+
+describe("a new order's storage", () => {
+  it("keeps no AUTOINCREMENT counter and no rowid for seen reports, and numbers its events 1, 2, 3, …", async () => {
+    const shipmentId = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: "+4740000004" }))); // delivered after two transient failures
+    await waitForShipment(shipmentId, (s) => s.status === "Order_Completed");
+    await syncToD1(shipmentId);
+
+    const tables = await runInDurableObject(await orderObjectOf(shipmentId), (_instance, state) =>
+      Object.fromEntries(state.storage.sql.exec<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'table'").toArray().map((t) => [t.name, t.sql])),
+    );
+    expect(Object.keys(tables)).not.toContain("sqlite_sequence");
+    expect(tables.events).not.toMatch(/AUTOINCREMENT/i);
+    expect(tables.seen_reports).toMatch(/WITHOUT ROWID/i);
+
+    const { events, seenReports } = await orderState(shipmentId);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.at(-1)?.status).toBe("SMS_Delivered");
+    expect(seenReports).toBeGreaterThan(0);
+    // One row per event appended (with AUTOINCREMENT it was two: the event and sqlite_sequence).
+    expect(await rowsWrittenBy(shipmentId, "INSERT INTO events (status, applied, source, at) VALUES ('SMS_Delivered', 0, 'probe', 0)")).toBe(1);
+  });
+});
