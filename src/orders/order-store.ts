@@ -140,7 +140,8 @@ export class OrderStore {
 
   /** The shard writer has taken every change up to `changeSeq` and the events up to `eventSeq`. */
   markPushed(changeSeq: number, eventSeq: number | null): void {
-    if (eventSeq !== null) this.sql.exec("UPDATE events SET synced = 1 WHERE seq <= ?", eventSeq);
+    // Only the events not marked yet: an UPDATE writes (and bills) every row it matches, changed or not.
+    if (eventSeq !== null) this.sql.exec("UPDATE events SET synced = 1 WHERE seq <= ? AND synced = 0", eventSeq);
     this.sql.exec("UPDATE shipment SET pushed_seq = MAX(pushed_seq, ?) WHERE id = 1", changeSeq);
   }
 

@@ -1,6 +1,7 @@
 // What a new order's storage writes: Durable Object rows written are billed, one by one.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { OrderStore } from "../../src/orders/order-store";
 import { postSms, smsRequest } from "../support/api";
 import { orderObjectOf, orderState, syncToD1 } from "../support/order";
 import { shipmentIdOf, waitForShipment } from "../support/shipments";
@@ -33,5 +34,27 @@ describe("a new order's storage", () => {
     expect(seenReports).toBeGreaterThan(0);
     // One row per event appended (with AUTOINCREMENT it was two: the event and sqlite_sequence).
     expect(await rowsWrittenBy(shipmentId, "INSERT INTO events (status, applied, source, at) VALUES ('SMS_Delivered', 0, 'probe', 0)")).toBe(1);
+  });
+
+  it("marks only the events not yet handed to the shard writer: a hand-off rewrites no event row twice", async () => {
+    const shipmentId = await shipmentIdOf(await postSms(smsRequest()));
+    await waitForShipment(shipmentId, (s) => s.status === "Order_Completed");
+    await syncToD1(shipmentId); // every event handed off and marked
+
+    const written = await runInDurableObject(await orderObjectOf(shipmentId), (_instance, state) => {
+      const cursors: { rowsWritten: number }[] = [];
+      const counted = { exec: (query: string, ...bindings: unknown[]) => {
+        const cursor = state.storage.sql.exec(query, ...bindings);
+        cursors.push(cursor);
+        return cursor;
+      } } as unknown as SqlStorage;
+      const store = new OrderStore(counted);
+      const row = store.load()!;
+      const lastSeq = store.events(false).at(-1)!.seq;
+      const before = cursors.length;
+      store.markPushed(row.change_seq, lastSeq); // the same hand-off once more
+      return cursors.slice(before).reduce((sum, c) => sum + c.rowsWritten, 0);
+    });
+    expect(written).toBe(1); // the shipment row's pushed_seq; no event row again
   });
 });
