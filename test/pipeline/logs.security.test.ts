@@ -2,6 +2,7 @@
 // line per change of a shipment.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { emailRequest, postEmail, postSms, smsRequest } from "../support/api";
+import { captureLogLines, shipmentStory } from "../support/logs";
 import { shipmentIdOf, waitForShipment } from "../support/shipments";
 
 afterEach(() => vi.restoreAllMocks());
@@ -29,18 +30,13 @@ describe("logs", () => {
   });
 
   it("tell a shipment's story in one line per change: the registration with the status it reached, then each later status", async () => {
-    const lines: string[] = [];
-    vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+    const lines = captureLogLines();
     const id = await shipmentIdOf(await postSms(smsRequest()));
     await waitForShipment(id, (s) => s.status === "Order_Completed");
 
-    const events = lines
-      .filter((line) => line.startsWith("{"))
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((e) => e.shipmentId === id && (e.event === "registered" || e.event === "status"));
     // Dispatched through the queue here, so the claim is a change of its own (the immediate attempt's
     // claim, in the registration's call, is part of the registered line: test/twilio/twilio-dispatch.test.ts).
-    expect(events.map(({ event, status, from, to }) => ({ event, status, from, to }))).toEqual([
+    expect(shipmentStory(lines, id)).toEqual([
       { event: "registered", status: "SMS_New", from: undefined, to: undefined },
       { event: "status", status: undefined, from: "SMS_New", to: "SMS_Sending" },
       { event: "status", status: undefined, from: "SMS_Sending", to: "SMS_Accepted" },

@@ -8,6 +8,7 @@ import { postSms, smsRequest } from "../support/api";
 import { d1Events, eventually, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
 import { orderObjectOf, orderRefOf, orderState, shiftOrderTimes, storedOrder } from "../support/order";
 import { driveDispatch } from "../support/drive";
+import { captureLogLines, shipmentStory } from "../support/logs";
 import { deliverDispatch, spyOnQueue } from "../support/queue";
 import { OrderObject } from "../../src/orders/order-object";
 import type { DispatchMessage } from "../../src/orders/order-object";
@@ -331,17 +332,12 @@ describe("dispatch right after registration", () => {
 
   it("logs the registration and its claim as one line: registered, at SMS_Sending; then one line per later status", async () => {
     const twilio = fakeTwilio();
-    const lines: string[] = [];
-    vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+    const lines = captureLogLines();
     const { shipmentId, handover } = await acceptedSms(twilio);
     expect((await sendStatus(handover, "delivered")).status).toBe(200);
     await waitForRecipientStatus(shipmentId, "SMS_Delivered");
 
-    const events = lines
-      .filter((line) => line.startsWith("{"))
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((e) => e.shipmentId === shipmentId && (e.event === "registered" || e.event === "status"));
-    expect(events.map(({ event, status, from, to }) => ({ event, status, from, to }))).toEqual([
+    expect(shipmentStory(lines, shipmentId)).toEqual([
       { event: "registered", status: "SMS_Sending", from: undefined, to: undefined },
       { event: "status", status: undefined, from: "SMS_Sending", to: "SMS_Accepted" },
       { event: "status", status: undefined, from: "SMS_Accepted", to: "SMS_Delivered" },
