@@ -6,12 +6,19 @@ import { postSms, smsRequest } from "../support/api";
 import { orderObjectOf, orderState, syncToD1 } from "../support/order";
 import { shipmentIdOf, waitForShipment } from "../support/shipments";
 
-/** The rows one statement writes in the order's own storage. */
-async function rowsWrittenBy(shipmentId: string, statement: string): Promise<number> {
+/** The rows `work` writes in the order's own storage: the sum of each statement's rowsWritten. */
+async function rowsWrittenBy(shipmentId: string, work: (sql: SqlStorage) => void): Promise<number> {
   return runInDurableObject(await orderObjectOf(shipmentId), (_instance, state) => {
-    const cursor = state.storage.sql.exec(statement);
-    cursor.toArray();
-    return cursor.rowsWritten;
+    const cursors: { rowsWritten: number }[] = [];
+    const counted = {
+      exec: (query: string, ...bindings: unknown[]) => {
+        const cursor = state.storage.sql.exec(query, ...bindings);
+        cursors.push(cursor);
+        return cursor;
+      },
+    } as unknown as SqlStorage;
+    work(counted);
+    return cursors.reduce((sum, c) => sum + c.rowsWritten, 0);
   });
 }
 
@@ -33,7 +40,7 @@ describe("a new order's storage", () => {
     expect(events.at(-1)?.status).toBe("SMS_Delivered");
     expect(seenReports).toBeGreaterThan(0);
     // One row per event appended (with AUTOINCREMENT it was two: the event and sqlite_sequence).
-    expect(await rowsWrittenBy(shipmentId, "INSERT INTO events (status, applied, source, at) VALUES ('SMS_Delivered', 0, 'probe', 0)")).toBe(1);
+    expect(await rowsWrittenBy(shipmentId, (sql) => sql.exec("INSERT INTO events (status, applied, source, at) VALUES ('SMS_Delivered', 0, 'probe', 0)"))).toBe(1);
   });
 
   it("marks only the events not yet handed to the shard writer: a hand-off rewrites no event row twice", async () => {
@@ -41,19 +48,9 @@ describe("a new order's storage", () => {
     await waitForShipment(shipmentId, (s) => s.status === "Order_Completed");
     await syncToD1(shipmentId); // every event handed off and marked
 
-    const written = await runInDurableObject(await orderObjectOf(shipmentId), (_instance, state) => {
-      const cursors: { rowsWritten: number }[] = [];
-      const counted = { exec: (query: string, ...bindings: unknown[]) => {
-        const cursor = state.storage.sql.exec(query, ...bindings);
-        cursors.push(cursor);
-        return cursor;
-      } } as unknown as SqlStorage;
-      const store = new OrderStore(counted);
-      const row = store.load()!;
-      const lastSeq = store.events(false).at(-1)!.seq;
-      const before = cursors.length;
-      store.markPushed(row.change_seq, lastSeq); // the same hand-off once more
-      return cursors.slice(before).reduce((sum, c) => sum + c.rowsWritten, 0);
+    const written = await rowsWrittenBy(shipmentId, (sql) => {
+      const store = new OrderStore(sql);
+      store.markPushed(store.load()!.change_seq, store.events(false).at(-1)!.seq); // the same hand-off once more
     });
     expect(written).toBe(1); // the shipment row's pushed_seq; no event row again
   });
