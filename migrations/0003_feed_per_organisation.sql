@@ -7,9 +7,9 @@
 --   migration (`feed_floor`, the old AUTOINCREMENT's high-water mark), so a consumer's stored cursor, a
 --   shard-wide number, keeps working: nothing written later is numbered at or below it.
 -- * After that an organisation's next number is 1 + the highest of the floor, its counter
---   (`feed_counters`) and its highest live number. The counter, not MAX + 1 alone, remembers numbers whose rows
---   retention has deleted, so a number is never reused. The shard writer numbers its entries itself and
---   raises the counter once per organisation per batch (src/store/changes.ts).
+--   (`feed_counters`) and its highest live number. The counter, not MAX + 1 alone, remembers numbers
+--   whose rows retention has deleted, so a number is never reused. The shard writer numbers its entries
+--   itself and raises the counter once per organisation per batch (src/store/changes.ts).
 -- * The previous version (still running during a rolling deploy) inserts without `seq`, as it relied on
 --   the AUTOINCREMENT: `feed_number_unnumbered` numbers such a row in the same statement, by the same
 --   rule and the same counter, so its entries keep commit order with the new version's. Harmless
@@ -47,7 +47,7 @@ CREATE UNIQUE INDEX feed_by_org ON feed (org, seq);
 CREATE TRIGGER feed_number_unnumbered AFTER INSERT ON feed WHEN NEW.seq IS NULL
 BEGIN
   UPDATE feed SET seq = 1 + MAX(
-      (SELECT last_seq FROM feed_floor),
+      COALESCE((SELECT last_seq FROM feed_floor), 0),
       COALESCE((SELECT last_seq FROM feed_counters WHERE org = NEW.org), 0),
       COALESCE((SELECT MAX(seq) FROM feed WHERE org = NEW.org), 0))
     WHERE rowid = NEW.rowid;
