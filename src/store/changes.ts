@@ -12,9 +12,35 @@ export type { RefusalTally, ShipmentChange, ShipmentDeletion, ShipmentState, Sta
  * transaction), so the feed's sequence numbers are assigned in commit order.
  */
 export function changeStatements(db: D1Database, changes: readonly ShipmentChange[]): D1PreparedStatement[] {
-  return changes.flatMap((change) =>
+  const statements = changes.flatMap((change) =>
     change.kind === "delete" ? deleteStatements(db, change.shipmentId) : change.kind === "refusals" ? refusalStatements(db, change) : stateStatements(db, change),
   );
+  // Once per organisation per batch, not per entry: each entry's number is read from the live rows too.
+  const feedOrgs = new Set(changes.flatMap((c) => (c.kind === "state" && c.completed ? [c.org] : [])));
+  for (const org of feedOrgs) statements.push(raiseFeedCounter(db, org));
+  return statements;
+}
+
+/**
+ * An organisation's next feed number (migrations/0003_feed_per_organisation.sql, whose trigger numbers the
+ * previous version's entries by the same rule): above the shard's numbers from before per-organisation
+ * numbering (so stored cursors keep working), above the organisation's counter (numbers whose rows are
+ * deleted stay used), and above its entries earlier in this batch (the counter is raised at its end).
+ * Never another organisation's: their traffic does not show in these numbers.
+ */
+const NEXT_FEED_SEQ = `1 + MAX(
+  COALESCE((SELECT last_seq FROM feed_floor), 0),
+  COALESCE((SELECT last_seq FROM feed_counters WHERE org = ?1), 0),
+  COALESCE((SELECT MAX(seq) FROM feed WHERE org = ?1), 0))`;
+
+/** Brings the organisation's counter up to its highest number; writes nothing when it is there already. */
+function raiseFeedCounter(db: D1Database, org: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO feed_counters (org, last_seq) SELECT org, MAX(seq) FROM feed WHERE org = ?1 GROUP BY org
+       ON CONFLICT (org) DO UPDATE SET last_seq = excluded.last_seq WHERE excluded.last_seq > feed_counters.last_seq`,
+    )
+    .bind(org);
 }
 
 function stateStatements(db: D1Database, s: ShipmentState): D1PreparedStatement[] {
@@ -42,7 +68,12 @@ function stateStatements(db: D1Database, s: ShipmentState): D1PreparedStatement[
     ),
   ];
   if (s.completed) {
-    statements.push(db.prepare("INSERT OR IGNORE INTO feed (org, shipment_id, at) VALUES (?1, ?2, ?3)").bind(s.org, s.shipmentId, s.lastUpdate));
+    // Once per shipment. Only a repeat is ignored: a number handed out twice would fail the batch, never pass quietly.
+    statements.push(
+      db
+        .prepare(`INSERT INTO feed (seq, org, shipment_id, at) VALUES (${NEXT_FEED_SEQ}, ?1, ?2, ?3) ON CONFLICT (shipment_id) DO NOTHING`)
+        .bind(s.org, s.shipmentId, s.lastUpdate),
+    );
   }
   // The statistics ride in the same transaction as the rows they count.
   statements.push(...rollupStatements(db, s));

@@ -64,6 +64,18 @@ describe("GET /future/shipment/feed", () => {
     expect(await feed("feed-nobody", "")).toEqual([]);
   });
 
+  it("numbers each organisation's entries on its own: another organisation's traffic on the shard never shows", async () => {
+    // Both organisations share the first shard (vitest.config.ts), whose feed used to be numbered as one.
+    const [first] = await completed("feed-count-mine", 1, "+4799999991");
+    await completed("feed-count-theirs", 3, "+4799999992");
+    const [second] = await completed("feed-count-mine", 1, "+4799999993");
+    const mine = await feed("feed-count-mine", "");
+    expect(mine.map((e) => e.shipmentId)).toEqual([first, second]);
+    expect(mine[1]!.sequenceNumber - mine[0]!.sequenceNumber).toBe(1); // not 4: their three entries are not counted
+    const theirs = (await feed("feed-count-theirs", "")).map((e) => e.sequenceNumber);
+    expect(theirs).toEqual([theirs[0], theirs[0]! + 1, theirs[0]! + 2]);
+  });
+
   it("does not list a shipment before it completes", async () => {
     const id = await shipmentIdOf(await postSms(smsRequest({ phoneNumber: "+4740000003" }), { org: "feed-open" }));
     await waitForShipment(id, (s) => s.recipients[0]!.status === "SMS_Accepted", { org: "feed-open" });

@@ -60,7 +60,7 @@ export function registerShipmentRoutes(app: OpenAPIHono<AppEnv>) {
       security: [{ Bearer: [] }],
       request: { query: FeedQuerySchema },
       responses: {
-        200: { description: "One entry per completed shipment; sequence numbers only grow.", content: { "application/json": { schema: z.array(FeedEntrySchema) } } },
+        200: { description: "One entry per completed shipment; sequence numbers are the caller's own (no other organisation's traffic shows in them) and only grow.", content: { "application/json": { schema: z.array(FeedEntrySchema) } } },
         ...problemResponses,
       },
     }),
