@@ -8,6 +8,7 @@ import { expireHealthViews, forgetHealthViews, handOverOrder } from "../../src/p
 import { createHealthTables, healthStub, type DeliveryNote } from "../../src/providers/failover/provider-health";
 import { SLOW } from "../../src/providers/failover/slow-delivery";
 import type { HandoverStats } from "../../src/simulator/provider-simulator";
+import type { Performance } from "../../src/stats/performance";
 import { postSms, smsRequest } from "../support/api";
 import { eventually, shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
 import { orderState } from "../support/order";
@@ -218,6 +219,18 @@ describe("a primary SMS provider that accepts but does not deliver", () => {
     ]);
     expect(recovered.events[1]!.aged).toBeLessThan(10);
     expect(logged.mock.calls.some(([text]) => String(text).includes('"provider_health.recovered"'))).toBe(true);
+
+    // The performance page shows both, with their figures (the share overdue, the organisations that
+    // counted) and no organisation named.
+    const performance = await exports.default.fetch(new Request("http://localhost/performance.json"));
+    const primaryEvents = ((await performance.json()) as Performance).smsProviders.find((p) => p.name === "primary")!.events;
+    expect(primaryEvents.flatMap((e) => e.changes)).toMatchObject([
+      { kind: "degraded", overduePercent: 100, organisations: 3 },
+      { kind: "recovered", overduePercent: 0, organisations: 0 },
+    ]);
+    const page = await (await exports.default.fetch(new Request("http://localhost/performance"))).text();
+    expect(page).toMatch(/1 degraded, 1 recovered \(degraded \d\d:\d\d UTC, 100 % overdue, 3 organisations; recovered \d\d:\d\d UTC, 0 % overdue, 0 organisations\)/);
+    expect(page + JSON.stringify(primaryEvents)).not.toMatch(/slow-org-/);
 
     forgetHealthViews(); // this isolate's cached verdict is up to a second old
     const after = [];
