@@ -15,6 +15,15 @@ const NAMES: Record<Channel, string> = { sms: "SMS", email: "Email" };
 const pct = (v: number | null) => (v === null ? "–" : `${Number(v.toFixed(v >= 99 && v < 100 ? 2 : 1))} %`);
 const int = (v: number) => v.toLocaleString("en-GB");
 
+/** "(degraded 14:02 UTC, 100 % overdue, 3 organisations; recovered 14:30 UTC, 0 % overdue, 0 organisations)". */
+function changesText(changes: Performance["smsProviders"][number]["events"][number]["changes"] | undefined): string {
+  // Figures cached by an earlier version have no changes.
+  if (!changes?.length) return "";
+  const one = (c: (typeof changes)[number]) =>
+    `${c.kind} ${c.at.slice(11, 16)} UTC, ${pct(c.overduePercent)} overdue${c.organisations === null ? "" : `, ${int(c.organisations)} organisation${c.organisations === 1 ? "" : "s"}`}`;
+  return ` (${changes.map(one).join("; ")})`;
+}
+
 export function performancePage(p: Performance): { html: string; csp: string } {
   const { csp } = pagePolicy();
   const dates = [...new Set(p.days.map((d) => d.date))];
@@ -66,7 +75,7 @@ export function performancePage(p: Performance): { html: string; csp: string } {
     p.smsProviders.map((s) => [
       s.name,
       s.state === null ? "not known just now" : s.state.replace("_", " "),
-      s.events.length === 0 ? "none" : s.events.map((e) => `${e.date}: ${e.degraded} degraded, ${e.recovered} recovered`).join("; "),
+      s.events.length === 0 ? "none" : s.events.map((e) => `${e.date}: ${e.degraded} degraded, ${e.recovered} recovered${changesText(e.changes)}`).join("; "),
     ]),
   );
 

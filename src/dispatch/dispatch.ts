@@ -8,6 +8,7 @@ import { honoursIdempotencyKey, providerFor, providerNames } from "../providers/
 import { healthyCall } from "../providers/failover/breaker";
 import { handOverOrder, knownHandOverOrder, noteAccepted, noteCall } from "../providers/failover/health-client";
 import type { Provider } from "../providers/provider";
+import { isSandboxRecipient } from "../providers/simulator/sandbox";
 import { backoff, type Backoff } from "../retry/backoff";
 import { withTextPart } from "../providers/text-part";
 import type { Channel } from "../status/statuses";
@@ -50,7 +51,11 @@ type Candidates = readonly [string, Provider][];
 /** A claimed hand-over: the providers called in order, and what they answered recorded. */
 async function handOverClaimed(env: Env, order: OrderStub, shipmentId: string, claim: SendClaim, candidates: Candidates): Promise<void> {
   const { provider, outcome } = await handOver(claim, candidates);
-  if (outcome.kind === "accepted") noteAccepted(env, claim.message.channel, provider, shipmentId); // for the slow-delivery rule
+  if (outcome.kind === "accepted") {
+    // For the slow-delivery rule, which counts organisations and never the sandbox recipients.
+    const { channel, to } = claim.message;
+    noteAccepted(env, channel, provider, shipmentId, { organisation: claim.org, sandbox: isSandboxRecipient(channel, to) });
+  }
   await recordWithRetry(order, shipmentId, claim.claimId, outcome, provider);
 }
 

@@ -39,7 +39,19 @@ export interface Performance {
   days: PerformanceDay[];
   totals: Record<Channel, Omit<PerformanceDay, "date" | "channel"> & { providerSharePercent: Record<string, number> }>;
   /** Each SMS provider's current state and its degrade/recover events per day (null: not known just now). */
-  smsProviders: { name: string; state: HealthState | null; events: { date: string; degraded: number; recovered: number }[] }[];
+  smsProviders: { name: string; state: HealthState | null; events: { date: string; degraded: number; recovered: number; changes: ProviderChange[] }[] }[];
+}
+
+/**
+ * One degrade or recover, with its figures: the share of the aged hand-overs that were overdue, and how
+ * many organisations counted against the provider (null: an event of an earlier version). No volume:
+ * the counts themselves are in the log line and the health report.
+ */
+export interface ProviderChange {
+  at: string;
+  kind: "degraded" | "recovered";
+  overduePercent: number;
+  organisations: number | null;
 }
 
 let memo: Performance | null = null;
@@ -132,7 +144,13 @@ function eventsPerDay(health: HealthReport | null, provider: string, from: strin
   return daysBetween(from, to)
     .map((date) => {
       const that = events.filter((e) => utcDay(e.at) === date);
-      return { date, degraded: that.filter((e) => e.kind === "degraded").length, recovered: that.filter((e) => e.kind === "recovered").length };
+      const changes = that.map((e): ProviderChange => ({
+        at: e.at,
+        kind: e.kind,
+        overduePercent: e.aged > 0 ? Math.round((1000 * e.overdue) / e.aged) / 10 : 0,
+        organisations: e.organisations,
+      }));
+      return { date, degraded: that.filter((e) => e.kind === "degraded").length, recovered: that.filter((e) => e.kind === "recovered").length, changes };
     })
     .filter((d) => d.degraded + d.recovered > 0);
 }

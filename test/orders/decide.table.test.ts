@@ -156,7 +156,7 @@ describe("decisions that need more than the table", () => {
   it("claim: hands over at most once, and never past the deadline", () => {
     const waiting = orderState("waiting", false);
     const claimed = decideClaim(waiting, { shipmentId: "s-1", content: "opened", claimId: "c-9" }, NOW, t);
-    expect(claimed.answer).toEqual({ kind: "send", claimId: "c-9", timeoutMs: 10_000, deadline: waiting.deadline });
+    expect(claimed.answer).toEqual({ kind: "send", claimId: "c-9", timeoutMs: 10_000, deadline: waiting.deadline, org: waiting.org });
     expect(claimed.state).toMatchObject({ handover: "claimed", claim_id: "c-9", attempts: 1, claim_until: NOW + 10_000 + t.leaseMarginMs });
     expect(decideClaim(claimed.state, { shipmentId: "s-1", content: "opened", claimId: "c-10" }, NOW, t).answer).toEqual({ kind: "skip", reason: "claimed" });
     const late = decideClaim(waiting, { shipmentId: "s-1", content: "opened", claimId: "c-9" }, DEADLINE, t);

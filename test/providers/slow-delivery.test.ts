@@ -3,14 +3,25 @@
 import { describe, expect, it } from "vitest";
 import { BREAKER } from "../../src/providers/failover/breaker";
 import { handOverSequence, type HealthVerdict } from "../../src/providers/failover/selection";
-import { isDegraded, isOverdue, SLOW, slowFigures, slowSettings, type Delivery } from "../../src/providers/failover/slow-delivery";
+import {
+  combinedFigures,
+  isDegraded,
+  isOverdue,
+  organisationCounts,
+  SLOW,
+  slowFigures,
+  slowSettings,
+  type Delivery,
+  type SlowFigures,
+  type Tally,
+} from "../../src/providers/failover/slow-delivery";
 
 const S = 1000; // ms
 const now = 1_000_000 * S;
 const slowMs = SLOW.slowMs;
 
 describe("isOverdue", () => {
-  it.each<[string, Delivery, boolean]>([
+  it.each<[string, Pick<Delivery, "acceptedAt" | "reportedAt">, boolean]>([
     ["not yet at the age: never overdue, even without a report", { acceptedAt: now - slowMs + 1, reportedAt: null }, false],
     ["at the age without a report", { acceptedAt: now - slowMs, reportedAt: null }, true],
     ["past the age without a report", { acceptedAt: now - 5 * slowMs, reportedAt: null }, true],
@@ -22,34 +33,75 @@ describe("isOverdue", () => {
   });
 });
 
-describe("slowFigures", () => {
-  const overdue = (ageMs: number): Delivery => ({ acceptedAt: now - ageMs, reportedAt: null });
-  const timely = (ageMs: number): Delivery => ({ acceptedAt: now - ageMs, reportedAt: now - ageMs + 1 * S });
+describe("organisationCounts (one organisation's own aged hand-overs to a provider)", () => {
+  it.each<[string, Tally, boolean]>([
+    ["nothing aged", { aged: 0, overdue: 0 }, false],
+    ["one overdue of one: not enough (at least 2)", { aged: 1, overdue: 1 }, false],
+    ["two overdue of two", { aged: 2, overdue: 2 }, true],
+    ["two overdue of six (33 %)", { aged: 6, overdue: 2 }, true],
+    ["three overdue of ten (30 %)", { aged: 10, overdue: 3 }, true],
+    ["two overdue of seven (29 %): under 30 %", { aged: 7, overdue: 2 }, false],
+    ["29 overdue of 100: under 30 %", { aged: 100, overdue: 29 }, false],
+  ])("%s", (_name, tally, counts) => {
+    expect(organisationCounts(tally)).toBe(counts);
+  });
+});
 
-  it.each<[string, Delivery[], { aged: number; overdue: number }]>([
-    ["nothing", [], { aged: 0, overdue: 0 }],
-    ["too young to judge", [overdue(slowMs - 1), timely(1 * S)], { aged: 0, overdue: 0 }],
-    ["aged, some overdue", [overdue(slowMs), timely(slowMs), timely(2 * slowMs)], { aged: 3, overdue: 1 }],
-    ["the window is keyed on acceptance: accepted 10 minutes ago or more is out", [overdue(SLOW.windowMs), overdue(SLOW.windowMs - 1)], { aged: 1, overdue: 1 }],
+describe("slowFigures", () => {
+  const overdue = (ageMs: number, organisation: string | null = "org-a", sandbox = false): Delivery => ({ acceptedAt: now - ageMs, reportedAt: null, organisation, sandbox });
+  const timely = (ageMs: number, organisation: string | null = "org-a"): Delivery => ({ acceptedAt: now - ageMs, reportedAt: now - ageMs + 1 * S, organisation, sandbox: false });
+  const times = (n: number, delivery: Delivery) => Array<Delivery>(n).fill(delivery);
+
+  it.each<[string, Delivery[], SlowFigures]>([
+    ["nothing", [], { aged: 0, overdue: 0, organisations: 0 }],
+    ["too young to judge", [overdue(slowMs - 1), timely(1 * S)], { aged: 0, overdue: 0, organisations: 0 }],
+    ["aged, some overdue", [overdue(slowMs), timely(slowMs), timely(2 * slowMs)], { aged: 3, overdue: 1, organisations: 0 }],
+    ["the window is keyed on acceptance: accepted 10 minutes ago or more is out", [overdue(SLOW.windowMs), overdue(SLOW.windowMs - 1), overdue(slowMs)], { aged: 2, overdue: 2, organisations: 1 }],
+    ["one organisation, twelve overdue: it counts once", times(12, overdue(slowMs)), { aged: 12, overdue: 12, organisations: 1 }],
+    [
+      "each organisation is judged on its own hand-overs",
+      [...times(2, overdue(slowMs, "org-a")), ...times(2, overdue(slowMs, "org-b")), timely(slowMs, "org-b"), overdue(slowMs, "org-c"), ...times(2, timely(slowMs, "org-c")), ...times(2, overdue(slowMs, "org-d")), ...times(5, timely(slowMs, "org-d"))],
+      { aged: 15, overdue: 7, organisations: 2 }, // a: 2/2, b: 2/3 count; c: 1 overdue, d: 2/7 (29 %) do not
+    ],
+    ["sandbox recipients never count, in any figure", [...times(12, overdue(slowMs, "org-a", true)), ...times(12, overdue(slowMs, "org-b", true)), timely(slowMs)], { aged: 1, overdue: 0, organisations: 0 }],
+    ["hand-overs noted without an organisation (an earlier version) are one unknown organisation", [...times(6, overdue(slowMs, null)), ...times(6, overdue(slowMs, null))], { aged: 12, overdue: 12, organisations: 1 }],
+    ["the unknown organisation counts beside the known ones", [...times(4, overdue(slowMs, null)), ...times(4, overdue(slowMs, "org-a")), ...times(4, overdue(slowMs, "org-b"))], { aged: 12, overdue: 12, organisations: 3 }],
   ])("%s", (_name, deliveries, figures) => {
     expect(slowFigures(deliveries, now)).toEqual(figures);
   });
 });
 
+describe("combinedFigures", () => {
+  it("adds the organisations' tallies and counts those that count", () => {
+    expect(combinedFigures([{ aged: 4, overdue: 4 }, { aged: 10, overdue: 2 }, { aged: 3, overdue: 1 }, { aged: 2, overdue: 2 }])).toEqual({ aged: 19, overdue: 9, organisations: 2 });
+    expect(combinedFigures([])).toEqual({ aged: 0, overdue: 0, organisations: 0 });
+  });
+});
+
 describe("isDegraded", () => {
-  it.each<[string, boolean, { aged: number; overdue: number }, boolean]>([
-    ["healthy, fewer than 10 aged, all overdue: not enough to judge", false, { aged: 9, overdue: 9 }, false],
-    ["healthy, 10 aged, 3 overdue (30 %): degraded", false, { aged: 10, overdue: 3 }, true],
-    ["healthy, 10 aged, 2 overdue (20 %): stays healthy", false, { aged: 10, overdue: 2 }, false],
-    ["healthy, 100 aged, 29 overdue: stays healthy", false, { aged: 100, overdue: 29 }, false],
-    ["healthy, 100 aged, 30 overdue: degraded", false, { aged: 100, overdue: 30 }, true],
-    ["degraded, 100 aged, 29 overdue: stays degraded (no flapping)", true, { aged: 100, overdue: 29 }, true],
-    ["degraded, 100 aged, 10 overdue (10 %): stays degraded", true, { aged: 100, overdue: 10 }, true],
-    ["degraded, 100 aged, 9 overdue (under 10 %): healthy again", true, { aged: 100, overdue: 9 }, false],
-    ["degraded, fewer than 10 aged left in the window: healthy again", true, { aged: 9, overdue: 9 }, false],
-    ["degraded, nothing left in the window: healthy again", true, { aged: 0, overdue: 0 }, false],
+  it.each<[string, boolean, SlowFigures, boolean]>([
+    ["healthy, fewer than 10 aged, all overdue: not enough to judge", false, { aged: 9, overdue: 9, organisations: 3 }, false],
+    ["healthy, 10 aged, 3 overdue (30 %), 3 organisations: degraded", false, { aged: 10, overdue: 3, organisations: 3 }, true],
+    ["healthy, 10 aged, 2 overdue (20 %): stays healthy", false, { aged: 10, overdue: 2, organisations: 3 }, false],
+    ["healthy, 100 aged, 29 overdue: stays healthy", false, { aged: 100, overdue: 29, organisations: 3 }, false],
+    ["healthy, 100 aged, 30 overdue, 3 organisations: degraded", false, { aged: 100, overdue: 30, organisations: 3 }, true],
+    ["healthy, 12 aged, all overdue, but 1 organisation counts: stays healthy", false, { aged: 12, overdue: 12, organisations: 1 }, false],
+    ["healthy, 100 aged, all overdue, but 2 organisations count: stays healthy", false, { aged: 100, overdue: 100, organisations: 2 }, false],
+    ["healthy, 100 aged, 50 overdue, 7 organisations: degraded", false, { aged: 100, overdue: 50, organisations: 7 }, true],
+    ["degraded, 100 aged, 29 overdue: stays degraded (no flapping)", true, { aged: 100, overdue: 29, organisations: 3 }, true],
+    ["degraded, 100 aged, 10 overdue (10 %): stays degraded", true, { aged: 100, overdue: 10, organisations: 0 }, true],
+    ["degraded, 100 aged, 9 overdue (under 10 %): healthy again", true, { aged: 100, overdue: 9, organisations: 3 }, false],
+    ["degraded, fewer than 10 aged left in the window: healthy again", true, { aged: 9, overdue: 9, organisations: 3 }, false],
+    ["degraded, nothing left in the window: healthy again", true, { aged: 0, overdue: 0, organisations: 0 }, false],
   ])("%s", (_name, was, figures, is) => {
     expect(isDegraded(was, figures)).toBe(is);
+  });
+
+  it("needs SLOW_MIN_ORGANISATIONS organisations to degrade: 1 lets one organisation do it", () => {
+    const one = slowSettings({ SLOW_MIN_ORGANISATIONS: "1" });
+    expect(isDegraded(false, { aged: 12, overdue: 12, organisations: 1 }, one)).toBe(true);
+    expect(isDegraded(false, { aged: 12, overdue: 12, organisations: 0 }, one)).toBe(false);
+    expect(isDegraded(false, { aged: 12, overdue: 12, organisations: 4 }, slowSettings({ SLOW_MIN_ORGANISATIONS: "5" }))).toBe(false);
   });
 });
 
@@ -63,7 +115,26 @@ describe("slowSettings", () => {
     ["1.5", 60_000],
     ["abc", 60_000],
   ])("SLOW_REPORT_SECONDS=%j is %d ms", (value, ms) => {
-    expect(slowSettings(value).slowMs).toBe(ms);
+    expect(slowSettings({ SLOW_REPORT_SECONDS: value }).slowMs).toBe(ms);
+  });
+
+  it.each([
+    ["3", 3],
+    ["1", 1],
+    ["10", 10],
+    [undefined, 3],
+    ["", 3],
+    ["0", 3],
+    ["-2", 3],
+    ["2.5", 3],
+    ["two", 3],
+  ])("SLOW_MIN_ORGANISATIONS=%j is %d", (value, organisations) => {
+    expect(slowSettings({ SLOW_MIN_ORGANISATIONS: value }).minOrganisations).toBe(organisations);
+  });
+
+  it("keeps the other thresholds", () => {
+    expect(slowSettings({ SLOW_REPORT_SECONDS: "5", SLOW_MIN_ORGANISATIONS: "2" })).toEqual({ ...SLOW, slowMs: 5_000, minOrganisations: 2 });
+    expect(SLOW).toMatchObject({ minAged: 10, degradeShare: 0.3, recoverShare: 0.1, organisationMinOverdue: 2, organisationShare: 0.3, minOrganisations: 3 });
   });
 });
 

@@ -13,8 +13,11 @@ export interface ProviderChoice {
 }
 
 export type ClaimAnswer =
-  /** `deadline` (epoch ms): each provider call's validity period counts down to it (absent from older versions). */
-  | { kind: "send"; claimId: string; timeoutMs: number; deadline?: number }
+  /**
+   * `deadline` (epoch ms): each provider call's validity period counts down to it; `org`: the order's
+   * organisation, for the slow-delivery rule (both absent from older versions).
+   */
+  | { kind: "send"; claimId: string; timeoutMs: number; deadline?: number; org?: string }
   /**
    * Nothing to do for this message: handed over already, final, or not this order's shipment; or
    * `pinnedTo`: an earlier hand-over to that provider is in doubt, and only it may be asked again.
@@ -57,7 +60,7 @@ export function decideClaim(s: OrderState, input: ClaimInput, now: number, t: Pi
     claim_idempotent: input.via?.idempotent ? 1 : 0,
   });
   d.propose(s.channel === "sms" ? "SMS_Sending" : "Email_Sending", "dispatch", `attempt ${s.attempts + 1}${input.via ? ` via ${input.via.name}` : ""}`);
-  return d.done({ kind: "send", claimId: input.claimId, timeoutMs, deadline: s.deadline });
+  return d.done({ kind: "send", claimId: input.claimId, timeoutMs, deadline: s.deadline, org: s.org });
 }
 
 /**

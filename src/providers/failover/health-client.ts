@@ -92,10 +92,17 @@ function pushDelivery(view: View, note: DeliveryNote): void {
   if (view.deliveries.length > MAX_PENDING) view.deliveries.splice(0, view.deliveries.length - MAX_PENDING);
 }
 
+/** Who sent an accepted hand-over, for the slow rule: it counts organisations, and never sandbox recipients. */
+export interface AcceptedBy {
+  /** Undefined when the claim came from an order object of an earlier version (one unknown organisation). */
+  organisation: string | undefined;
+  sandbox: boolean;
+}
+
 /** Notes that a provider accepted an SMS; sent with this isolate's next refresh (the next hand-over's). */
-export function noteAccepted(env: Pick<Env, "SMS_PROVIDERS">, channel: Channel, provider: string, shipmentId: string): void {
+export function noteAccepted(env: Pick<Env, "SMS_PROVIDERS">, channel: Channel, provider: string, shipmentId: string, { organisation, sandbox }: AcceptedBy): void {
   if (!judgesDelivery(env, channel)) return;
-  pushDelivery(viewOf(channel), { kind: "accepted", provider, shipmentId, at: Date.now() });
+  pushDelivery(viewOf(channel), { kind: "accepted", provider, shipmentId, at: Date.now(), ...(organisation !== undefined ? { organisation } : {}), sandbox });
 }
 
 /**

@@ -9,7 +9,7 @@ import { smsProviderNames } from "../names";
 import type { Channel } from "../../status/statuses";
 import { asOf, CLOSED, observe, type BreakerState, type Observation } from "./breaker";
 import type { HealthVerdict } from "./selection";
-import { isDegraded, slowSettings, type SlowFigures } from "./slow-delivery";
+import { combinedFigures, isDegraded, slowSettings, type SlowFigures, type Tally } from "./slow-delivery";
 
 /** An accepted hand-over, or the final report of one, as a dispatcher or a report receiver saw it. */
 export interface DeliveryNote {
@@ -17,14 +17,24 @@ export interface DeliveryNote {
   provider: string;
   shipmentId: string;
   at: number;
+  /**
+   * An acceptance's organisation (the slow rule counts organisations). Absent from a report, from a
+   * claim of an earlier order object, and from every note of an earlier version: such acceptances
+   * count together as one unknown organisation.
+   */
+  organisation?: string;
+  /** An acceptance to a sandbox recipient: never counts (absent: not one, as earlier versions counted it). */
+  sandbox?: boolean;
 }
 
 export type HealthState = "healthy" | "degraded" | "circuit_open";
 
-export interface SlowEvent extends SlowFigures {
+export interface SlowEvent extends Omit<SlowFigures, "organisations"> {
   provider: string;
   kind: "degraded" | "recovered";
   at: string;
+  /** The organisations that counted against the provider; null for an event of an earlier version. */
+  organisations: number | null;
 }
 
 export interface HealthReport {
@@ -38,18 +48,12 @@ const EVENTS_KEPT_MS = 30 * 24 * 3600_000;
 
 export class ProviderHealth extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
-  private readonly slow = slowSettings(this.env.SLOW_REPORT_SECONDS);
+  private readonly slow = slowSettings(this.env);
   private evaluatedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS breakers (provider TEXT PRIMARY KEY, state TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS deliveries (provider TEXT NOT NULL, shipment_id TEXT NOT NULL, accepted_at INTEGER, reported_at INTEGER, PRIMARY KEY (provider, shipment_id));
-      CREATE INDEX IF NOT EXISTS deliveries_by_acceptance ON deliveries (accepted_at);
-      CREATE TABLE IF NOT EXISTS degraded (provider TEXT PRIMARY KEY, since INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS slow_events (id INTEGER PRIMARY KEY AUTOINCREMENT, provider TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL, aged INTEGER NOT NULL, overdue INTEGER NOT NULL);
-    `);
+    createHealthTables(this.sql);
   }
 
   /**
@@ -88,12 +92,12 @@ export class ProviderHealth extends DurableObject<Env> {
       return { name, state: (circuitOpen ? "circuit_open" : degraded.has(name) ? "degraded" : "healthy") as HealthState };
     });
     const events = this.sql
-      .exec<{ provider: string; kind: "degraded" | "recovered"; at: number; aged: number; overdue: number }>(
-        "SELECT provider, kind, at, aged, overdue FROM slow_events WHERE at > ? ORDER BY at, id",
+      .exec<{ provider: string; kind: "degraded" | "recovered"; at: number; aged: number; overdue: number; organisations: number | null }>(
+        "SELECT provider, kind, at, aged, overdue, organisations FROM slow_events WHERE at > ? ORDER BY at, id",
         now - EVENTS_KEPT_MS,
       )
       .toArray()
-      .map((e) => ({ provider: e.provider, kind: e.kind, at: new Date(e.at).toISOString(), aged: e.aged, overdue: e.overdue }));
+      .map((e) => ({ provider: e.provider, kind: e.kind, at: new Date(e.at).toISOString(), aged: e.aged, overdue: e.overdue, organisations: e.organisations }));
     return { providers, events };
   }
 
@@ -107,17 +111,32 @@ export class ProviderHealth extends DurableObject<Env> {
     return new Set(this.sql.exec<{ provider: string }>("SELECT provider FROM degraded").toArray().map((r) => r.provider));
   }
 
-  /** The earliest acceptance and the earliest final report of each hand-over win (notes may repeat, and come out of order). */
+  /**
+   * The earliest acceptance and the earliest final report of each hand-over win (notes may repeat, and
+   * come out of order: a report may come first, and its row gets the organisation with the acceptance).
+   */
   private noteDeliveries(deliveries: DeliveryNote[]): void {
-    for (const { kind, provider, shipmentId, at } of deliveries) {
-      const column = kind === "accepted" ? "accepted_at" : "reported_at";
-      this.sql.exec(
-        `INSERT INTO deliveries (provider, shipment_id, ${column}) VALUES (?, ?, ?)
-         ON CONFLICT (provider, shipment_id) DO UPDATE SET ${column} = COALESCE(MIN(${column}, excluded.${column}), excluded.${column})`,
-        provider,
-        shipmentId,
-        at,
-      );
+    for (const { kind, provider, shipmentId, at, organisation, sandbox } of deliveries) {
+      if (kind === "accepted") {
+        this.sql.exec(
+          `INSERT INTO deliveries (provider, shipment_id, accepted_at, organisation, sandbox) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (provider, shipment_id) DO UPDATE SET accepted_at = COALESCE(MIN(accepted_at, excluded.accepted_at), excluded.accepted_at),
+             organisation = COALESCE(organisation, excluded.organisation), sandbox = MAX(sandbox, excluded.sandbox)`,
+          provider,
+          shipmentId,
+          at,
+          typeof organisation === "string" ? organisation : null,
+          sandbox === true ? 1 : 0,
+        );
+      } else {
+        this.sql.exec(
+          `INSERT INTO deliveries (provider, shipment_id, reported_at) VALUES (?, ?, ?)
+           ON CONFLICT (provider, shipment_id) DO UPDATE SET reported_at = COALESCE(MIN(reported_at, excluded.reported_at), excluded.reported_at)`,
+          provider,
+          shipmentId,
+          at,
+        );
+      }
     }
   }
 
@@ -127,40 +146,71 @@ export class ProviderHealth extends DurableObject<Env> {
     const { windowMs, slowMs } = this.slow;
     this.sql.exec("DELETE FROM deliveries WHERE COALESCE(accepted_at, reported_at) <= ?", now - windowMs);
     this.sql.exec("DELETE FROM slow_events WHERE at <= ?", now - EVENTS_KEPT_MS);
-    // The same count as slowFigures(): accepted in the window and at least slowMs old; overdue when the
-    // report had not come slowMs after acceptance.
-    const figures = new Map(
-      this.sql
-        .exec<{ provider: string; aged: number; overdue: number }>(
-          `SELECT provider, COUNT(*) AS aged, SUM(reported_at IS NULL OR reported_at >= accepted_at + ?) AS overdue
-           FROM deliveries WHERE accepted_at > ? AND accepted_at <= ? GROUP BY provider`,
-          slowMs,
-          now - windowMs,
-          now - slowMs,
-        )
-        .toArray()
-        .map((r) => [r.provider, { aged: r.aged, overdue: r.overdue }]),
-    );
+    // The same count as slowFigures(), per organisation (an earlier version's notes, with none, are one
+    // unknown organisation: NULL groups as one): accepted in the window and at least slowMs old, not to
+    // a sandbox recipient; overdue when the report had not come slowMs after acceptance.
+    const tallies = new Map<string, Tally[]>();
+    for (const r of this.sql.exec<{ provider: string; aged: number; overdue: number }>(
+      `SELECT provider, COUNT(*) AS aged, SUM(reported_at IS NULL OR reported_at >= accepted_at + ?) AS overdue
+       FROM deliveries WHERE accepted_at > ? AND accepted_at <= ? AND sandbox = 0 GROUP BY provider, organisation`,
+      slowMs,
+      now - windowMs,
+      now - slowMs,
+    )) {
+      const ofProvider = tallies.get(r.provider) ?? [];
+      ofProvider.push({ aged: r.aged, overdue: r.overdue });
+      tallies.set(r.provider, ofProvider);
+    }
     const degraded = this.degradedProviders();
-    for (const provider of new Set([...figures.keys(), ...degraded])) {
+    for (const provider of new Set([...tallies.keys(), ...degraded])) {
       const was = degraded.has(provider);
-      const counts = figures.get(provider) ?? { aged: 0, overdue: 0 };
-      const is = isDegraded(was, counts, this.slow);
+      const figures = combinedFigures(tallies.get(provider) ?? [], this.slow);
+      const is = isDegraded(was, figures, this.slow);
       if (is === was) continue;
       const kind = is ? "degraded" : "recovered";
       if (is) this.sql.exec("INSERT INTO degraded (provider, since) VALUES (?, ?)", provider, now);
       else this.sql.exec("DELETE FROM degraded WHERE provider = ?", provider);
-      this.sql.exec("INSERT INTO slow_events (provider, kind, at, aged, overdue) VALUES (?, ?, ?, ?, ?)", provider, kind, now, counts.aged, counts.overdue);
+      this.sql.exec(
+        "INSERT INTO slow_events (provider, kind, at, aged, overdue, organisations) VALUES (?, ?, ?, ?, ?, ?)",
+        provider,
+        kind,
+        now,
+        figures.aged,
+        figures.overdue,
+        figures.organisations,
+      );
       log(`provider_health.${kind}`, {
         provider,
-        aged: counts.aged,
-        overdue: counts.overdue,
-        overdueShare: counts.aged > 0 ? Math.round((counts.overdue / counts.aged) * 1000) / 1000 : 0,
+        aged: figures.aged,
+        overdue: figures.overdue,
+        overdueShare: figures.aged > 0 ? Math.round((figures.overdue / figures.aged) * 1000) / 1000 : 0,
+        organisations: figures.organisations,
+        minOrganisations: this.slow.minOrganisations,
         slowReportSeconds: slowMs / 1000,
         windowSeconds: windowMs / 1000,
       });
     }
   }
+}
+
+/**
+ * The object's tables, created or brought up to date: an object made by an earlier version has
+ * deliveries without organisation and sandbox (its rows: one unknown organisation, not sandbox) and
+ * events without organisations (null).
+ */
+export function createHealthTables(sql: SqlStorage): void {
+  sql.exec(`
+    CREATE TABLE IF NOT EXISTS breakers (provider TEXT PRIMARY KEY, state TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS deliveries (provider TEXT NOT NULL, shipment_id TEXT NOT NULL, accepted_at INTEGER, reported_at INTEGER, organisation TEXT, sandbox INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (provider, shipment_id));
+    CREATE INDEX IF NOT EXISTS deliveries_by_acceptance ON deliveries (accepted_at);
+    CREATE TABLE IF NOT EXISTS degraded (provider TEXT PRIMARY KEY, since INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS slow_events (id INTEGER PRIMARY KEY AUTOINCREMENT, provider TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL, aged INTEGER NOT NULL, overdue INTEGER NOT NULL, organisations INTEGER);
+  `);
+  const columns = (table: string) => new Set(sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().map((c) => c.name));
+  const deliveries = columns("deliveries");
+  if (!deliveries.has("organisation")) sql.exec("ALTER TABLE deliveries ADD COLUMN organisation TEXT");
+  if (!deliveries.has("sandbox")) sql.exec("ALTER TABLE deliveries ADD COLUMN sandbox INTEGER NOT NULL DEFAULT 0");
+  if (!columns("slow_events").has("organisations")) sql.exec("ALTER TABLE slow_events ADD COLUMN organisations INTEGER");
 }
 
 export function healthStub(env: Env, channel: Channel) {
