@@ -6,11 +6,12 @@
 // storage. Without the key the stored row confirms no guess.
 //
 // The stored form names its scheme, so a later scheme (or key) can tell its own from this one:
-//   "v1:" + hex HMAC-SHA256(K, salted digest), K = HKDF-SHA256(CONTENT_KEY, info "request-fingerprint v1")
+//   "v1:" + hex HMAC-SHA256(K, the salted digest's 64 hex characters),
+//          K = HKDF-SHA256(CONTENT_KEY, empty salt, info "request-fingerprint v1")
 //   64 hex characters: the salted digest itself, as versions before v1 stored it (unkeyed), until it is
 //   wrapped in place: its v1 value is then the HMAC of that very digest, so it still replays.
 // One scheme for every order: a new order's fingerprint is the wrap of its salted digest too, so a
-// wrapped order and a new one are compared the same way.
+// wrapped order and a new one are compared the same way (the salt stays; without K it is of no use).
 import { contentKeyBytes } from "./content-cipher";
 import type { Order } from "./order";
 
