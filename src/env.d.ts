@@ -6,6 +6,8 @@ declare namespace Cloudflare {
     CONTENT_KEY?: string;
     /** At least 32 random bytes, base64: keys the HMAC that names a recipient's limit counters (src/limits/). */
     LIMITS_KEY?: string;
+    /** At least 32 random characters: the bearer token of the operator routes (src/api/routes/operator.ts); unset, they do not exist. */
+    OPERATOR_TOKEN?: string;
     TWILIO_ACCOUNT_SID?: string;
     TWILIO_API_KEY_SID?: string;
     TWILIO_API_KEY_SECRET?: string;

@@ -7,6 +7,7 @@ import { docsPage } from "./docs-page";
 import { requireToken, traceAndNoStore } from "./middleware";
 import { ApiError, PROBLEM_CODES, PROBLEM_TITLES, problemBody, problemHeaders, validationFailed, type ProblemCode } from "./problem";
 import { registerOrderRoutes } from "./routes/orders";
+import { registerOperatorRoutes } from "./routes/operator";
 import { registerOutboxRoutes } from "./routes/outbox";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerSimulatorRoutes } from "./routes/simulator";
@@ -57,6 +58,7 @@ export function newApp() {
   registerReportRoutes(app);
   registerSimulatorRoutes(app);
   registerOutboxRoutes(app);
+  registerOperatorRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", OPENAPI_INFO);

@@ -6,14 +6,19 @@ import { base64ToBytes, bytesToBase64 } from "../encoding/base64";
 
 const keys = new Map<string, Promise<CryptoKey>>();
 
-function keyFor(secret: string | undefined): Promise<CryptoKey> {
+/** The CONTENT_KEY secret's 32 bytes; it also keys the request fingerprints (fingerprint.ts derives their key). */
+export function contentKeyBytes(secret: string | undefined): Uint8Array<ArrayBuffer> {
   if (!secret) throw new Error("CONTENT_KEY is not configured");
-  let key = keys.get(secret);
+  const raw = base64ToBytes(secret);
+  if (raw.length !== 32) throw new Error("CONTENT_KEY must be 32 bytes, base64-encoded");
+  return raw;
+}
+
+function keyFor(secret: string | undefined): Promise<CryptoKey> {
+  let key = secret ? keys.get(secret) : undefined;
   if (!key) {
-    const raw = base64ToBytes(secret);
-    if (raw.length !== 32) throw new Error("CONTENT_KEY must be 32 bytes, base64-encoded");
-    key = crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-    keys.set(secret, key);
+    key = crypto.subtle.importKey("raw", contentKeyBytes(secret), "AES-GCM", false, ["encrypt", "decrypt"]);
+    keys.set(secret!, key);
   }
   return key;
 }

@@ -15,7 +15,8 @@ import { decideReport, type ReportAnswer } from "./decide/report";
 import type { Decision, OrderState } from "./decide/state";
 import { nextWake, timings } from "./lifecycle";
 import type { ShipmentView } from "../status/manifest";
-import { fingerprintOf, type Order } from "./order";
+import { compareFingerprint, keyedFingerprint, schemeOf } from "./fingerprint";
+import type { Order } from "./order";
 import { OrderStore, type SealedContent } from "./order-store";
 import { enqueueDispatch, prepareRegistration, type RegisterOutcome } from "./registration";
 import { historyView, manifestView, outboundMessage, type HistoryEntry } from "./views";
@@ -26,6 +27,8 @@ export type { ProviderChoice } from "./decide/dispatch";
 export type { DispatchMessage, RegisterOutcome } from "./registration";
 export type { HistoryEntry } from "./views";
 export type ReportResult = ReportAnswer;
+/** What the fingerprint sweep found in one order. */
+export type KeyFingerprintResult = "wrapped" | "already keyed" | "missing";
 export type SendClaim = Extract<ClaimAnswer, { kind: "send" }> & { message: OutboundMessage };
 export type ClaimResult = Exclude<ClaimAnswer, { kind: "send" }> | SendClaim;
 /** A new order may come with the Worker's claim on its hand-over (`register`'s `claimFor`). */
@@ -72,8 +75,24 @@ export class OrderObject extends DurableObject<Env> {
     return { claim: { ...d.answer, message: outboundMessage(d.state, content, this.ctx.id.toString(), now) }, status: d.state.status, alarmSet: d.alarmSet };
   }
 
+  /** A key already registered. An order stored by an earlier version gets its fingerprint keyed on this access. */
   private async existing(stored: OrderState, order: Order): Promise<RegisterOutcome> {
-    return decideExisting(stored, (await fingerprintOf(order, stored.salt)) === stored.fingerprint);
+    const check = await compareFingerprint(this.env.CONTENT_KEY, stored, order);
+    if (check.wrapped) this.store.replaceFingerprint(stored.fingerprint, check.wrapped);
+    return decideExisting(stored, check.same);
+  }
+
+  /**
+   * The one-off sweep (src/orders/fingerprint-sweep.ts): keys the fingerprint an earlier version stored
+   * unkeyed, in place (the HMAC of that digest, so the order still replays). Idempotent.
+   */
+  async keyFingerprint(): Promise<KeyFingerprintResult> {
+    const stored = this.store.load();
+    if (!stored) return "missing";
+    if (schemeOf(stored.fingerprint) !== "unkeyed") return "already keyed";
+    const wrapped = await keyedFingerprint(this.env.CONTENT_KEY, stored.fingerprint);
+    if (this.store.replaceFingerprint(stored.fingerprint, wrapped)) return "wrapped";
+    return this.store.load() ? "already keyed" : "missing"; // wrapped by a replay meanwhile, or deleted by retention
   }
 
   /**

@@ -145,6 +145,15 @@ export class OrderStore {
     this.sql.exec("UPDATE shipment SET pushed_seq = MAX(pushed_seq, ?) WHERE id = 1", changeSeq);
   }
 
+  /**
+   * Replaces the stored fingerprint by its keyed form, only if it is still `from` (another call may have
+   * wrapped it, or retention deleted the order, while the HMAC was computed). Returns whether it did.
+   */
+  replaceFingerprint(from: string, to: string): boolean {
+    if (!this.schemaExists()) return false;
+    return this.sql.exec("UPDATE shipment SET fingerprint = ? WHERE id = 1 AND fingerprint = ?", to, from).rowsWritten > 0;
+  }
+
   setShard(shard: string): void {
     this.sql.exec("UPDATE shipment SET shard = ? WHERE id = 1", shard);
   }

@@ -71,17 +71,3 @@ export function toEmailOrder(request: z.infer<typeof EmailOrderSchema>, defaults
 export function destinationOf(order: Order): string {
   return order.channel === "sms" ? order.phoneNumber : order.emailAddress;
 }
-
-/**
- * What "the same request" means for idempotency: a hash of the normalised order, salted per order so the
- * stored value cannot be matched against a guessed one-time code from outside the order's own storage.
- */
-export async function fingerprintOf(order: Order, salt: string): Promise<string> {
-  const canonical = JSON.stringify(
-    order.channel === "sms"
-      ? ["sms", order.idempotencyId, order.sendersReference ?? null, order.phoneNumber, order.timeToLiveInSeconds, order.sender, order.body]
-      : ["email", order.idempotencyId, order.sendersReference ?? null, order.emailAddress, order.subject, order.body, order.senderEmailAddress, order.contentType],
-  );
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${salt}\u0000${canonical}`));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}

@@ -10,7 +10,8 @@ import { sealContent } from "./content-cipher";
 import { decideNewOrder, type OrderResponse } from "./decide/register";
 import type { Decision } from "./decide/state";
 import { timings } from "./lifecycle";
-import { fingerprintOf, type Order } from "./order";
+import { fingerprintOf } from "./fingerprint";
+import type { Order } from "./order";
 import { shipmentIdFor } from "./order-key";
 import type { SealedContent } from "./order-store";
 
@@ -41,11 +42,15 @@ export async function prepareRegistration(env: Env, orderRef: string, org: strin
     // Limits count only new requests, before anything is stored.
     checkLimits(env, org, order, now),
     sealAndEnqueue(env, orderRef, order, shipmentId),
-    fingerprintOf(order, salt),
+    // Keyed under CONTENT_KEY, like the seal: without the key nothing is stored.
+    fingerprintOf(env.CONTENT_KEY, order, salt).catch((error: unknown) => {
+      logError("register.fingerprint_failed", error, { shipmentId });
+      return null;
+    }),
   ]);
   if (verdict.kind === "unavailable") return verdict;
   if (verdict.kind !== "ok") return { kind: "refused", refusal: verdict };
-  if (!sealed) return { kind: "unavailable" };
+  if (!sealed || !fingerprint) return { kind: "unavailable" };
   const response: OrderResponse = {
     notificationOrderId: crypto.randomUUID(),
     notification: { shipmentId, ...(order.sendersReference !== undefined ? { sendersReference: order.sendersReference } : {}) },
