@@ -32,16 +32,18 @@ export type SubscriptionRequest = z.infer<typeof SubscriptionRequestSchema>;
 
 const subscriptionFields = { url, events, createdAt: timestamp, updatedAt: timestamp };
 
-export const SubscriptionWithSecretSchema = z
+export const SubscriptionPutAnswerSchema = z
   .object({
     ...subscriptionFields,
-    secret: z.string().openapi({
-      description: "`whsec_` + base64 of 32 random bytes: the Standard Webhooks signing key. Shown only here.",
+    secret: z.string().optional().openapi({
+      description:
+        "`whsec_` + base64 of 32 random bytes: the Standard Webhooks signing key. Only in the answer that made it (the PUT that " +
+        "created the subscription, or one with `rotateSecret: true`); no later answer shows it, GET never does.",
       example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     }),
   })
-  .openapi("WebhookSubscriptionWithSecret");
-export type SubscriptionWithSecret = z.infer<typeof SubscriptionWithSecretSchema>;
+  .openapi("WebhookSubscriptionPutAnswer");
+export type SubscriptionPutAnswer = z.infer<typeof SubscriptionPutAnswerSchema>;
 
 export const SubscriptionSchema = z
   .object({

@@ -1,7 +1,7 @@
-// An organisation's subscription as pure functions over its stored row: what PUT makes of it, which
-// events it wants, which secrets sign, and what GET shows.
+// An organisation's subscription as pure functions over its stored row: what PUT makes of it and
+// answers, which events it wants, which secrets sign, and what GET shows.
 import type { CallbackEvent } from "./events";
-import type { EventFilter, Subscription, SubscriptionRequest, SubscriptionWithSecret } from "./schemas";
+import type { EventFilter, Subscription, SubscriptionPutAnswer, SubscriptionRequest } from "./schemas";
 import { newSecret } from "./signing";
 
 /** After a rotation the old secret signs too, for this long. */
@@ -20,12 +20,17 @@ export interface SubscriptionRow {
   disabled_reason: string | null;
 }
 
+/** Whether this PUT makes a new secret: the one that creates the subscription, and a rotation. */
+export function makesSecret(existing: SubscriptionRow | null, request: SubscriptionRequest): boolean {
+  return existing === null || request.rotateSecret === true;
+}
+
 /** What a PUT makes: the secret is made once and kept, unless rotated; a PUT always re-enables. */
 export function applyPut(existing: SubscriptionRow | null, org: string, request: SubscriptionRequest, now: number): SubscriptionRow {
   if (!existing) {
     return { org, url: request.url, events: request.events, secret: newSecret(), previous_secret: null, previous_secret_until: null, created_at: now, updated_at: now, disabled_reason: null };
   }
-  const rotated = request.rotateSecret === true;
+  const rotated = makesSecret(existing, request);
   return {
     ...existing,
     url: request.url,
@@ -62,6 +67,10 @@ export function subscriptionView(row: SubscriptionRow): Subscription {
   };
 }
 
-export function subscriptionWithSecret(row: SubscriptionRow): SubscriptionWithSecret {
-  return { url: row.url, events: row.events, secret: row.secret, createdAt: iso(row.created_at), updatedAt: iso(row.updated_at) };
+/**
+ * What a PUT answers: the secret only when this PUT made it (`secretMade`: makesSecret), so a token
+ * that can PUT cannot read an existing secret back.
+ */
+export function putAnswer(row: SubscriptionRow, secretMade: boolean): SubscriptionPutAnswer {
+  return { url: row.url, events: row.events, ...(secretMade ? { secret: row.secret } : {}), createdAt: iso(row.created_at), updatedAt: iso(row.updated_at) };
 }

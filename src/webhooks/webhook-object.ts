@@ -7,9 +7,9 @@ import { log, logError } from "../log";
 import { retentionMs } from "../config/settings";
 import { callbackBody, type CallbackEvent } from "./events";
 import { afterAttempt, attemptTimeoutMs, leaseUntil, resultOfError, resultOfResponse, type AttemptResult, type DeliveryState } from "./schedule";
-import type { Delivery, Subscription, SubscriptionRequest, SubscriptionWithSecret } from "./schemas";
+import type { Delivery, Subscription, SubscriptionPutAnswer, SubscriptionRequest } from "./schemas";
 import { webhookHeaders } from "./signing";
-import { applyPut, iso, signingSecrets, subscriptionView, subscriptionWithSecret, wants, type SubscriptionRow } from "./subscription";
+import { applyPut, iso, makesSecret, putAnswer, signingSecrets, subscriptionView, wants, type SubscriptionRow } from "./subscription";
 
 export type RetryResult = "accepted" | "no_subscription" | "unknown" | "not_failed" | "disabled";
 
@@ -77,9 +77,10 @@ export class WebhookObject extends DurableObject<Env> {
 
   // ── The subscription ───────────────────────────────────────────────────────────────────────
 
-  /** Creates or replaces the subscription; answers it with its secret (the only place the secret leaves). */
-  async subscribe(org: string, request: SubscriptionRequest): Promise<SubscriptionWithSecret> {
+  /** Creates or replaces the subscription; answers it, with its secret only when this call made it (the only place the secret leaves). */
+  async subscribe(org: string, request: SubscriptionRequest): Promise<SubscriptionPutAnswer> {
     const existing = this.subscriptionRow();
+    const secretMade = makesSecret(existing, request);
     const row = applyPut(existing, org, request, Date.now());
     this.sql.exec(
       `INSERT OR REPLACE INTO subscription (id, org, url, events, secret, previous_secret, previous_secret_until, created_at, updated_at, disabled_reason)
@@ -94,10 +95,10 @@ export class WebhookObject extends DurableObject<Env> {
       row.updated_at,
       row.disabled_reason,
     );
-    log("callbacks.subscribed", { org, host: hostOf(row.url), events: row.events, rotated: request.rotateSecret === true });
+    log("callbacks.subscribed", { org, host: hostOf(row.url), events: row.events, secretMade });
     // Deliveries kept while it was disabled go out again.
     if (existing?.disabled_reason) await this.startDue();
-    return subscriptionWithSecret(row);
+    return putAnswer(row, secretMade);
   }
 
   async subscription(): Promise<Subscription | null> {

@@ -9,7 +9,7 @@ const newOrg = () => `api${++orgs}${crypto.randomUUID().slice(0, 8)}`;
 const put = (org: string, body: unknown) => call("PUT", "/future/webhook", body, { org });
 
 describe("PUT /future/webhook", () => {
-  it("creates the subscription with a whsec_ secret, and keeps secret and createdAt on replace", async () => {
+  it("creates the subscription with a whsec_ secret, and keeps createdAt on replace", async () => {
     const org = newOrg();
     const created = await put(org, { url: "https://example.com/cb" });
     expect(created.status).toBe(200);
@@ -20,13 +20,32 @@ describe("PUT /future/webhook", () => {
     expect(first.createdAt).toBe(first.updatedAt);
 
     const replaced = (await (await put(org, { url: "https://example.com/other", events: "all", rotateSecret: null })).json()) as Record<string, string>;
-    expect(replaced).toMatchObject({ url: "https://example.com/other", events: "all", secret: first.secret, createdAt: first.createdAt });
+    expect(replaced).toMatchObject({ url: "https://example.com/other", events: "all", createdAt: first.createdAt });
     expect(Date.parse(replaced.updatedAt!)).toBeGreaterThanOrEqual(Date.parse(first.updatedAt!));
+  });
 
-    const rotated = (await (await put(org, { url: "https://example.com/other", rotateSecret: true })).json()) as Record<string, string>;
-    expect(rotated.secret).toMatch(/^whsec_/);
-    expect(rotated.secret).not.toBe(first.secret);
+  it("shows the secret only in the answer that made it: the first PUT and a rotation, never a later PUT", async () => {
+    const org = newOrg();
+    const putText = async (body: unknown) => {
+      const response = await put(org, body);
+      expect(response.status).toBe(200);
+      return response.text();
+    };
+    const { secret: made } = JSON.parse(await putText({ url: "https://example.com/cb" })) as { secret: string };
+    expect(made).toMatch(/^whsec_/);
+    // Later PUTs, with or without changes, keep the secret and do not show it.
+    for (const body of [{ url: "https://example.com/cb" }, { url: "https://example.com/other", events: "all" }, { url: "https://example.com/cb", rotateSecret: false }, { url: "https://example.com/cb", rotateSecret: null }]) {
+      const text = await putText(body);
+      expect(Object.keys(JSON.parse(text) as object).sort(), JSON.stringify(body)).toEqual(["createdAt", "events", "updatedAt", "url"]);
+      expect(text).not.toContain("whsec_");
+    }
+    const rotated = JSON.parse(await putText({ url: "https://example.com/cb", rotateSecret: true })) as { secret: string; events: string };
+    expect(rotated.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(rotated.secret).not.toBe(made);
     expect(rotated.events).toBe("final");
+    const after = await putText({ url: "https://example.com/cb" });
+    expect(after).not.toContain("whsec_");
+    expect(await (await call("GET", "/future/webhook", undefined, { org })).text()).not.toContain("whsec_");
   });
 
   it.each([
@@ -99,6 +118,7 @@ describe("DELETE /future/webhook", () => {
       expect(await problemOf(await call(method, path, undefined, { org }))).toMatchObject({ status: 404, code: "NOT-00005" });
     }
     const again = (await (await put(org, { url: "https://example.com/cb" })).json()) as { secret: string };
+    expect(again.secret).toMatch(/^whsec_/); // a new subscription's first PUT: its secret is shown
     expect(again.secret).not.toBe(secret);
   });
 });
@@ -156,5 +176,17 @@ describe("the OpenAPI document", () => {
     expect(doc.paths[`${base}/deliveries/{id}/retry`]!.post!.operationId).toBe("retryWebhookDelivery");
     expect(doc.paths[base]!.get!.responses["404"]!.description).toContain("NOT-00005");
     expect(Object.keys(doc.paths[base]!.put!.responses).sort()).toEqual(["200", "400", "401", "403", "413", "415", "503"]);
+  });
+
+  it("says the PUT answers the secret only when it made it", async () => {
+    const doc = (await (await exports.default.fetch("http://localhost/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { description: string; content: { "application/json": { schema: { $ref: string } } } }> }>>;
+      components: { schemas: Record<string, { required?: string[]; properties: Record<string, { description?: string }> }> };
+    };
+    const answer = doc.paths["/notifications/api/v1/future/webhook"]!.put!.responses["200"]!;
+    expect(answer.description).toContain("`secret` only when this PUT made it");
+    const schema = doc.components.schemas[answer.content["application/json"].schema.$ref.split("/").at(-1)!]!;
+    expect(schema.required).not.toContain("secret");
+    expect(schema.properties["secret"]!.description).toContain("no later answer shows it");
   });
 });

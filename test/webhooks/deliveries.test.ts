@@ -379,7 +379,7 @@ describe("logs", () => {
 
     const all = lines.join("\n");
     expect(all).toContain("receiver.test"); // the host, so an operator can tell receivers apart
-    for (const secret of [first, second]) expect(all).not.toContain(secret.slice("whsec_".length, 20));
+    for (const secret of [first!, second!]) expect(all).not.toContain(secret.slice("whsec_".length, 20));
     expect(all).not.toContain("private-path-token");
     expect(all).not.toContain("/logged");
     expect(all).not.toContain("4799999999"); // the manifest's destination

@@ -6,8 +6,8 @@ import {
   DeliveriesQuerySchema,
   DeliverySchema,
   SubscriptionRequestSchema,
+  SubscriptionPutAnswerSchema,
   SubscriptionSchema,
-  SubscriptionWithSecretSchema,
 } from "../../webhooks/schemas";
 import { receiverUrlProblem } from "../../webhooks/url-rules";
 import { webhookStub } from "../../webhooks/webhook-object";
@@ -55,8 +55,10 @@ export function registerStatusCallbackRoutes(app: OpenAPIHono<AppEnv>) {
       request: { body: { required: true, content: { "application/json": { schema: SubscriptionRequestSchema } } } },
       responses: {
         200: {
-          description: "The subscription with its secret (made on first creation and kept; new when `rotateSecret` is true). The only answer that shows the secret.",
-          content: { "application/json": { schema: SubscriptionWithSecretSchema } },
+          description:
+            "The subscription. `secret` only when this PUT made it: the PUT that created the subscription, or one with `rotateSecret: true`. " +
+            "Later PUTs keep the secret and do not show it; GET never does.",
+          content: { "application/json": { schema: SubscriptionPutAnswerSchema } },
         },
         ...requestBodyProblemResponses,
       },
