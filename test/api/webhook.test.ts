@@ -1,8 +1,10 @@
 // The status-callback subscription API: PUT/GET/DELETE /future/webhook, deliveries and retry; their
 // validation, errors and organisation scope. (Deliveries themselves: test/webhooks/deliveries.test.ts.)
-import { exports } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, problemOf, tokenFor } from "../support/api";
+import { newApp } from "../../src/api/app";
+import { BASE, call, problemOf, tokenFor } from "../support/api";
 
 let orgs = 0;
 const newOrg = () => `api${++orgs}${crypto.randomUUID().slice(0, 8)}`;
@@ -75,6 +77,46 @@ describe("PUT /future/webhook", () => {
     expect(problem.errors?.[field]?.[0]).toContain(message);
     // Nothing was stored.
     expect((await call("GET", "/future/webhook", undefined, { org })).status).toBe(404);
+  });
+
+  describe("in production", () => {
+    /** The Worker's app as deployed: ENVIRONMENT = production, and the ports the deployment allows. */
+    async function putInProduction(org: string, url: string, allowedPorts = "") {
+      const production = { ...env, ENVIRONMENT: "production", CALLBACK_ALLOWED_PORTS: allowedPorts } as Env;
+      const request = new Request(`${BASE}/future/webhook`, {
+        method: "PUT",
+        headers: { Authorization: `Bearer ${await tokenFor(org)}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ url }),
+      });
+      const ctx = createExecutionContext();
+      const response = await newApp().fetch(request, production, ctx);
+      await waitOnExecutionContext(ctx);
+      return response;
+    }
+
+    it.each([
+      ["https://[::ffff:0:127.0.0.1]/cb", "Must not be an IP address in a private, loopback, link-local, multicast or other non-public range."],
+      ["https://[2002:c0a8:101::1]/cb", "Must not be an IP address in a private, loopback, link-local, multicast or other non-public range."],
+      ["https://0177.0.0.1/cb", "Must not be an IP address in a private, loopback, link-local, multicast or other non-public range."],
+      ["https://198.18.0.1/cb", "Must not be an IP address in a private, loopback, link-local, multicast or other non-public range."],
+      ["https://localhost./cb", "Must not be localhost."],
+      ["https://example.com:8443/cb", "Must use port 443."],
+      ["http://localhost:9000/cb", "Must use https."],
+    ])("refuses %s with 400 and errors.url, storing nothing", async (url, message) => {
+      const org = newOrg();
+      const response = await putInProduction(org, url);
+      expect(response.status).toBe(400);
+      expect((await problemOf(response)).errors).toEqual({ url: [message] });
+      expect((await call("GET", "/future/webhook", undefined, { org })).status).toBe(404);
+    });
+
+    it("takes a public https receiver, on a port only when CALLBACK_ALLOWED_PORTS names it", async () => {
+      const org = newOrg();
+      expect((await putInProduction(org, "https://example.com/cb")).status).toBe(200);
+      expect((await putInProduction(org, "https://example.com:8443/cb", "8443,9443")).status).toBe(200);
+      expect((await problemOf(await putInProduction(org, "https://example.com:8080/cb", "8443,9443"))).errors).toEqual({ url: ["Must use port 443 or one of 8443, 9443."] });
+      expect(await (await call("GET", "/future/webhook", undefined, { org })).json()).toMatchObject({ url: "https://example.com:8443/cb" });
+    });
   });
 
   it("refuses a body that is not JSON (415) or malformed (400)", async () => {
