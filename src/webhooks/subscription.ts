@@ -30,7 +30,7 @@ export function applyPut(existing: SubscriptionRow | null, org: string, request:
   if (!existing) {
     return { org, url: request.url, events: request.events, secret: newSecret(), previous_secret: null, previous_secret_until: null, created_at: now, updated_at: now, disabled_reason: null };
   }
-  const rotated = makesSecret(existing, request);
+  const rotated = request.rotateSecret === true;
   return {
     ...existing,
     url: request.url,

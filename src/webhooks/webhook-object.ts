@@ -95,7 +95,7 @@ export class WebhookObject extends DurableObject<Env> {
       row.updated_at,
       row.disabled_reason,
     );
-    log("callbacks.subscribed", { org, host: hostOf(row.url), events: row.events, secretMade });
+    log("callbacks.subscribed", { org, host: hostOf(row.url), events: row.events, rotated: request.rotateSecret === true });
     // Deliveries kept while it was disabled go out again.
     if (existing?.disabled_reason) await this.startDue();
     return putAnswer(row, secretMade);
