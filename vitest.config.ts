@@ -99,6 +99,7 @@ const PURE_TESTS = [
   "test/providers/slow-delivery.test.ts",
   "test/providers/twilio-status-map.test.ts",
   "test/stats/figures.test.ts",
+  "test/stats/range.test.ts",
   "test/status/transitions.test.ts",
   "test/store/callback-events.test.ts",
   "test/webhooks/schedule.test.ts",

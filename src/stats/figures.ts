@@ -3,6 +3,7 @@
 import type { Channel } from "../status/statuses";
 import { percentile } from "../store/stats-buckets";
 import { METRIC } from "../store/stats-rollups";
+import { dayCount, MAX_DAYS } from "./range";
 
 export const CHANNELS: readonly Channel[] = ["sms", "email"];
 
@@ -102,8 +103,12 @@ export function deliveryPercent(f: Pick<Figures, "delivered" | "failed">): numbe
   return ended > 0 ? (100 * f.delivered) / ended : null;
 }
 
-/** Every UTC day from `from` to `to`, both included (YYYY-MM-DD). */
+/**
+ * Every UTC day from `from` to `to`, both included (YYYY-MM-DD). At most MAX_DAYS: a longer range is a
+ * caller's mistake that must have been refused before (src/stats/range.ts), never a list to build.
+ */
 export function daysBetween(from: string, to: string): string[] {
+  if (dayCount(from, to) > MAX_DAYS) throw new RangeError(`daysBetween: more than ${MAX_DAYS} days from ${from} to ${to}`);
   const days: string[] = [];
   for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
   return days;

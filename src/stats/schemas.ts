@@ -1,32 +1,34 @@
 // The statistics' query and answer as zod schemas: they validate GET /future/stats and describe it in
 // the OpenAPI document.
 import { z } from "@hono/zod-openapi";
-import { daysBetween } from "./figures";
+import { dayProblem, defaultFrom, rangeProblem } from "./range";
 
-export const MAX_DAYS = 92;
-export const DEFAULT_DAYS = 7;
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-function isDate(v: string): boolean {
-  const t = Date.parse(`${v}T00:00:00Z`);
-  return DATE.test(v) && !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === v;
-}
+const isDay = (v: string) => dayProblem(v) === null;
 
 const day = (what: string, example: string) =>
-  z.string().refine(isDate, "Must be a date as YYYY-MM-DD.").optional().openapi({ description: what, example, format: "date" });
+  z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = dayProblem(v);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional()
+    .openapi({ description: what, example, format: "date" });
 
+// Both ends are checked one by one, then the range by arithmetic (src/stats/range.ts): no list of days
+// exists before the range is accepted.
 export const StatsQuerySchema = z
   .object({
-    from: day("First UTC day, included (default: 6 days before `to`).", "2026-12-01"),
-    to: day("Last UTC day, included (default: today, UTC).", "2026-12-07"),
+    from: day("First UTC day, included (default: 6 days before `to`). From 2000-01-01 to 2099-12-31.", "2026-12-01"),
+    to: day("Last UTC day, included (default: today, UTC). From 2000-01-01 to 2099-12-31.", "2026-12-07"),
     channel: z.enum(["sms", "email"], "Must be sms or email.").optional().openapi({ description: "Only this channel (default: both)." }),
   })
   .transform((q, ctx) => {
     const to = q.to ?? new Date().toISOString().slice(0, 10);
-    const from = q.from ?? (isDate(to) ? new Date(Date.parse(`${to}T00:00:00Z`) - (DEFAULT_DAYS - 1) * 86_400_000).toISOString().slice(0, 10) : to);
-    if (!isDate(from) || !isDate(to)) return { from, to, channel: q.channel }; // already reported
-    if (from > to) ctx.addIssue({ code: "custom", path: ["from"], message: "Must not be after to." });
-    else if (daysBetween(from, to).length > MAX_DAYS) ctx.addIssue({ code: "custom", path: ["from"], message: `At most ${MAX_DAYS} days, both ends counted.` });
+    const from = q.from ?? (isDay(to) ? defaultFrom(to) : to);
+    if (!isDay(from) || !isDay(to)) return { from, to, channel: q.channel }; // already reported
+    const problem = rangeProblem(from, to);
+    if (problem) ctx.addIssue({ code: "custom", path: ["from"], message: problem });
     return { from, to, channel: q.channel };
   });
 

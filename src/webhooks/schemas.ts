@@ -9,7 +9,9 @@ export type EventFilter = (typeof EVENT_FILTERS)[number];
 export const DELIVERY_STATES = ["pending", "delivered", "failed"] as const;
 
 const url = z.string().openapi({
-  description: `The receiver: https (http only to localhost, 127.0.0.1 or [::1] outside production), no user info, at most ${MAX_URL_LENGTH} characters; in production no internal IP address.`,
+  description:
+    `The receiver: https (http only to localhost, 127.0.0.1 or [::1] outside production), no user info, at most ${MAX_URL_LENGTH} characters. ` +
+    "In production: port 443 (or one the deployment allows), not localhost, and not an IP address in a non-public range, in any spelling (docs/callbacks.md).",
   example: "https://example.com/notifications/callbacks",
 });
 const events = z.enum(EVENT_FILTERS, "Must be final or all.").openapi({
@@ -32,16 +34,18 @@ export type SubscriptionRequest = z.infer<typeof SubscriptionRequestSchema>;
 
 const subscriptionFields = { url, events, createdAt: timestamp, updatedAt: timestamp };
 
-export const SubscriptionWithSecretSchema = z
+export const SubscriptionPutAnswerSchema = z
   .object({
     ...subscriptionFields,
-    secret: z.string().openapi({
-      description: "`whsec_` + base64 of 32 random bytes: the Standard Webhooks signing key. Shown only here.",
+    secret: z.string().optional().openapi({
+      description:
+        "`whsec_` + base64 of 32 random bytes: the Standard Webhooks signing key. Only in the answer that made it (the PUT that " +
+        "created the subscription, or one with `rotateSecret: true`); no later answer shows it, GET never does.",
       example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     }),
   })
-  .openapi("WebhookSubscriptionWithSecret");
-export type SubscriptionWithSecret = z.infer<typeof SubscriptionWithSecretSchema>;
+  .openapi("WebhookSubscriptionPutAnswer");
+export type SubscriptionPutAnswer = z.infer<typeof SubscriptionPutAnswerSchema>;
 
 export const SubscriptionSchema = z
   .object({

@@ -1,7 +1,7 @@
-// An organisation's subscription as pure functions over its stored row: what PUT makes of it, which
-// events it wants, which secrets sign, and what GET shows.
+// An organisation's subscription as pure functions over its stored row: what PUT makes of it and
+// answers, which events it wants, which secrets sign, and what GET shows.
 import type { CallbackEvent } from "./events";
-import type { EventFilter, Subscription, SubscriptionRequest, SubscriptionWithSecret } from "./schemas";
+import type { EventFilter, Subscription, SubscriptionPutAnswer, SubscriptionRequest } from "./schemas";
 import { newSecret } from "./signing";
 
 /** After a rotation the old secret signs too, for this long. */
@@ -18,6 +18,11 @@ export interface SubscriptionRow {
   updated_at: number;
   /** Set when the receiver answered 410; null while enabled. */
   disabled_reason: string | null;
+}
+
+/** Whether this PUT makes a new secret: the one that creates the subscription, and a rotation. */
+export function makesSecret(existing: SubscriptionRow | null, request: SubscriptionRequest): boolean {
+  return existing === null || request.rotateSecret === true;
 }
 
 /** What a PUT makes: the secret is made once and kept, unless rotated; a PUT always re-enables. */
@@ -62,6 +67,10 @@ export function subscriptionView(row: SubscriptionRow): Subscription {
   };
 }
 
-export function subscriptionWithSecret(row: SubscriptionRow): SubscriptionWithSecret {
-  return { url: row.url, events: row.events, secret: row.secret, createdAt: iso(row.created_at), updatedAt: iso(row.updated_at) };
+/**
+ * What a PUT answers: the secret only when this PUT made it (`secretMade`: makesSecret), so a token
+ * that can PUT cannot read an existing secret back.
+ */
+export function putAnswer(row: SubscriptionRow, secretMade: boolean): SubscriptionPutAnswer {
+  return { url: row.url, events: row.events, ...(secretMade ? { secret: row.secret } : {}), createdAt: iso(row.created_at), updatedAt: iso(row.updated_at) };
 }

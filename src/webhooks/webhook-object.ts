@@ -7,9 +7,10 @@ import { log, logError } from "../log";
 import { retentionMs } from "../config/settings";
 import { callbackBody, type CallbackEvent } from "./events";
 import { afterAttempt, attemptTimeoutMs, leaseUntil, resultOfError, resultOfResponse, type AttemptResult, type DeliveryState } from "./schedule";
-import type { Delivery, Subscription, SubscriptionRequest, SubscriptionWithSecret } from "./schemas";
+import type { Delivery, Subscription, SubscriptionPutAnswer, SubscriptionRequest } from "./schemas";
 import { webhookHeaders } from "./signing";
-import { applyPut, iso, signingSecrets, subscriptionView, subscriptionWithSecret, wants, type SubscriptionRow } from "./subscription";
+import { allowedPortsOf, receiverUrlProblem } from "./url-rules";
+import { applyPut, iso, makesSecret, putAnswer, signingSecrets, subscriptionView, wants, type SubscriptionRow } from "./subscription";
 
 export type RetryResult = "accepted" | "no_subscription" | "unknown" | "not_failed" | "disabled";
 
@@ -77,9 +78,10 @@ export class WebhookObject extends DurableObject<Env> {
 
   // ── The subscription ───────────────────────────────────────────────────────────────────────
 
-  /** Creates or replaces the subscription; answers it with its secret (the only place the secret leaves). */
-  async subscribe(org: string, request: SubscriptionRequest): Promise<SubscriptionWithSecret> {
+  /** Creates or replaces the subscription; answers it, with its secret only when this call made it (the only place the secret leaves). */
+  async subscribe(org: string, request: SubscriptionRequest): Promise<SubscriptionPutAnswer> {
     const existing = this.subscriptionRow();
+    const secretMade = makesSecret(existing, request);
     const row = applyPut(existing, org, request, Date.now());
     this.sql.exec(
       `INSERT OR REPLACE INTO subscription (id, org, url, events, secret, previous_secret, previous_secret_until, created_at, updated_at, disabled_reason)
@@ -97,7 +99,7 @@ export class WebhookObject extends DurableObject<Env> {
     log("callbacks.subscribed", { org, host: hostOf(row.url), events: row.events, rotated: request.rotateSecret === true });
     // Deliveries kept while it was disabled go out again.
     if (existing?.disabled_reason) await this.startDue();
-    return subscriptionWithSecret(row);
+    return putAnswer(row, secretMade);
   }
 
   async subscription(): Promise<Subscription | null> {
@@ -219,7 +221,15 @@ export class WebhookObject extends DurableObject<Env> {
   }
 
   private async attempt(sub: SubscriptionRow, row: DeliveryRow, attempt: number, now: number, timeoutMs: number): Promise<void> {
-    let result: AttemptResult;
+    const result = await this.post(sub, row, now, timeoutMs);
+    this.settle(row.id, attempt, result, Date.now());
+    log("callbacks.attempt", { org: sub.org, deliveryId: row.id, host: hostOf(sub.url), attempt, result: result.kind, ...(result.httpStatus ? { httpStatus: result.httpStatus } : {}) });
+  }
+
+  private async post(sub: SubscriptionRow, row: DeliveryRow, now: number, timeoutMs: number): Promise<AttemptResult> {
+    // A URL the rules refuse now (stored before the rule existed) is never called: a failed attempt.
+    const refused = receiverUrlProblem(sub.url, this.env.ENVIRONMENT === "production", allowedPortsOf(this.env.CALLBACK_ALLOWED_PORTS));
+    if (refused !== null) return { kind: "failed", reason: `the receiver URL is not allowed: ${refused}` };
     try {
       const body = row.body ?? "";
       const response = await fetch(sub.url, {
@@ -230,12 +240,10 @@ export class WebhookObject extends DurableObject<Env> {
         signal: AbortSignal.timeout(timeoutMs),
       });
       await response.body?.cancel();
-      result = resultOfResponse(response.status);
+      return resultOfResponse(response.status);
     } catch (error) {
-      result = resultOfError(error);
+      return resultOfError(error);
     }
-    this.settle(row.id, attempt, result, Date.now());
-    log("callbacks.attempt", { org: sub.org, deliveryId: row.id, host: hostOf(sub.url), attempt, result: result.kind, ...(result.httpStatus ? { httpStatus: result.httpStatus } : {}) });
   }
 
   /** Records the end of attempt number `attempt`, unless that attempt is no longer the current one (or the delivery is gone). */

@@ -157,6 +157,24 @@ describe("GET /future/stats", () => {
     expect((await stats("stats-range", "?from=2025-12-31&to=2026-04-01")).days).toHaveLength(184);
   });
 
+  it("refuses a range of thousands of years at once, by arithmetic, and a year outside 2000-2099", async () => {
+    const started = performance.now();
+    const response = await call("GET", "/future/stats?from=0000-01-01&to=9999-12-31");
+    const elapsed = performance.now() - started;
+    expect(response.status).toBe(400);
+    expect(elapsed).toBeLessThan(500); // well under a second: no list of 3.6 million days (it took ~3 s)
+    expect((await problemOf(response)).errors).toEqual({
+      from: ["Must be a day from 2000-01-01 to 2099-12-31."],
+      to: ["Must be a day from 2000-01-01 to 2099-12-31."],
+    });
+    for (const [query, field] of [["?from=1999-12-31&to=2000-01-01", "from"], ["?to=2100-01-01", "to"], ["?from=2000-01-01&to=2099-12-31", "from"]] as const) {
+      const refused = await call("GET", `/future/stats${query}`);
+      expect(refused.status, query).toBe(400);
+      expect(Object.keys((await problemOf(refused)).errors ?? {}), query).toEqual([field]);
+    }
+    expect((await stats("stats-range", "?to=2000-01-03")).from).toBe("2000-01-01"); // the default stops at 2000
+  });
+
   it("counts the requests the limits refused, by code, once however often the totals are sent", async () => {
     const org = "limits-daily"; // 2 SMS a day (vitest.config.ts)
     for (let i = 0; i < 2; i++) await shipmentIdOf(await postSms(smsRequest(), { org }));

@@ -6,18 +6,18 @@ import { expect } from "vitest";
 import { call } from "./api";
 import { callbackEventId, type CallbackEvent } from "../../src/webhooks/events";
 import { webhookStub } from "../../src/webhooks/webhook-object";
-import type { Delivery, SubscriptionWithSecret } from "../../src/webhooks/schemas";
+import type { Delivery, SubscriptionPutAnswer } from "../../src/webhooks/schemas";
 import type { RecipientStatus } from "../../src/status/statuses";
 import { channelOf, isFinal } from "../../src/status/transitions";
 import { manifestOf } from "../../src/status/manifest";
 
 export const callbackObject = (org: string) => webhookStub(env, org);
 
-/** PUT /future/webhook for `org`; answers the subscription with its secret. */
-export async function subscribe(org: string, url: string, events: "final" | "all" = "final", rotateSecret?: boolean): Promise<SubscriptionWithSecret> {
+/** PUT /future/webhook for `org`; answers the subscription, with its secret when this PUT made it (the first one, a rotation). */
+export async function subscribe(org: string, url: string, events: "final" | "all" = "final", rotateSecret?: boolean): Promise<SubscriptionPutAnswer> {
   const response = await call("PUT", "/future/webhook", { url, events, ...(rotateSecret !== undefined ? { rotateSecret } : {}) }, { org });
   expect(response.status).toBe(200);
-  return (await response.json()) as SubscriptionWithSecret;
+  return (await response.json()) as SubscriptionPutAnswer;
 }
 
 export async function deliveriesOf(org: string, state?: string): Promise<Delivery[]> {

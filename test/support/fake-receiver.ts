@@ -100,7 +100,11 @@ export function fakeReceiver(): FakeReceiver {
   };
 }
 
-/** Verifies a received callback as a receiver would, with the reference library; returns the parsed body. */
-export function verifyCallback(secret: string, callback: ReceivedCallback): unknown {
+/**
+ * Verifies a received callback as a receiver would, with the reference library; returns the parsed body.
+ * The secret comes from the PUT that made it (a later PUT's answer has none).
+ */
+export function verifyCallback(secret: string | undefined, callback: ReceivedCallback): unknown {
+  if (secret === undefined) throw new Error("No secret: only the PUT that creates the subscription or rotates its secret shows it.");
   return new Webhook(secret).verify(callback.body, callback.headers);
 }

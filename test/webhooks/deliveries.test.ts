@@ -1,6 +1,7 @@
 // Deliveries of status callbacks, from the organisation's callback object to a (fake) receiver: events
 // handed over by `enqueue` as the shard writer does, time moved by the object's alarm and stored times.
 import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { call, problemOf } from "../support/api";
 import { callbackObject, deliveriesOf, runDueAttempts, shiftSubscriptionTimes, smsLife, statusEvent, storedDelivery, subscribe } from "../support/callbacks";
@@ -166,6 +167,27 @@ describe("retries", () => {
     await arrivals("/moved", 1);
     expect(await settled(org, event.eventId, 1)).toMatchObject({ state: "pending", lastResponseStatus: 302 });
     expect(receiver.at("/elsewhere")).toHaveLength(0);
+  });
+
+  it("in production, never calls a stored URL the receiver rules now refuse (one stored before them): the attempt fails", async () => {
+    const org = newOrg();
+    await subscribe(org, receiver.url("/stored-before"));
+    const refusedUrl = "https://[::ffff:0:7f00:1]/stored-before"; // IPv4-translated 127.0.0.1, once let through
+    await runInDurableObject(callbackObject(org), (instance, state) => {
+      state.storage.sql.exec("UPDATE subscription SET url = ?", refusedUrl);
+      (instance as unknown as { env: Env }).env = { ...env, ENVIRONMENT: "production" }; // this object, as deployed
+    });
+    const called: string[] = [];
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      called.push(new Request(input, init).url); // nothing leaves the test, whatever the object does
+      return new Response("ok");
+    });
+    const event = statusEvent(org, crypto.randomUUID(), 4, "SMS_Delivered");
+    expect(await callbackObject(org).enqueue([event])).toEqual({ accepted: 1, subscribed: true });
+    const delivery = await settled(org, event.eventId, 1);
+    expect(delivery).toMatchObject({ state: "pending", attempts: 1 });
+    expect(delivery.lastResponseStatus).toBeUndefined();
+    expect(called).toEqual([]);
   });
 
   it("fails after the 8th attempt; a manual retry sends it again with the same id", async () => {
@@ -379,7 +401,7 @@ describe("logs", () => {
 
     const all = lines.join("\n");
     expect(all).toContain("receiver.test"); // the host, so an operator can tell receivers apart
-    for (const secret of [first, second]) expect(all).not.toContain(secret.slice("whsec_".length, 20));
+    for (const secret of [first!, second!]) expect(all).not.toContain(secret.slice("whsec_".length, 20));
     expect(all).not.toContain("private-path-token");
     expect(all).not.toContain("/logged");
     expect(all).not.toContain("4799999999"); // the manifest's destination

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { manifestOf } from "../../src/status/manifest";
 import type { CallbackEvent } from "../../src/webhooks/events";
-import { applyPut, ROTATION_OVERLAP_MS, signingSecrets, subscriptionView, wants } from "../../src/webhooks/subscription";
+import { applyPut, makesSecret, putAnswer, ROTATION_OVERLAP_MS, signingSecrets, subscriptionView, wants } from "../../src/webhooks/subscription";
 
 const T0 = Date.parse("2026-11-29T08:00:00Z");
 const put = (url = "https://example.com/cb", events: "final" | "all" = "final", rotateSecret?: boolean) => ({ url, events, ...(rotateSecret !== undefined ? { rotateSecret } : {}) });
@@ -37,6 +37,25 @@ describe("PUT on the subscription", () => {
     expect(signingSecrets(rotated, T0 + 10 + ROTATION_OVERLAP_MS - 1)).toEqual([rotated.secret, first.secret]);
     expect(signingSecrets(rotated, T0 + 10 + ROTATION_OVERLAP_MS)).toEqual([rotated.secret]);
     expect(ROTATION_OVERLAP_MS).toBe(24 * 3600 * 1000);
+  });
+
+  it.each([
+    { put: "the first PUT", existing: false, rotateSecret: undefined, shown: true },
+    { put: "a later PUT", existing: true, rotateSecret: undefined, shown: false },
+    { put: "a later PUT with rotateSecret null", existing: true, rotateSecret: null, shown: false },
+    { put: "a later PUT with rotateSecret false", existing: true, rotateSecret: false, shown: false },
+    { put: "a rotation", existing: true, rotateSecret: true, shown: true },
+    { put: "a first PUT that asks for a rotation", existing: false, rotateSecret: true, shown: true },
+  ])("$put: the secret is in the answer: $shown", ({ existing, rotateSecret, shown }) => {
+    const before = existing ? applyPut(null, "ttd", put(), T0) : null;
+    const request = { ...put(), rotateSecret };
+    const secretMade = makesSecret(before, request);
+    const row = applyPut(before, "ttd", request, T0 + 1);
+    const answer = putAnswer(row, secretMade);
+    expect(secretMade).toBe(shown);
+    expect(answer.secret).toBe(shown ? row.secret : undefined);
+    expect("secret" in answer).toBe(shown);
+    expect(JSON.stringify(answer).includes("whsec_")).toBe(shown);
   });
 
   it("re-enables a disabled subscription", () => {

@@ -26,7 +26,7 @@ export function registerStatsRoutes(app: OpenAPIHono<AppEnv>) {
       responses: {
         200: { description: "The figures; each asked day and channel once, with totals.", content: { "application/json": { schema: StatsSchema } } },
         ...problemResponses,
-        400: problem("A date is not YYYY-MM-DD, `from` is after `to`, the range is longer than 92 days (both ends counted), or the channel is unknown.", 400, {
+        400: problem("A date is not YYYY-MM-DD or not within 2000-01-01 to 2099-12-31, `from` is after `to`, the range is longer than 92 days (both ends counted), or the channel is unknown.", 400, {
           detail: "Validation failed.",
           errors: { from: ["At most 92 days, both ends counted."] },
         }),

@@ -6,10 +6,10 @@ import {
   DeliveriesQuerySchema,
   DeliverySchema,
   SubscriptionRequestSchema,
+  SubscriptionPutAnswerSchema,
   SubscriptionSchema,
-  SubscriptionWithSecretSchema,
 } from "../../webhooks/schemas";
-import { receiverUrlProblem } from "../../webhooks/url-rules";
+import { allowedPortsOf, receiverUrlProblem } from "../../webhooks/url-rules";
 import { webhookStub } from "../../webhooks/webhook-object";
 import { BASE_PATH, type AppContext, type AppEnv } from "../context";
 import { jsonBody } from "../middleware";
@@ -55,15 +55,17 @@ export function registerStatusCallbackRoutes(app: OpenAPIHono<AppEnv>) {
       request: { body: { required: true, content: { "application/json": { schema: SubscriptionRequestSchema } } } },
       responses: {
         200: {
-          description: "The subscription with its secret (made on first creation and kept; new when `rotateSecret` is true). The only answer that shows the secret.",
-          content: { "application/json": { schema: SubscriptionWithSecretSchema } },
+          description:
+            "The subscription. `secret` only when this PUT made it: the PUT that created the subscription, or one with `rotateSecret: true`. " +
+            "Later PUTs keep the secret and do not show it; GET never does.",
+          content: { "application/json": { schema: SubscriptionPutAnswerSchema } },
         },
         ...requestBodyProblemResponses,
       },
     }),
     async (c) => {
       const request = c.req.valid("json");
-      const urlProblem = receiverUrlProblem(request.url, c.env.ENVIRONMENT === "production");
+      const urlProblem = receiverUrlProblem(request.url, c.env.ENVIRONMENT === "production", allowedPortsOf(c.env.CALLBACK_ALLOWED_PORTS));
       if (urlProblem) throw new ApiError(400, { detail: "Validation failed.", errors: { url: [urlProblem] } });
       const org = c.get("org");
       // The shard writer learns of it first, so no status change after it exists goes unforwarded.
