@@ -60,6 +60,9 @@ const workers = (bindings: Record<string, string>) =>
           "limits-daily": { smsPerDay: 2, emailsPerDay: 2 },
           "limits-countries": { smsCountries: ["SE", "DK"] },
           "limits-off": { enabled: false },
+          // The strict answer to a reused key with a different request (422), and the default named explicitly.
+          "idempotency-strict": { idempotencyMismatch: "reject" },
+          "idempotency-replay": { idempotencyMismatch: "replay" },
         },
         ...bindings,
       },

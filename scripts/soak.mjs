@@ -13,7 +13,8 @@
 // With --crash, halfway through it kills the whole service at once (SIGKILL to its process group),
 // starts it again on the same state, port and CONTENT_KEY, replays every request whose answer was lost
 // (same key, same body) and every request answered before the crash, and adds `crashes`,
-// `replay_mismatches` (a replay answered differently from the original, or 422) and `lost_to_crash`
+// `replay_mismatches` (a replay answered differently from the original, marked Idempotency-Mismatch,
+// or 422) and `lost_to_crash`
 // (shipments that ended otherwise than the sandbox table says and were registered or in flight before
 // the restart) to the JSON line.
 import { join } from "node:path";
@@ -177,6 +178,12 @@ const orders = new Map(); // shipmentId → order (with response text)
 const registered = []; // orders answered 201, for replays
 let lastRegistrationAt = Date.now();
 
+/**
+ * A 201, or a 200 that is a replay of the same request: a 200 with `Idempotency-Mismatch: true` means the
+ * service took the repeat for a different request (it forgot or changed what it stored).
+ */
+const answeredAsSameRequest = (r) => r.status === 201 || (r.status === 200 && !r.headers.get("idempotency-mismatch"));
+
 async function post(base, token, path, body) {
   stats.requests++;
   const startedAt = Date.now();
@@ -227,7 +234,7 @@ async function replayOne(base, token) {
   stats.replays++;
   const response = await post(base, token, order.path, order.body);
   if (response.lost) return void lostRequests.push({ order, original: order.response });
-  if (response.status !== 200 || response.text !== order.response) {
+  if (response.status !== 200 || !answeredAsSameRequest(response) || response.text !== order.response) {
     stats.replayMismatches++;
     unexpected(`replay of ${order.shipmentId}`, response);
   }
@@ -239,8 +246,8 @@ async function duplicateBurst(base, token, channel) {
   const responses = await Promise.all(Array.from({ length: 5 }, () => post(base, token, order.path, order.body)));
   if (responses.some((r) => r.lost)) return burstCutByCrash(order, responses);
   const created = responses.filter((r) => r.status === 201);
-  const replayed = responses.filter((r) => r.status === 200);
-  const bodies = new Set(responses.filter((r) => r.status === 200 || r.status === 201).map((r) => r.text));
+  const replayed = responses.filter((r) => r.status === 200 && answeredAsSameRequest(r));
+  const bodies = new Set(responses.filter(answeredAsSameRequest).map((r) => r.text));
   if (created.length !== 1 || replayed.length !== 4 || bodies.size !== 1) {
     stats.duplicateMismatches++;
     unexpected(`5× duplicate: ${responses.map((r) => r.status).join(",")}, ${bodies.size} distinct bodies`, responses.find((r) => r.status !== 200) ?? responses[0]);
@@ -250,7 +257,7 @@ async function duplicateBurst(base, token, channel) {
 
 /** A burst that the crash cut short: what was answered must agree; the rest is replayed after the restart. */
 function burstCutByCrash(order, responses) {
-  const answered = responses.filter((r) => r.status === 200 || r.status === 201);
+  const answered = responses.filter(answeredAsSameRequest);
   if (new Set(answered.map((r) => r.text)).size > 1 || answered.length + responses.filter((r) => r.lost).length !== responses.length) {
     stats.duplicateMismatches++;
     unexpected(`5× duplicate cut by the crash: ${responses.map((r) => r.status).join(",")}`, responses.find((r) => !r.lost) ?? responses[0]);
@@ -261,7 +268,7 @@ function burstCutByCrash(order, responses) {
 /**
  * Sends a request again until it is answered (bounded), as a caller that lost the answer does: the same
  * key and body. A 201 or 200 registers it (if it was not already), and must agree with any answer seen
- * before; a 422 means the service forgot what it had answered.
+ * before; a 422, or a 200 marked Idempotency-Mismatch, means the service forgot what it had answered.
  */
 async function replayAfterCrash(base, token, { order, original }) {
   let response;
@@ -270,8 +277,7 @@ async function replayAfterCrash(base, token, { order, original }) {
     if (response.status !== 0 && response.status < 500) break;
     await sleep(500 * (attempt + 1));
   }
-  const answered = response.status === 200 || response.status === 201;
-  if (!answered || (original !== null && response.text !== original)) {
+  if (!answeredAsSameRequest(response) || (original !== null && response.text !== original)) {
     stats.replayMismatches++;
     return unexpected(`replay after the crash of ${order.recipient} (${order.kind})`, response);
   }
@@ -606,7 +612,7 @@ async function main() {
       result.duplicate_handovers > 0 && `${result.duplicate_handovers} duplicate hand-overs`,
       result.errors_5xx > 0 && `${result.errors_5xx} 5xx answers`,
       flags.crash && result.crashes < 1 && `the service was never crashed`,
-      result.replay_mismatches > 0 && `${result.replay_mismatches} replays answered otherwise than the original (or 422)`,
+      result.replay_mismatches > 0 && `${result.replay_mismatches} replays answered otherwise than the original (or as a different request)`,
       result.lost_to_crash > 0 && `${result.lost_to_crash} shipments lost to the crash (e.g. ${lostToCrash[0].group} ${lostToCrash[0].shipmentId}: ${rowsById.get(lostToCrash[0].shipmentId)?.recipient_status})`,
       result.body_leaks > 0 && `${result.body_leaks} codes found (D1: ${leakedD1.size}, logs: ${leakedLogs.size}; e.g. in ${[...leakedD1.values(), ...leakedLogs.values()][0]})`,
       result.handovers !== result.expected_handovers && `${result.handovers} hand-overs, expected ${result.expected_handovers}`,

@@ -26,7 +26,9 @@ const PROBLEMS = {
     title: "Idempotency key reused with a different request",
     explanation:
       "The idempotencyId was already used by this organisation for a different request; nothing was registered or sent. " +
-      "A new message needs a new idempotencyId; a retry must repeat the same request.",
+      "A new message needs a new idempotencyId; a retry must repeat the same request. Answered only where the deployment " +
+      "(IDEMPOTENCY_MISMATCH set to reject) or the organisation chose it; by default such a request gets the first request's answer (200) " +
+      "with the header Idempotency-Mismatch: true.",
   },
   "NOT-10002": {
     status: 429,

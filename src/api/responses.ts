@@ -52,10 +52,16 @@ export const requestBodyProblemResponses = {
 
 export const orderProblemResponses = {
   ...requestBodyProblemResponses,
-  422: problem("Code `NOT-10001`: the idempotencyId was already used by this organisation for a different request.", 422, {
-    code: "NOT-10001",
-    detail: "This idempotencyId was already used for a different request. Use a new idempotencyId for a new message.",
-  }),
+  422: problem(
+    "Code `NOT-10001`: the idempotencyId was already used by this organisation for a different request; nothing was stored or sent. " +
+      "Only where the deployment (`IDEMPOTENCY_MISMATCH = \"reject\"`) or the organisation chose this strict answer; " +
+      "by default such a request gets the 200 with the first answer and `Idempotency-Mismatch: true`.",
+    422,
+    {
+      code: "NOT-10001",
+      detail: "This idempotencyId was already used for a different request. Use a new idempotencyId for a new message.",
+    },
+  ),
   429: {
     ...problem(
       "A limit was reached; nothing was registered and the idempotencyId is not remembered. Code `NOT-10002`: the organisation's " +

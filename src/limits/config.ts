@@ -1,6 +1,9 @@
 // The limits' configuration: deployment settings (var LIMITS) over the contract's defaults, and
 // per-organisation overrides (var LIMITS_ORGANISATIONS, keyed by the token's urn:altinn:org). Both are
 // TOML tables in wrangler.toml (or JSON strings); a field left out takes the level below it.
+// LIMITS_ORGANISATIONS is where every per-organisation setting lives: an organisation's answer to a
+// reused key with a different request (`idempotencyMismatch`) overrides the deployment's var
+// IDEMPOTENCY_MISMATCH there too.
 import { isSupportedCountry } from "libphonenumber-js/max";
 import { z } from "zod";
 
@@ -49,7 +52,17 @@ export const CONTRACT_DEFAULTS: LimitSettings = {
 };
 
 const PartialSettings = SettingsSchema.partial();
-const OrganisationsSchema = z.record(z.string().min(1), PartialSettings);
+
+/**
+ * What a different request under a used key gets (docs/api.md#idempotency): "replay", the first
+ * request's answer (200) marked `Idempotency-Mismatch: true`, as Altinn answers; "reject", 422 NOT-10001.
+ */
+const MismatchSchema = z.enum(["replay", "reject"]);
+export type IdempotencyMismatch = z.infer<typeof MismatchSchema>;
+
+const OrganisationSchema = PartialSettings.extend({ idempotencyMismatch: MismatchSchema.optional() });
+const OrganisationsSchema = z.record(z.string().min(1), OrganisationSchema);
+type OrganisationSettings = z.infer<typeof OrganisationSchema>;
 
 export class LimitsConfigError extends Error {
   override name = "LimitsConfigError";
@@ -57,7 +70,7 @@ export class LimitsConfigError extends Error {
 
 interface Parsed {
   deployment: LimitSettings;
-  organisations: Record<string, Partial<LimitSettings>>;
+  organisations: Record<string, OrganisationSettings>;
 }
 
 let cache: { limits: unknown; organisations: unknown; parsed: Parsed } | undefined;
@@ -65,8 +78,28 @@ let cache: { limits: unknown; organisations: unknown; parsed: Parsed } | undefin
 /** The settings that apply to `org`. Throws LimitsConfigError, naming the field, when the configuration is invalid. */
 export function limitsFor(env: Pick<Env, "LIMITS" | "LIMITS_ORGANISATIONS">, org: string): LimitSettings {
   const parsed = parseConfig(env.LIMITS, env.LIMITS_ORGANISATIONS);
-  const override = Object.hasOwn(parsed.organisations, org) ? parsed.organisations[org] : undefined;
-  return override ? { ...parsed.deployment, ...withoutUndefined(override) } : parsed.deployment;
+  const override = organisationOverride(parsed, org);
+  if (!override) return parsed.deployment;
+  const { idempotencyMismatch: _notALimit, ...limits } = override;
+  return { ...parsed.deployment, ...withoutUndefined(limits) };
+}
+
+/**
+ * What a different request under a used key gets for `org`: its override, else IDEMPOTENCY_MISMATCH,
+ * else "replay" (unset or empty). Throws LimitsConfigError, naming the setting, when either is invalid.
+ */
+export function idempotencyMismatchFor(env: Pick<Env, "IDEMPOTENCY_MISMATCH" | "LIMITS" | "LIMITS_ORGANISATIONS">, org: string): IdempotencyMismatch {
+  const override = organisationOverride(parseConfig(env.LIMITS, env.LIMITS_ORGANISATIONS), org)?.idempotencyMismatch;
+  if (override) return override;
+  const deployment = env.IDEMPOTENCY_MISMATCH?.trim() ?? "";
+  if (deployment === "") return "replay";
+  const result = MismatchSchema.safeParse(deployment);
+  if (!result.success) throw new LimitsConfigError(`IDEMPOTENCY_MISMATCH: must be "replay" or "reject", not ${JSON.stringify(deployment)}`);
+  return result.data;
+}
+
+function organisationOverride(parsed: Parsed, org: string): OrganisationSettings | undefined {
+  return Object.hasOwn(parsed.organisations, org) ? parsed.organisations[org] : undefined;
 }
 
 /** Validated once per isolate and configuration (the env's values do not change while it lives). */

@@ -42,8 +42,9 @@ export class OrderObject extends DurableObject<Env> {
 
   /**
    * Registers the order once. A repeat of the same request gets the stored answer; a different request
-   * under the same key is a conflict. Concurrent calls wait for the first (blockConcurrencyWhile), so a
-   * race never makes a second shipment and never fails. The one step that awaits before it writes.
+   * under the same key is a conflict, which carries the stored answer too and stores nothing. Concurrent
+   * calls wait for the first (blockConcurrencyWhile), so a race never makes a second shipment and never
+   * fails. The one step that awaits before it writes.
    */
   async register(org: string, order: Order, claimFor?: ProviderChoice): Promise<Registered> {
     const stored = this.store.load();

@@ -21,6 +21,24 @@ describe("GET /openapi.json", () => {
     expect(doc.paths[`${base}/shipment/{shipmentId}`]!.get!.responses["404"]!.description).toContain("NOT-00003");
   });
 
+  it("describes a reused key with a different request: 200 with Idempotency-Mismatch: true, and 422 only where chosen", async () => {
+    const doc = (await (await exports.default.fetch("http://localhost/openapi.json")).json()) as {
+      paths: Record<string, { post: { responses: Record<string, { description: string; headers?: Record<string, { schema: unknown; description: string }> }> } }>;
+    };
+    for (const path of ["sms", "email", ""].map((channel) => `/notifications/api/v1/future/orders/instant${channel ? `/${channel}` : ""}`)) {
+      const { responses } = doc.paths[path]!.post;
+      expect(responses["200"]!.headers!["Idempotency-Mismatch"]).toMatchObject({ schema: { type: "string", enum: ["true"] } });
+      expect(responses["200"]!.description).toContain("`Idempotency-Mismatch: true`");
+      expect(responses["201"]!.headers).not.toHaveProperty("Idempotency-Mismatch");
+      expect(responses["422"]!.description).toContain('IDEMPOTENCY_MISMATCH = "reject"');
+    }
+    // The /docs page's NOT-10001 anchor (where the 422's help link lands) says the same.
+    const html = await (await exports.default.fetch("http://localhost/docs")).text();
+    const anchor = /<dt id="problem-NOT-10001">.*?<\/dd>/s.exec(html)?.[0];
+    expect(anchor).toContain("Answered only where the deployment");
+    expect(anchor).toContain("Idempotency-Mismatch: true");
+  });
+
   it("describes the request fields from the same schemas that validate them", async () => {
     const doc = (await (await exports.default.fetch("http://localhost/openapi.json")).json()) as {
       components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };

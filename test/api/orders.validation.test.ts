@@ -3,7 +3,7 @@
 // with nothing stored and nothing put on a queue.
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
-import { BASE, call, emailRequest, postEmail, postSms, problemOf, smsRequest, tokenFor, uniqueKey, variedEmailAddress, type CallOptions } from "../support/api";
+import { BASE, call, emailRequest, expectMismatch, expectReplay, postEmail, postSms, problemOf, smsRequest, tokenFor, uniqueKey, variedEmailAddress, type CallOptions } from "../support/api";
 import { rowsForKey } from "../support/shipments";
 import { shardNames, shardWriter } from "../../src/store/shards";
 import { storedOrder } from "../support/order";
@@ -331,7 +331,7 @@ describe("POST /future/orders/instant/sms — validation", () => {
         expect(again.notification.shipmentId).not.toBe(first.notification.shipmentId);
       }
       const replay = await postSms(base);
-      expect(replay.status).toBe(200);
+      expectReplay(replay);
       expect(await replay.json()).toEqual(first);
     });
   });
@@ -401,7 +401,7 @@ describe("POST /future/orders/instant/sms — validation", () => {
       const first = smsRequest({ phoneNumber: "+4791234567" });
       const json = await expectAccepted(postSms, first);
       const replay = await postSms({ ...first, recipientSms: { ...first.recipientSms, phoneNumber: "004791234567" } });
-      expect(replay.status).toBe(200);
+      expectReplay(replay);
       expect(await replay.json()).toEqual(json);
     });
   });
@@ -431,10 +431,11 @@ describe("POST /future/orders/instant/sms — validation", () => {
       // The validated request is compared on a repeat: the default sender must make it the same request,
       // and a different sender a different one.
       const withDefault = await postSms(withField(request, "recipientSms.smsSettings.sender", env.DEFAULT_SMS_SENDER));
-      expect(withDefault.status).toBe(200);
+      expectReplay(withDefault);
       expect(await withDefault.json()).toEqual(json);
       const withOther = await postSms(withField(request, "recipientSms.smsSettings.sender", "Other"));
-      expect(withOther.status).toBe(422);
+      expectMismatch(withOther);
+      expect(await withOther.json()).toEqual(json);
     });
 
     it.each([
@@ -517,7 +518,7 @@ describe("POST /future/orders/instant/sms — validation", () => {
       const request = smsRequest();
       const json = await expectAccepted(postSms, request);
       const replay = await postSms({ ...request, somethingElse: "ignored" });
-      expect(replay.status).toBe(200);
+      expectReplay(replay);
       expect(await replay.json()).toEqual(json);
     });
   });
@@ -663,10 +664,11 @@ describe("POST /future/orders/instant/email — validation", () => {
       const request = withField(emailRequest(), "recipientEmail.emailSettings.senderEmailAddress", REMOVE);
       const json = await expectAccepted(postEmail, request);
       const withDefault = await postEmail(withField(request, "recipientEmail.emailSettings.senderEmailAddress", env.DEFAULT_EMAIL_SENDER));
-      expect(withDefault.status).toBe(200);
+      expectReplay(withDefault);
       expect(await withDefault.json()).toEqual(json);
       const withOther = await postEmail(withField(request, "recipientEmail.emailSettings.senderEmailAddress", "other@digdir.no"));
-      expect(withOther.status).toBe(422);
+      expectMismatch(withOther);
+      expect(await withOther.json()).toEqual(json);
     });
 
     it("accepts a valid senderEmailAddress", async () => {
@@ -702,12 +704,12 @@ describe("POST /future/orders/instant/email — validation", () => {
         const json = await expectAccepted(postEmail, request);
         for (const value of same) {
           const replay = await postEmail(withField(request, "recipientEmail.emailSettings.contentType", value));
-          expect(replay.status, `contentType ${JSON.stringify(value)}`).toBe(200);
+          expectReplay(replay, `contentType ${JSON.stringify(value)}`);
           expect(await replay.json()).toEqual(json);
         }
         for (const value of different) {
-          const conflict = await postEmail(withField(request, "recipientEmail.emailSettings.contentType", value));
-          expect(conflict.status, `contentType ${JSON.stringify(value)}`).toBe(422);
+          const mismatch = await postEmail(withField(request, "recipientEmail.emailSettings.contentType", value));
+          expectMismatch(mismatch, `contentType ${JSON.stringify(value)}`);
         }
       },
     );
@@ -842,7 +844,7 @@ describe("Altinn parity", () => {
     expect(enqueuedShipmentIds()).toContain(json.notification.shipmentId);
     for (const body of same) {
       const replay = await post(body);
-      expect(replay.status, JSON.stringify(body).slice(0, 200)).toBe(200);
+      expectReplay(replay, JSON.stringify(body).slice(0, 200));
       expect(await replay.json()).toEqual(json);
     }
     expect((await rowsForKey("ttd", idempotencyId)).shipments).toBe(1);
@@ -910,7 +912,7 @@ describe("Altinn parity", () => {
         [withField(request, "recipientSms.smsSettings.sender", env.DEFAULT_SMS_SENDER), withField(request, "recipientSms.smsSettings.sender", null)],
         request.idempotencyId,
       );
-      expect((await postSms(withField(request, "recipientSms.smsSettings.sender", "Other"))).status).toBe(422);
+      expectMismatch(await postSms(withField(request, "recipientSms.smsSettings.sender", "Other")));
     });
   });
 
@@ -918,7 +920,7 @@ describe("Altinn parity", () => {
     it("reads \"3600\" as 3600 (the same request as the number)", async () => {
       const request = withField(smsRequest(), "recipientSms.timeToLiveInSeconds", "3600");
       await expectSameRequest(postSms, request, [withField(request, "recipientSms.timeToLiveInSeconds", 3600)], request.idempotencyId);
-      expect((await postSms(withField(request, "recipientSms.timeToLiveInSeconds", 3601))).status).toBe(422);
+      expectMismatch(await postSms(withField(request, "recipientSms.timeToLiveInSeconds", 3601)));
     });
 
     it.each([["60"], ["172800"], ["0120"]])("accepts the string %j", async (ttl) => {
@@ -974,7 +976,7 @@ describe("Altinn parity", () => {
       const request = withField(emailRequest(), "recipientEmail.emailSettings.subject", "One-time\r\nBcc: victim@example.com");
       const as = (subject: string) => withField(request, "recipientEmail.emailSettings.subject", subject);
       await expectSameRequest(postEmail, request, [as("One-time\nBcc: victim@example.com"), as("One-time\rBcc: victim@example.com"), as("One-time Bcc: victim@example.com")], request.idempotencyId);
-      expect((await postEmail(as("One-time  Bcc: victim@example.com"))).status).toBe(422);
+      expectMismatch(await postEmail(as("One-time  Bcc: victim@example.com")));
     });
 
     it("counts the 998 characters after the line breaks became spaces (999 sent, CRLF counted as one)", async () => {

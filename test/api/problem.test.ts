@@ -47,10 +47,11 @@ describe("coded problems through the Worker", () => {
     expect(await problemOf(response)).toMatchObject({ type: "urn:altinn:error:NOT-00003", title: "Shipment not found", status: 404, code: "NOT-00003" });
   });
 
-  it("a reused key with another request: 422 NOT-10001 with its own title and help link", async () => {
+  it("a reused key with another request, where the organisation chose the strict answer: 422 NOT-10001 with its own title and help link", async () => {
+    const org = "idempotency-strict";
     const request = smsRequest();
-    expect((await postSms(request)).status).toBe(201);
-    const response = await postSms({ ...request, recipientSms: { ...request.recipientSms, timeToLiveInSeconds: 121 } });
+    expect((await postSms(request, { org })).status).toBe(201);
+    const response = await postSms({ ...request, recipientSms: { ...request.recipientSms, timeToLiveInSeconds: 121 } }, { org });
     expect(response.status).toBe(422);
     expect(response.headers.get("link")).toBe('</docs#problem-NOT-10001>; rel="help"');
     expect(await problemOf(response)).toMatchObject({ type: "urn:altinn:error:NOT-10001", title: "Idempotency key reused with a different request" });
@@ -59,8 +60,9 @@ describe("coded problems through the Worker", () => {
   it("the deprecated endpoint's problem carries both links: the help one and its successor", async () => {
     const { recipientSms, ...rest } = smsRequest();
     const request = { ...rest, recipient: { recipientSms } };
-    expect((await call("POST", "/future/orders/instant", request)).status).toBe(201);
-    const response = await call("POST", "/future/orders/instant", { ...request, sendersReference: "another" });
+    const org = "idempotency-strict";
+    expect((await call("POST", "/future/orders/instant", request, { org })).status).toBe(201);
+    const response = await call("POST", "/future/orders/instant", { ...request, sendersReference: "another" }, { org });
     expect(response.status).toBe(422);
     const links = (response.headers.get("link") ?? "").split(/,\s*/);
     expect(links).toContain('</docs#problem-NOT-10001>; rel="help"');

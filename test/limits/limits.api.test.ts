@@ -5,11 +5,11 @@ import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { checkLimits } from "../../src/limits/check";
-import { limitsFor, LimitsConfigError } from "../../src/limits/config";
+import { idempotencyMismatchFor, limitsFor, LimitsConfigError } from "../../src/limits/config";
 import { limitsStub } from "../../src/limits/limits-object";
 import { simulatorStub } from "../../src/providers/simulator/stub";
 import { toSmsOrder } from "../../src/orders/order";
-import { call, emailRequest, postEmail, postSms, problemOf, smsRequest, uniqueKey, variedPhoneNumber } from "../support/api";
+import { call, emailRequest, expectReplay, postEmail, postSms, problemOf, smsRequest, uniqueKey, variedPhoneNumber } from "../support/api";
 import { rowsForKey, waitForShipment, shipmentIdOf } from "../support/shipments";
 
 afterEach(() => vi.restoreAllMocks());
@@ -98,7 +98,7 @@ describe("the replay rule", () => {
     await expectLimited(await postSms(smsRequest({ phoneNumber }), { org }), "NOT-10003");
 
     const replay = await postSms(first, { org });
-    expect(replay.status).toBe(200);
+    expectReplay(replay);
     expect(await replay.text()).toBe(await firstResponse.text());
     // Replays count against nothing: still exactly at the limit, not over it.
     const again = await expectLimited(await postSms(smsRequest({ phoneNumber }), { org }), "NOT-10003");
@@ -277,7 +277,33 @@ describe("configuration", () => {
     expect(logs.join("\n")).toContain("LIMITS_KEY is not configured");
   });
 
+  it.each([
+    ["unset: the first answer, marked", undefined, {}, "replay"],
+    ["empty: the same", "", {}, "replay"],
+    ["the deployment's reject", "reject", {}, "reject"],
+    ["the deployment's replay", "replay", {}, "replay"],
+    ["an organisation's reject over the deployment's replay", "replay", { x: { idempotencyMismatch: "reject" } }, "reject"],
+    ["an organisation's replay over the deployment's reject", "reject", { x: { idempotencyMismatch: "replay" } }, "replay"],
+    ["another organisation's override does not apply", "reject", { y: { idempotencyMismatch: "replay" } }, "reject"],
+    ["an override of limits only leaves it to the deployment", "reject", { x: { smsPerDay: 5 } }, "reject"],
+  ])("idempotencyMismatch: %s", (_label, deployment, organisations, expected) => {
+    const config = { IDEMPOTENCY_MISMATCH: deployment as string, LIMITS: {}, LIMITS_ORGANISATIONS: organisations };
+    expect(idempotencyMismatchFor(config, "x")).toBe(expected);
+  });
+
+  it("idempotencyMismatch: rejects a value that is neither replay nor reject, naming the setting, and keeps it out of the limits", () => {
+    const mismatchFor = (deployment: string, organisations: unknown = {}) => () =>
+      idempotencyMismatchFor({ IDEMPOTENCY_MISMATCH: deployment, LIMITS: {}, LIMITS_ORGANISATIONS: organisations as object }, "x");
+    expect(mismatchFor("strict")).toThrow(/IDEMPOTENCY_MISMATCH: must be "replay" or "reject"/);
+    expect(mismatchFor("replay", { x: { idempotencyMismatch: "strict" } })).toThrow(/LIMITS_ORGANISATIONS\.x\.idempotencyMismatch/);
+    // Validated with the rest of LIMITS_ORGANISATIONS: a bad value refuses registrations like any bad limit.
+    expect(() => limitsFor({ LIMITS: {}, LIMITS_ORGANISATIONS: { x: { idempotencyMismatch: true } } }, "x")).toThrow(LimitsConfigError);
+    expect(() => limitsFor({ LIMITS: { idempotencyMismatch: "reject" } as object, LIMITS_ORGANISATIONS: {} }, "x")).toThrow(/LIMITS: Unrecognized key/);
+    expect(limitsFor({ LIMITS: {}, LIMITS_ORGANISATIONS: { x: { idempotencyMismatch: "reject" } } }, "x")).not.toHaveProperty("idempotencyMismatch");
+  });
+
   it("wrangler.toml's local configuration is valid and is the contract's", () => {
+    expect(idempotencyMismatchFor(env, "limits-default")).toBe("replay");
     expect(limitsFor(env, "limits-default")).toEqual({
       enabled: true,
       requestsPerMinute: 3000,

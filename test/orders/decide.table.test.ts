@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { decideAlarm } from "../../src/orders/decide/alarm";
 import { decideClaim, decideRecord, decideRefuse, decideRelease } from "../../src/orders/decide/dispatch";
+import { decideExisting } from "../../src/orders/decide/register";
 import { decideReport } from "../../src/orders/decide/report";
 import type { Decision, Handover, OrderState } from "../../src/orders/decide/state";
 import { timings } from "../../src/orders/lifecycle";
@@ -153,6 +154,13 @@ describe("the order's decisions, every hand-over state × every input", () => {
 });
 
 describe("decisions that need more than the table", () => {
+  it("registration of a known key: the stored answer either way, a different request marked as a conflict, nothing changed", () => {
+    const row = orderState("accepted", false);
+    const stored = { notificationOrderId: "o-1", notification: { shipmentId: "s-1" } };
+    expect(decideExisting(row, true)).toEqual({ kind: "replayed", response: stored });
+    expect(decideExisting(row, false)).toEqual({ kind: "conflict", response: stored });
+  });
+
   it("claim: hands over at most once, and never past the deadline", () => {
     const waiting = orderState("waiting", false);
     const claimed = decideClaim(waiting, { shipmentId: "s-1", content: "opened", claimId: "c-9" }, NOW, t);

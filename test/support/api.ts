@@ -109,3 +109,18 @@ export async function problemOf(response: Response) {
   expect(response.headers.get("content-type")).toBe("application/problem+json");
   return (await response.json()) as { status: number; code?: string; errors?: Record<string, string[]>; detail?: string; traceId: string };
 }
+
+/**
+ * A repeat of the registered request: 200 and no `Idempotency-Mismatch` header. A different request under
+ * the key gets 200 too, with the header (expectMismatch), so a "same request" check must look at it.
+ */
+export function expectReplay(response: Response, message?: string) {
+  expect(response.status, message).toBe(200);
+  expect(response.headers.get("Idempotency-Mismatch"), message).toBeNull();
+}
+
+/** A different request under a used key (the default answer): 200, the first answer, `Idempotency-Mismatch: true`. */
+export function expectMismatch(response: Response, message?: string) {
+  expect(response.status, message).toBe(200);
+  expect(response.headers.get("Idempotency-Mismatch"), message).toBe("true");
+}

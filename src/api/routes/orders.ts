@@ -11,10 +11,14 @@ import { caseInsensitive } from "../property-names";
 import { ApiError, validationFailed } from "../problem";
 import { orderProblemResponses } from "../responses";
 import { claimOnRegistration, dispatchRightAway } from "../../dispatch/dispatch";
-import { logError } from "../../log";
+import { log, logError } from "../../log";
 import type { LimitRefusal } from "../../limits/check";
+import { idempotencyMismatchFor, type IdempotencyMismatch } from "../../limits/config";
+import type { OrderResponse } from "../../orders/order-object";
 
 const SMS_PATH = `${BASE_PATH}/future/orders/instant/sms`;
+/** Marks the first request's answer given to a different request under the same key (CONTRACT "Idempotency"). */
+const MISMATCH_HEADER = "Idempotency-Mismatch";
 // RFC 9745: deprecated since 2026-01-01; RFC 8594's successor link.
 const DEPRECATION_HEADERS = { Deprecation: "@1767225600", Link: `<${SMS_PATH}>; rel="successor-version"` };
 
@@ -25,7 +29,17 @@ const registered = {
     content: { "application/json": { schema: OrderResponseSchema } },
   },
   200: {
-    description: "The same request was already registered under this idempotencyId: the identical body.",
+    description:
+      "This idempotencyId was already registered: the identical body of the first answer; nothing new was stored or sent. " +
+      "If this request differs from the first (another body, subject, recipient, endpoint…), it was ignored, as Altinn ignores it, " +
+      "and the answer carries `Idempotency-Mismatch: true`; an identical repeat carries no such header. " +
+      "Where the deployment (`IDEMPOTENCY_MISMATCH = \"reject\"`) or the organisation chose the strict answer, a different request is a 422 `NOT-10001` instead.",
+    headers: {
+      [MISMATCH_HEADER]: {
+        schema: { type: "string" as const, enum: ["true"] },
+        description: "Present (`true`) only when this request differs from the one first registered under its idempotencyId: this request was not sent.",
+      },
+    },
     content: { "application/json": { schema: OrderResponseSchema } },
   },
 };
@@ -111,14 +125,32 @@ async function register(c: AppContext, order: Order, phoneField = "recipientSms.
     case "replayed":
       return c.json(outcome.response, 200);
     case "conflict":
-      throw ApiError.of("NOT-10001", {
-        detail: "This idempotencyId was already used for a different request. Use a new idempotencyId for a new message.",
-      });
+      return mismatched(c, org, outcome.response);
     case "refused":
       throw refusedError(outcome.refusal, phoneField);
     case "unavailable":
       throw ApiError.of("NOT-00004", { detail: "A dependency failed; nothing was registered. Retry with the same idempotencyId." });
   }
+}
+
+/**
+ * A different request under a used key: the first request's answer, marked, and this request ignored
+ * (as Altinn answers), or the strict 422 where the deployment or the organisation chose it. An order
+ * object of an earlier version answers a conflict without the stored answer: then the 422 it answered.
+ */
+function mismatched(c: AppContext, org: string, first: OrderResponse | undefined) {
+  let answer: IdempotencyMismatch;
+  try {
+    answer = first ? idempotencyMismatchFor(c.env, org) : "reject";
+  } catch (error) {
+    log("idempotency.config_invalid", { org, problem: error instanceof Error ? error.message : String(error) });
+    throw ApiError.of("NOT-00004", { detail: "A dependency failed; nothing was registered. Retry with the same idempotencyId." });
+  }
+  log("idempotency.mismatch", { shipmentId: first?.notification.shipmentId, answer });
+  if (answer === "replay" && first) return c.json(first, 200, { [MISMATCH_HEADER]: "true" });
+  throw ApiError.of("NOT-10001", {
+    detail: "This idempotencyId was already used for a different request. Use a new idempotencyId for a new message.",
+  });
 }
 
 function refusedError(refusal: LimitRefusal, phoneField: string): ApiError {

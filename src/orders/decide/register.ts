@@ -1,5 +1,6 @@
 // Registration's decisions: a repeat of the same request gets the stored answer, a different request
-// under the same key is a conflict, and a new one becomes this order's first state.
+// under the same key is a conflict (answered with the stored answer too, marked, or refused: the route
+// decides by the organisation's setting), and a new one becomes this order's first state.
 import type { RecipientStatus } from "../../status/statuses";
 import type { Timings } from "../lifecycle";
 import { destinationOf, type Order } from "../order";
@@ -10,11 +11,12 @@ export interface OrderResponse {
   notification: { shipmentId: string; sendersReference?: string };
 }
 
-export type ExistingAnswer = { kind: "replayed"; response: OrderResponse } | { kind: "conflict" };
+/** Either way the first request's answer: nothing of a different request is stored or sent. */
+export type ExistingAnswer = { kind: "replayed"; response: OrderResponse } | { kind: "conflict"; response: OrderResponse };
 
 /** A key already registered: `sameRequest` is whether the request's fingerprint (salted) matches the stored one. */
 export function decideExisting(s: OrderState, sameRequest: boolean): ExistingAnswer {
-  return sameRequest ? { kind: "replayed", response: JSON.parse(s.response) as OrderResponse } : { kind: "conflict" };
+  return { kind: sameRequest ? "replayed" : "conflict", response: JSON.parse(s.response) as OrderResponse };
 }
 
 export interface NewOrderInput {
