@@ -17,7 +17,7 @@ import type { SealedContent } from "./order-store";
 
 export type RegisterOutcome =
   | { kind: "created"; response: OrderResponse }
-  | { kind: "replayed"; response: OrderResponse }
+  | { kind: "replayed"; response: OrderResponse; senderReplaced?: true }
   | { kind: "conflict" }
   | { kind: "refused"; refusal: LimitRefusal }
   | { kind: "unavailable" };

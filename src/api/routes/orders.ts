@@ -12,20 +12,33 @@ import { ApiError, validationFailed } from "../problem";
 import { orderProblemResponses } from "../responses";
 import { claimOnRegistration, dispatchRightAway } from "../../dispatch/dispatch";
 import { logError } from "../../log";
+import { smsProviderNames } from "../../providers/names";
 import type { LimitRefusal } from "../../limits/check";
 
 const SMS_PATH = `${BASE_PATH}/future/orders/instant/sms`;
 // RFC 9745: deprecated since 2026-01-01; RFC 8594's successor link.
 const DEPRECATION_HEADERS = { Deprecation: "@1767225600", Link: `<${SMS_PATH}>; rel="successor-version"` };
 
+/** Set on an SMS order's 201 and its replays when its sender is sent as the configured default instead of the one given. */
+const SENDER_REPLACED = "Sender-Replaced";
+const senderReplacedHeader = {
+  [SENDER_REPLACED]: {
+    schema: { type: "string" as const, enum: ["true"] },
+    description:
+      "Present (`true`) when `smsSettings.sender` cannot be carried by every configured SMS provider, so the configured default sender is sent instead; " +
+      "the shipment's status history says why. Absent when the sender is sent as given (or none was given).",
+  },
+};
+
 const registered = {
   201: {
     description: "Registered and handed to delivery (not yet delivered). `Location` points at the shipment.",
-    headers: { Location: { schema: { type: "string" as const }, description: "The shipment's URL." } },
+    headers: { Location: { schema: { type: "string" as const }, description: "The shipment's URL." }, ...senderReplacedHeader },
     content: { "application/json": { schema: OrderResponseSchema } },
   },
   200: {
-    description: "The same request was already registered under this idempotencyId: the identical body.",
+    description: "The same request was already registered under this idempotencyId: the identical body (and `Sender-Replaced` as on the 201).",
+    headers: senderReplacedHeader,
     content: { "application/json": { schema: OrderResponseSchema } },
   },
 };
@@ -78,8 +91,10 @@ const deprecationHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 function defaults(c: AppContext): OrderDefaults {
-  return { smsSender: c.env.DEFAULT_SMS_SENDER, emailSender: c.env.DEFAULT_EMAIL_SENDER };
+  return { smsSender: c.env.DEFAULT_SMS_SENDER, emailSender: c.env.DEFAULT_EMAIL_SENDER, smsProviders: smsProviderNames(c.env) };
 }
+
+const senderReplaced = (replaced: boolean | undefined): Record<string, string> => (replaced ? { [SENDER_REPLACED]: "true" } : {});
 
 /**
  * `phoneField` is where the request carries the phone number (the deprecated endpoint nests it deeper),
@@ -107,9 +122,10 @@ async function register(c: AppContext, order: Order, phoneField = "recipientSms.
       }
       return c.json(outcome.response, 201, {
         Location: `${BASE_PATH}/future/shipment/${outcome.response.notification.shipmentId}`,
+        ...senderReplaced(order.channel === "sms" && order.senderReplaced !== undefined),
       });
     case "replayed":
-      return c.json(outcome.response, 200);
+      return c.json(outcome.response, 200, senderReplaced(outcome.senderReplaced));
     case "conflict":
       throw ApiError.of("NOT-10001", {
         detail: "This idempotencyId was already used for a different request. Use a new idempotencyId for a new message.",
