@@ -36,6 +36,7 @@ describe("LINK Mobility send answers", () => {
     const refused = { kind: "final", status: "SMS_Failed", detail: `the provider refused the sender (linkmobility ${code}); nothing was sent`, senderRefused: true };
     expect(mapLinkSendResponse(400, { resultCode: code, description: "Invalid source number" })).toEqual(refused);
     expect(mapLinkSendResponse(200, { messageId: "m-1", resultCode: code })).toEqual(refused);
+    expect(mapLinkSendResponse(200, { resultCode: code, description: "Invalid source number" })).toEqual(refused);
     expect(mapLinkResultCode(code)).toEqual(refused);
   });
 

@@ -68,7 +68,7 @@ export function mapLinkResultCode(resultCode: number): SmsOutcome {
 
 }
 
-const SendAnswer = z.object({ messageId: z.string().min(1), resultCode: z.coerce.number().int().optional() });
+const SendAnswer = z.object({ messageId: z.string().min(1).optional(), resultCode: z.coerce.number().int().optional() });
 
 /** Maps the HTTP answer to `POST {base}/sms/send` (sent with ignoreResponse: false). */
 export function mapLinkSendResponse(httpStatus: number, body: unknown, retryAfterMs?: number): SmsOutcome {
@@ -78,11 +78,12 @@ export function mapLinkSendResponse(httpStatus: number, body: unknown, retryAfte
     // Taken without an id we can read: sending again could duplicate it, so it counts as accepted.
     if (!answer.success) return { kind: "accepted", status: "SMS_Accepted" };
     const { messageId, resultCode } = answer.data;
+    // A failure code says it was not taken, with or without a message id.
     if (resultCode !== undefined && resultCode !== QUEUED) {
       const mapped = mapLinkResultCode(resultCode);
       if (mapped.kind === "final" && mapped.status !== "SMS_Delivered") return mapped;
     }
-    return { kind: "accepted", status: "SMS_Accepted", providerRef: messageId };
+    return messageId ? { kind: "accepted", status: "SMS_Accepted", providerRef: messageId } : { kind: "accepted", status: "SMS_Accepted" };
   }
   // 408/429/5xx: not processed, retry (also on the other provider). Other unexpected statuses too.
   if (httpStatus === 408 || httpStatus === 429 || httpStatus >= 500 || httpStatus < 400) return transientHttp(httpStatus, retryAfterMs);
