@@ -6,6 +6,7 @@ import { z } from "@hono/zod-openapi";
 import { isValidEmailAddress } from "./email-address";
 import { normalizePhoneNumber } from "./phone-number";
 import { countSmsSegments, MAX_SMS_SEGMENTS } from "./sms-segments";
+import { SMS_SENDER_CHARACTERS } from "../providers/sms-senders";
 import { isDefaultSmsSender, MAX_SMS_SENDER_LENGTH } from "./sms-sender";
 
 // A required field that is missing (or null, which means "left out" here) says "Required", not zod 4's
@@ -96,7 +97,7 @@ export const RecipientSmsSchema = z
           description:
             `Sender id; the configured default when left out, null, empty or blank. Any other string of at most ${MAX_SMS_SENDER_LENGTH} characters is accepted. ` +
             "It is sent as given when every configured SMS provider carries it: a name of 1 to 11 characters that each provider takes, with at least one letter " +
-            "(Twilio: letters, digits, space and `- + _ &`; LINK Mobility: letters, digits, space, `-` and `.`; the simulator: the printable ASCII characters of the GSM-7 basic table), " +
+            `(${SMS_SENDER_CHARACTERS.map(([provider, described]) => `${provider}: ${described}`).join("; ")}), ` +
             "or a number of at most 15 digits with an optional `+`. Any other sender is replaced by the configured default: the answer carries `Sender-Replaced: true` " +
             "and the shipment's status history says why. The idempotency comparison uses the sender as given.",
           example: "Altinn",

@@ -16,3 +16,10 @@ export function smsSenderRuleOf(name: string): SmsSenderRule {
 export function senderNotCarriedBy(sender: string, providers: readonly string[]): string | null {
   return senderNotCarried(sender, providers.map((name) => [name, smsSenderRuleOf(name)] as const));
 }
+
+/** Each SMS provider's characters in words (the OpenAPI document and docs/api.md say the same). */
+export const SMS_SENDER_CHARACTERS: ReadonlyArray<readonly [provider: string, described: string]> = [
+  ["Twilio", TWILIO_SENDERS.described],
+  ["LINK Mobility", LINK_SENDERS.described],
+  ["the simulators", SIMULATOR_SENDERS.described],
+];

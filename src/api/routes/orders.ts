@@ -30,17 +30,22 @@ const senderReplacedHeader = {
   },
 };
 
+const location = { Location: { schema: { type: "string" as const }, description: "The shipment's URL." } };
 const registered = {
   201: {
     description: "Registered and handed to delivery (not yet delivered). `Location` points at the shipment.",
-    headers: { Location: { schema: { type: "string" as const }, description: "The shipment's URL." }, ...senderReplacedHeader },
+    headers: location,
     content: { "application/json": { schema: OrderResponseSchema } },
   },
   200: {
-    description: "The same request was already registered under this idempotencyId: the identical body (and `Sender-Replaced` as on the 201).",
-    headers: senderReplacedHeader,
+    description: "The same request was already registered under this idempotencyId: the identical body.",
     content: { "application/json": { schema: OrderResponseSchema } },
   },
+};
+/** An SMS order's answers say whether its sender was replaced. */
+const smsRegistered = {
+  201: { ...registered[201], headers: { ...location, ...senderReplacedHeader } },
+  200: { ...registered[200], description: `${registered[200].description} \`Sender-Replaced\` as on the 201.`, headers: senderReplacedHeader },
 };
 
 // Property names are read case-insensitively, as ASP.NET reads Altinn's requests.
@@ -73,7 +78,7 @@ const orderRoute = <S extends typeof SMS_REQUEST | typeof EMAIL_REQUEST | typeof
         content: { "application/json": { schema } },
       },
     },
-    responses: { ...registered, ...orderProblemResponses },
+    responses: { ...(schema === EMAIL_REQUEST ? registered : smsRegistered), ...orderProblemResponses },
   });
 
 /** What the deprecated endpoint says when given the /instant/sms body (recipientSms at the top level). */
