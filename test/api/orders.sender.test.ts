@@ -60,6 +60,14 @@ describe("smsSettings.sender, as Altinn's clients send it", () => {
     expect((await d1Events(id))[0]).toMatchObject({ status: "SMS_New", applied: 1, source: "registration", detail: REASON });
   });
 
+  it("compares the sender as given: another sender that would be replaced by the same default is another request", async () => {
+    const request = withSender("(TEST) Instant SMS Test");
+    expect((await postSms(request)).status).toBe(201);
+    const other = await postSms({ ...request, recipientSms: { ...request.recipientSms, smsSettings: { ...request.recipientSms.smsSettings, sender: "(TEST) Other SMS Test" } } });
+    // Not a replay of the first (whatever a different request under a used key answers: 422, or 200 marked as a mismatch).
+    expect(other.status === 422 || other.headers.get("Idempotency-Mismatch") === "true").toBe(true);
+  });
+
   it("answers the deprecated endpoint's 201 and replay with Sender-Replaced too", async () => {
     const { recipientSms, ...rest } = withSender("Altinn & Co (test)");
     const request = { ...rest, recipient: { recipientSms } };
