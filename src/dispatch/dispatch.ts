@@ -3,7 +3,7 @@
 import { log, logError } from "../log";
 import { orderStubByRef } from "../orders/order-key";
 import type { DispatchMessage, ProviderChoice, SendClaim } from "../orders/order-object";
-import type { ProviderOutcome } from "../providers/outcome";
+import { isSenderRefusal, type ProviderOutcome } from "../providers/outcome";
 import { honoursIdempotencyKey, providerFor, providerNames } from "../providers/choose";
 import { healthyCall } from "../providers/failover/breaker";
 import { handOverOrder, knownHandOverOrder, noteAccepted, noteCall } from "../providers/failover/health-client";
@@ -122,7 +122,8 @@ export async function handOver(claim: SendClaim, candidates: Candidates): Promis
     const validitySeconds = Math.floor((lifetimeEnd - now) / 1000);
     if (last && (budgetEnd - now < Math.min(MIN_FAILOVER_MS, claim.timeoutMs / 2) || validitySeconds < 1)) break;
     const outcome = await provider.send({ ...message, validitySeconds: Math.max(1, validitySeconds) }, signal);
-    noteCall(claim.message.channel, name, healthyCall(outcome.kind, Date.now() - now));
+    // A refused sender says nothing of the provider's health: it counts neither way.
+    if (!isSenderRefusal(outcome)) noteCall(claim.message.channel, name, healthyCall(outcome.kind, Date.now() - now));
     last = { provider: name, outcome };
     if (outcome.kind !== "transient") break;
     failures.push(`${name}: ${outcome.detail ?? "transient"}`);

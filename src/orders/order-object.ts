@@ -80,7 +80,7 @@ export class OrderObject extends DurableObject<Env> {
   private async existing(stored: OrderState, order: Order): Promise<RegisterOutcome> {
     const check = await compareFingerprint(this.env.CONTENT_KEY, stored, order);
     if (check.wrapped) this.store.replaceFingerprint(stored.fingerprint, check.wrapped);
-    return decideExisting(stored, check.same);
+    return decideExisting(stored, check.same, order);
   }
 
   /**

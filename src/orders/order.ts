@@ -3,6 +3,7 @@
 import type { z } from "@hono/zod-openapi";
 import { normalizePhoneNumber } from "./phone-number";
 import { contentTypeOf, type EmailContentType, type EmailOrderSchema, type RecipientSmsSchema } from "./schemas";
+import { senderReplacement, type SenderReplacement } from "./sms-sender";
 
 export interface SmsOrder {
   channel: "sms";
@@ -10,7 +11,10 @@ export interface SmsOrder {
   sendersReference?: string;
   phoneNumber: string;
   timeToLiveInSeconds: number;
+  /** The sender as given (or the default when none was): what the request's fingerprint covers. */
   sender: string;
+  /** A sender not every configured provider carries: the default is sent instead, and the status history says why. */
+  senderReplaced?: SenderReplacement;
   body: string;
   /** Why this valid number cannot take an SMS (its type): the order is registered and fails at once. */
   noSms?: string;
@@ -32,6 +36,8 @@ export type Order = SmsOrder | EmailOrder;
 export interface OrderDefaults {
   smsSender: string;
   emailSender: string;
+  /** The SMS providers (SMS_PROVIDERS, in failover order) whose sender rules decide whether a given sender is sent as given; none: only the rules every provider shares. */
+  smsProviders?: readonly string[];
 }
 
 export function toSmsOrder(
@@ -41,6 +47,7 @@ export function toSmsOrder(
   const { phoneNumber, timeToLiveInSeconds, smsSettings } = request.recipientSms;
   const phone = normalizePhoneNumber(phoneNumber);
   if (!phone.ok) throw new Error("toSmsOrder called with an unvalidated phone number");
+  const replaced = smsSettings.sender == null ? null : senderReplacement(smsSettings.sender, defaults.smsSender, defaults.smsProviders ?? []);
   return {
     channel: "sms",
     idempotencyId: request.idempotencyId,
@@ -48,6 +55,7 @@ export function toSmsOrder(
     phoneNumber: phone.e164,
     timeToLiveInSeconds,
     sender: smsSettings.sender ?? defaults.smsSender,
+    ...(replaced ? { senderReplaced: replaced } : {}),
     body: smsSettings.body,
     ...(phone.noSms ? { noSms: phone.noSms } : {}),
   };
@@ -65,6 +73,11 @@ export function toEmailOrder(request: z.infer<typeof EmailOrderSchema>, defaults
     senderEmailAddress: emailSettings.senderEmailAddress ?? defaults.emailSender,
     contentType: contentTypeOf(emailSettings.contentType),
   };
+}
+
+/** The sender the provider is given: the caller's, or the default that replaced it. */
+export function senderSent(order: SmsOrder): string {
+  return order.senderReplaced?.by ?? order.sender;
 }
 
 /** The order's destination as the manifest shows it. */

@@ -17,7 +17,7 @@ import type { SealedContent } from "./order-store";
 
 export type RegisterOutcome =
   | { kind: "created"; response: OrderResponse }
-  | { kind: "replayed"; response: OrderResponse }
+  | { kind: "replayed"; response: OrderResponse; senderReplaced?: true }
   /** The same key with a different request, and the first request's answer (absent from an order object of an earlier version). */
   | { kind: "conflict"; response?: OrderResponse }
   | { kind: "refused"; refusal: LimitRefusal }

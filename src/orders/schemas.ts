@@ -6,7 +6,8 @@ import { z } from "@hono/zod-openapi";
 import { isValidEmailAddress } from "./email-address";
 import { normalizePhoneNumber } from "./phone-number";
 import { countSmsSegments, MAX_SMS_SEGMENTS } from "./sms-segments";
-import { isValidSmsSender } from "./sms-sender";
+import { SMS_SENDER_CHARACTERS } from "../providers/sms-senders";
+import { isDefaultSmsSender, MAX_SMS_SENDER_LENGTH } from "./sms-sender";
 
 // A required field that is missing (or null, which means "left out" here) says "Required", not zod 4's
 // "Invalid input: expected string, received undefined". Messages set on a schema still come first.
@@ -73,9 +74,6 @@ const timeToLiveInSeconds = z
     example: 120,
   });
 
-/** An SMS sender that means "the configured default" (as Altinn reads an empty or blank one). */
-const isDefaultSmsSender = (v: string) => v.trim() === "";
-
 export const RecipientSmsSchema = z
   .object({
     phoneNumber: z
@@ -87,13 +85,23 @@ export const RecipientSmsSchema = z
       .openapi({ description: "International number starting with + or 00; stored and sent in E.164.", example: "+4799999999" }),
     timeToLiveInSeconds,
     smsSettings: z.object({
+      // Any string Altinn accepts: one a provider cannot carry is replaced at registration (sms-sender.ts), never refused.
       sender: z
         .string()
-        .refine((v) => isDefaultSmsSender(v) || isValidSmsSender(v), "1 to 11 letters, digits or spaces with at least one letter, or a number of at most 15 digits.")
+        .max(MAX_SMS_SENDER_LENGTH, `At most ${MAX_SMS_SENDER_LENGTH} characters.`)
+        .refine((v) => v.isWellFormed(), "Must be well-formed Unicode text.")
         .nullish()
         // Left out, null, empty or blank: the configured default, as in Altinn.
         .transform((v) => (v == null || isDefaultSmsSender(v) ? undefined : v))
-        .openapi({ description: "Sender id; the configured default when left out, null, empty or blank.", example: "Altinn" }),
+        .openapi({
+          description:
+            `Sender id; the configured default when left out, null, empty or blank. Any other string of at most ${MAX_SMS_SENDER_LENGTH} characters is accepted. ` +
+            "It is sent as given when every configured SMS provider carries it: a name of 1 to 11 characters that each provider takes, with at least one letter " +
+            `(${SMS_SENDER_CHARACTERS.map(([provider, described]) => `${provider}: ${described}`).join("; ")}), ` +
+            "or a number of at most 15 digits with an optional `+`. Any other sender is replaced by the configured default: the answer carries `Sender-Replaced: true` " +
+            "and the shipment's status history says why. The idempotency comparison uses the sender as given.",
+          example: "Altinn",
+        }),
       body: text({ controls: "body" })
         .refine((v) => countSmsSegments(v).segments <= MAX_SMS_SEGMENTS, `At most ${MAX_SMS_SEGMENTS} SMS segments.`)
         .openapi({ description: "The message text (GSM-7 or UCS-2), at most 16 segments.", example: "Your code is 428516" }),

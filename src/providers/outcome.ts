@@ -10,10 +10,11 @@ import type { RecipientStatus } from "../status/statuses";
  *   so it must never be handed over again (not here, not elsewhere); its report or the deadline settles it.
  * - ignore: no status change (the report is still kept for audit by the caller).
  * `detail` carries the provider's own code/reason for audit logs.
+ * A final outcome with `senderRefused` is the provider refusing the SMS sender (senderRefused()).
  */
 export type ProviderOutcome<S extends RecipientStatus = RecipientStatus> =
   | { kind: "accepted"; status: S; providerRef?: string }
-  | { kind: "final"; status: S; detail?: string }
+  | { kind: "final"; status: S; detail?: string; senderRefused?: true }
   | { kind: "transient"; retryAfterMs?: number; detail?: string }
   | { kind: "unknown"; detail?: string }
   | { kind: "progress"; status: S }
@@ -24,4 +25,20 @@ export function lookup<V>(table: Readonly<Record<string, V>>, key: string | numb
   if (key === undefined) return undefined;
   const k = String(key);
   return Object.hasOwn(table, k) ? table[k] : undefined;
+}
+
+/**
+ * The provider refused the SMS sender (registration sends only senders every configured provider
+ * declares it carries, so this is a provider's own policy: an unregistered name, a number it will not
+ * send from). Final at once as SMS_Failed: no retry and no failover (another provider would send the
+ * message under the same sender, or a different one), and no count against the provider's health
+ * (the call says nothing of it). `code` is the provider's own, e.g. "twilio 21212".
+ */
+export function senderRefused(code: string): { kind: "final"; status: "SMS_Failed"; detail: string; senderRefused: true } {
+  return { kind: "final", status: "SMS_Failed", detail: `the provider refused the sender (${code}); nothing was sent`, senderRefused: true };
+}
+
+/** Whether an outcome is the provider refusing the sender. */
+export function isSenderRefusal(outcome: ProviderOutcome): boolean {
+  return outcome.kind === "final" && outcome.senderRefused === true;
 }

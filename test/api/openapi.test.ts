@@ -54,6 +54,28 @@ describe("GET /openapi.json", () => {
     expect(doc.components.schemas["InstantSmsOrderRequest"]!.properties!["idempotencyId"]).toMatchObject({ maxLength: 1000 });
   });
 
+  it("describes the SMS sender rule, and the Sender-Replaced header on every SMS endpoint's 201 and 200 (not email's)", async () => {
+    type Answer = { description: string; headers?: Record<string, { description: string; schema: unknown }> };
+    const doc = (await (await exports.default.fetch("http://localhost/openapi.json")).json()) as {
+      paths: Record<string, { post: { responses: Record<string, Answer> } }>;
+      components: { schemas: Record<string, { properties: Record<string, { properties: Record<string, { maxLength?: number; description?: string }> }> }> };
+    };
+    const sender = doc.components.schemas["RecipientSms"]!.properties["smsSettings"]!.properties["sender"]!;
+    expect(sender.maxLength).toBe(1000);
+    for (const words of ["1 to 11 characters", "Twilio: letters A-Z and a-z, digits, space, `-`, `+`, `_` and `&`", "LINK Mobility:", "GSM-7 basic table", "15 digits", "Sender-Replaced: true"]) {
+      expect(sender.description).toContain(words);
+    }
+    const base = "/notifications/api/v1/future/orders";
+    for (const path of [`${base}/instant/sms`, `${base}/instant`]) {
+      for (const status of ["201", "200"]) {
+        expect(doc.paths[path]!.post.responses[status]!.headers!["Sender-Replaced"]).toMatchObject({ schema: { type: "string", enum: ["true"] } });
+        expect(doc.paths[path]!.post.responses[status]!.headers!["Sender-Replaced"]!.description).toContain("configured default sender");
+      }
+    }
+    expect(doc.paths[`${base}/instant/email`]!.post.responses["201"]!.headers).not.toHaveProperty("Sender-Replaced");
+    expect(doc.paths[`${base}/instant/email`]!.post.responses["200"]!.headers ?? {}).not.toHaveProperty("Sender-Replaced");
+  });
+
   it("says on every order endpoint that property names match case-insensitively, with the request's own schema", async () => {
     const doc = (await (await exports.default.fetch("http://localhost/openapi.json")).json()) as {
       paths: Record<string, { post: { requestBody: { description: string; content: Record<string, { schema: { $ref?: string } }> } } }>;

@@ -4,11 +4,12 @@
 import { describe, expect, it } from "vitest";
 import { decideAlarm } from "../../src/orders/decide/alarm";
 import { decideClaim, decideRecord, decideRefuse, decideRelease } from "../../src/orders/decide/dispatch";
-import { decideExisting } from "../../src/orders/decide/register";
+import { decideExisting, decideNewOrder } from "../../src/orders/decide/register";
 import { decideReport } from "../../src/orders/decide/report";
 import type { Decision, Handover, OrderState } from "../../src/orders/decide/state";
 import { timings } from "../../src/orders/lifecycle";
-import type { ProviderOutcome } from "../../src/providers/outcome";
+import type { SmsOrder } from "../../src/orders/order";
+import { senderRefused, type ProviderOutcome } from "../../src/providers/outcome";
 import type { RecipientStatus } from "../../src/status/statuses";
 import { isFinal, transition } from "../../src/status/transitions";
 
@@ -197,6 +198,17 @@ describe("decisions that need more than the table", () => {
     expect(decideClaim(pinned, { shipmentId: "s-1", via: { name: "link", idempotent: true }, content: "opened", claimId: "c" }, NOW, t).answer.kind).toBe("send");
   });
 
+  it("record: a refused sender fails the SMS at once, with the reason, whatever status the map gave", () => {
+    const s = orderState("claimed", false);
+    const refused: ProviderOutcome = { ...senderRefused("twilio 21212"), status: "SMS_Failed_Rejected" };
+    const d = decideRecord(s, { shipmentId: "s-1", claimId: "c-1", outcome: refused, provider: "twilio", random: 0 }, NOW);
+    expect(d.state).toMatchObject({ status: "SMS_Failed", handover: "done" });
+    expect(d.events).toEqual([
+      { status: "SMS_Failed", applied: true, source: "provider twilio", detail: "the provider refused the sender (twilio 21212); nothing was sent", at: NOW },
+    ]);
+    expect(d.eraseContent).toBe(true);
+  });
+
   it("record: an answer for another claim changes nothing", () => {
     const s = orderState("claimed", false);
     const d = decideRecord(s, { shipmentId: "s-1", claimId: "c-other", outcome: outcomes.accepted!, random: 0 }, NOW);
@@ -261,5 +273,34 @@ describe("decisions that need more than the table", () => {
     expect(decideAlarm(sms, DEADLINE + t.reportGraceMs, t).state.status).toBe("SMS_Failed_TTL");
     const email = orderState("accepted", false, { channel: "email", status: "Email_Succeeded" });
     expect(decideAlarm(email, DEADLINE, t).state.status).toBe("Email_Failed_TTL");
+  });
+});
+
+describe("registration and a replaced sender", () => {
+  const response = { notificationOrderId: "o-1", notification: { shipmentId: "s-1" } };
+  const sms: SmsOrder = { channel: "sms", idempotencyId: "k", phoneNumber: "+4799999999", timeToLiveInSeconds: 120, sender: "(TEST) Instant SMS Test", body: "Code 1" };
+  const replaced: SmsOrder = { ...sms, senderReplaced: { by: "Altinn", reason: "'(' is not carried by twilio" } };
+  const register = (order: SmsOrder) => decideNewOrder({ org: "ttd", order, shipmentId: "s-1", response, salt: "salt", fingerprint: "f" }, T0, t);
+
+  it("stores the default to send and says why in the registration's event", () => {
+    const d = register(replaced);
+    expect(d.state.sender).toBe("Altinn");
+    expect(d.events).toEqual([
+      { status: "SMS_New", applied: true, source: "registration", detail: "sender replaced by the default (Altinn): '(' is not carried by twilio", at: T0 },
+    ]);
+    expect(d.state.change_seq).toBe(1);
+  });
+
+  it("stores a sender it carries as given, with no note", () => {
+    const d = register({ ...sms, sender: "Altinn-test" });
+    expect(d.state.sender).toBe("Altinn-test");
+    expect(d.events).toEqual([{ status: "SMS_New", applied: true, source: "registration", at: T0 }]);
+  });
+
+  it("a replay of the same request says the sender was replaced, as the 201 did; one sent as given does not", () => {
+    expect(decideExisting(register(replaced).state, true, replaced)).toEqual({ kind: "replayed", response, senderReplaced: true });
+    const asGiven = { ...sms, sender: "Altinn-test" };
+    expect(decideExisting(register(asGiven).state, true, asGiven)).toEqual({ kind: "replayed", response });
+    expect(decideExisting(register(replaced).state, false, replaced)).toEqual({ kind: "conflict", response });
   });
 });

@@ -31,6 +31,15 @@ describe("LINK Mobility send answers", () => {
     expect(mapLinkSendResponse(status, body)).toEqual({ kind: "final", status: "SMS_Failed", detail });
   });
 
+  // LINK's sender codes: 2000 invalid source, 2001 short number, 2002 alphanumeric, 2003 MSISDN not supported as source.
+  it.each([2000, 2001, 2002, 2003])("takes the sender code %i as a refused sender, in an error answer, a 200 or a report", (code) => {
+    const refused = { kind: "final", status: "SMS_Failed", detail: `the provider refused the sender (linkmobility ${code}); nothing was sent`, senderRefused: true };
+    expect(mapLinkSendResponse(400, { resultCode: code, description: "Invalid source number" })).toEqual(refused);
+    expect(mapLinkSendResponse(200, { messageId: "m-1", resultCode: code })).toEqual(refused);
+    expect(mapLinkSendResponse(200, { resultCode: code, description: "Invalid source number" })).toEqual(refused);
+    expect(mapLinkResultCode(code)).toEqual(refused);
+  });
+
   it.each([1000, 1007, 1008, 1011, 1012, 9999])("changes nothing for the temporary or unknown result code %i", (code) => {
     expect(mapLinkResultCode(code)).toEqual({ kind: "ignore" });
   });

@@ -38,6 +38,15 @@ describe("mapTwilioSendResponse", () => {
     });
   }
 
+  it.each([21212, 21606, 21659, 21661])("maps 400 with error %i (Twilio refuses the From) to a refused sender: final SMS_Failed", (code) => {
+    expect(mapTwilioSendResponse(400, twilioError(code))).toEqual({
+      kind: "final",
+      status: "SMS_Failed",
+      detail: `the provider refused the sender (twilio ${code}); nothing was sent`,
+      senderRefused: true,
+    });
+  });
+
   it("reads an error code sent as a string", () => {
     expect(mapTwilioSendResponse(400, { code: "21610" })).toMatchObject({ kind: "final", status: "SMS_Failed_BarredReceiver" });
   });
@@ -112,6 +121,10 @@ describe("mapTwilioCallback", () => {
       expect(outcome).toEqual(code ? { kind: "final", status, detail: `twilio ${code}` } : { kind: "final", status });
     });
   }
+
+  it.each(["failed", "undelivered"])("maps %s with ErrorCode 30042 (sender ID blocked) to a refused sender", (messageStatus) => {
+    expect(mapTwilioCallback(messageStatus, "30042")).toMatchObject({ kind: "final", status: "SMS_Failed", senderRefused: true });
+  });
 
   it("treats a blank ErrorCode as absent", () => {
     expect(mapTwilioCallback("undelivered", " ")).toEqual({ kind: "final", status: "SMS_Failed_Undelivered" });

@@ -23,6 +23,8 @@ export type LinkReply =
 export const linkReply = {
   queued: (): LinkReply => ({ kind: "queued" }),
   badRequest: (): LinkReply => ({ kind: "error", httpStatus: 400, resultCode: 106000, description: "Unknown error" }),
+  /** LINK refuses the `source`: 2000 invalid source number, 2002 alphanumeric not supported as source (where it answers them is unconfirmed). */
+  sourceRefused: (httpStatus = 400, resultCode = 2000): LinkReply => ({ kind: "error", httpStatus, resultCode, description: resultCode === 2002 ? "Alpha is not supported as source" : "Invalid source number" }),
   unauthorized: (): LinkReply => ({ kind: "error", httpStatus: 401, resultCode: 106101, description: "Authentication failed" }),
   tooManyRequests: (): LinkReply => ({ kind: "error", httpStatus: 429, resultCode: 0, description: "Too many requests" }),
   unavailable: (): LinkReply => ({ kind: "error", httpStatus: 503, resultCode: 0, description: "Service unavailable" }),

@@ -31,6 +31,8 @@ export const reply = {
   created: (): TwilioReply => ({ kind: "created" }),
   createdWhen: (hold: Promise<unknown>): TwilioReply => ({ kind: "created", hold }),
   invalidTo: (): TwilioReply => ({ kind: "error", httpStatus: 400, code: 21211, message: "Invalid 'To' Phone Number" }),
+  /** Twilio refuses the `From` (e.g. an alphanumeric sender not registered for the destination). */
+  invalidFrom: (): TwilioReply => ({ kind: "error", httpStatus: 400, code: 21212, message: "The 'From' number is not a valid phone number, shortcode, or alphanumeric sender ID." }),
   unsubscribed: (): TwilioReply => ({ kind: "error", httpStatus: 400, code: 21610, message: "Attempt to send to unsubscribed recipient" }),
   tooManyRequests: (): TwilioReply => ({ kind: "error", httpStatus: 429, code: 20429, message: "Too Many Requests" }),
   serverError: (): TwilioReply => ({ kind: "error", httpStatus: 500, code: 20500, message: "Internal Server Error" }),

@@ -12,6 +12,7 @@ import { ApiError, validationFailed } from "../problem";
 import { orderProblemResponses } from "../responses";
 import { claimOnRegistration, dispatchRightAway } from "../../dispatch/dispatch";
 import { log, logError } from "../../log";
+import { smsProviderNames } from "../../providers/names";
 import type { LimitRefusal } from "../../limits/check";
 import { idempotencyMismatchFor, type IdempotencyMismatch } from "../../limits/config";
 import type { OrderResponse } from "../../orders/order-object";
@@ -22,10 +23,22 @@ const MISMATCH_HEADER = "Idempotency-Mismatch";
 // RFC 9745: deprecated since 2026-01-01; RFC 8594's successor link.
 const DEPRECATION_HEADERS = { Deprecation: "@1767225600", Link: `<${SMS_PATH}>; rel="successor-version"` };
 
+/** Set on an SMS order's 201 and its replays when its sender is sent as the configured default instead of the one given. */
+const SENDER_REPLACED = "Sender-Replaced";
+const senderReplacedHeader = {
+  [SENDER_REPLACED]: {
+    schema: { type: "string" as const, enum: ["true"] },
+    description:
+      "Present (`true`) when `smsSettings.sender` cannot be carried by every configured SMS provider, so the configured default sender is sent instead; " +
+      "the shipment's status history says why. Absent when the sender is sent as given (or none was given).",
+  },
+};
+
+const location = { Location: { schema: { type: "string" as const }, description: "The shipment's URL." } };
 const registered = {
   201: {
     description: "Registered and handed to delivery (not yet delivered). `Location` points at the shipment.",
-    headers: { Location: { schema: { type: "string" as const }, description: "The shipment's URL." } },
+    headers: location,
     content: { "application/json": { schema: OrderResponseSchema } },
   },
   200: {
@@ -42,6 +55,11 @@ const registered = {
     },
     content: { "application/json": { schema: OrderResponseSchema } },
   },
+};
+/** An SMS order's answers say whether its sender was replaced. */
+const smsRegistered = {
+  201: { ...registered[201], headers: { ...location, ...senderReplacedHeader } },
+  200: { ...registered[200], description: `${registered[200].description} \`Sender-Replaced\` as on the 201.`, headers: senderReplacedHeader },
 };
 
 // Property names are read case-insensitively, as ASP.NET reads Altinn's requests.
@@ -74,7 +92,7 @@ const orderRoute = <S extends typeof SMS_REQUEST | typeof EMAIL_REQUEST | typeof
         content: { "application/json": { schema } },
       },
     },
-    responses: { ...registered, ...orderProblemResponses },
+    responses: { ...(schema === EMAIL_REQUEST ? registered : smsRegistered), ...orderProblemResponses },
   });
 
 /** What the deprecated endpoint says when given the /instant/sms body (recipientSms at the top level). */
@@ -92,8 +110,10 @@ const deprecationHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 function defaults(c: AppContext): OrderDefaults {
-  return { smsSender: c.env.DEFAULT_SMS_SENDER, emailSender: c.env.DEFAULT_EMAIL_SENDER };
+  return { smsSender: c.env.DEFAULT_SMS_SENDER, emailSender: c.env.DEFAULT_EMAIL_SENDER, smsProviders: smsProviderNames(c.env) };
 }
+
+const senderReplaced = (replaced: boolean | undefined): Record<string, string> => (replaced ? { [SENDER_REPLACED]: "true" } : {});
 
 /**
  * `phoneField` is where the request carries the phone number (the deprecated endpoint nests it deeper),
@@ -121,9 +141,10 @@ async function register(c: AppContext, order: Order, phoneField = "recipientSms.
       }
       return c.json(outcome.response, 201, {
         Location: `${BASE_PATH}/future/shipment/${outcome.response.notification.shipmentId}`,
+        ...senderReplaced(order.channel === "sms" && order.senderReplaced !== undefined),
       });
     case "replayed":
-      return c.json(outcome.response, 200);
+      return c.json(outcome.response, 200, senderReplaced(outcome.senderReplaced));
     case "conflict":
       return mismatched(c, org, outcome.response);
     case "refused":

@@ -108,7 +108,8 @@ export function decideRecord(s: OrderState, input: RecordInput, now: number): De
       break;
     case "final":
       d.handedOver("done");
-      d.propose(outcome.status, source, outcome.detail ?? "rejected at hand-over");
+      // A refused sender fails the SMS whatever status a provider map gave it (senderRefused()).
+      d.propose(outcome.senderRefused ? failedStatus(s.channel) : outcome.status, source, outcome.detail ?? "rejected at hand-over");
       break;
     case "transient": {
       const delay = retryDelay(s.attempts, now, s.deadline, outcome.retryAfterMs, () => input.random);

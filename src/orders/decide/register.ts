@@ -3,7 +3,8 @@
 // decides by the organisation's setting), and a new one becomes this order's first state.
 import type { RecipientStatus } from "../../status/statuses";
 import type { Timings } from "../lifecycle";
-import { destinationOf, type Order } from "../order";
+import { destinationOf, senderSent, type Order } from "../order";
+import { senderReplacedNote } from "../sms-sender";
 import type { Decision, OrderState } from "./state";
 
 export interface OrderResponse {
@@ -11,12 +12,20 @@ export interface OrderResponse {
   notification: { shipmentId: string; sendersReference?: string };
 }
 
-/** Either way the first request's answer: nothing of a different request is stored or sent. */
-export type ExistingAnswer = { kind: "replayed"; response: OrderResponse } | { kind: "conflict"; response: OrderResponse };
+/**
+ * Either way the first request's answer: nothing of a different request is stored or sent.
+ * `senderReplaced`: the order sends the default instead of the request's sender (a replay says so, as the 201 did).
+ */
+export type ExistingAnswer =
+  | { kind: "replayed"; response: OrderResponse; senderReplaced?: true }
+  | { kind: "conflict"; response: OrderResponse };
 
 /** A key already registered: `sameRequest` is whether the request's fingerprint (salted) matches the stored one. */
-export function decideExisting(s: OrderState, sameRequest: boolean): ExistingAnswer {
-  return { kind: sameRequest ? "replayed" : "conflict", response: JSON.parse(s.response) as OrderResponse };
+export function decideExisting(s: OrderState, sameRequest: boolean, order?: Order): ExistingAnswer {
+  const response = JSON.parse(s.response) as OrderResponse;
+  if (!sameRequest) return { kind: "conflict", response };
+  // The same request, so the same sender as given: stored as another, it was replaced at registration.
+  return order?.channel === "sms" && s.sender !== order.sender ? { kind: "replayed", response, senderReplaced: true } : { kind: "replayed", response };
 }
 
 export interface NewOrderInput {
@@ -46,7 +55,7 @@ export function decideNewOrder(input: NewOrderInput, now: number, t: Pick<Timing
     senders_reference: order.sendersReference ?? null,
     channel: order.channel,
     destination: destinationOf(order),
-    sender: order.channel === "sms" ? order.sender : order.senderEmailAddress,
+    sender: order.channel === "sms" ? senderSent(order) : order.senderEmailAddress,
     content_type: order.channel === "email" ? order.contentType : null,
     fingerprint: input.fingerprint,
     salt: input.salt,
@@ -71,7 +80,8 @@ export function decideNewOrder(input: NewOrderInput, now: number, t: Pick<Timing
     pushed_seq: 0,
     alarm_failures: 0,
   };
-  const registered = { status, applied: true, source: "registration", at: now };
+  const replaced = order.channel === "sms" && order.senderReplaced ? { detail: senderReplacedNote(order.senderReplaced) } : {};
+  const registered = { status, applied: true, source: "registration", ...replaced, at: now };
   if (order.channel === "sms" && order.noSms) {
     const failed: RecipientStatus = "SMS_Failed_InvalidRecipient";
     return {

@@ -2,7 +2,16 @@
 import { callProvider, parseRetryAfter } from "../http";
 import type { ProviderOutcome } from "../outcome";
 import type { OutboundMessage, Provider } from "../provider";
+import { GSM7_SAFE_SENDERS, type SmsSenderRule } from "../sender-rule";
 import { mapLinkSendResponse } from "./status-map";
+
+/**
+ * The alphanumeric senders LINK Mobility carries. Its SMS REST API documentation ("MT and Delivery
+ * Reports" v1.6/v2.4, as summarised in the project's PROVIDERS.md) says only that an ALPHANUMERIC
+ * `source` has at most 11 characters and names no character set: so the conservative GSM-7-safe set.
+ * A source it refuses answers one of the result codes 2000-2003 (status-map.ts).
+ */
+export const LINK_SENDERS: SmsSenderRule = GSM7_SAFE_SENDERS;
 
 /** LINK's longest relative validity (48 h, its default); our deadline job covers the rest. */
 export const LINK_MAX_VALIDITY_MS = 172_800_000;

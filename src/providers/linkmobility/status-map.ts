@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { SMS_FINAL, SmsStatus } from "../../status/statuses";
 import { transientHttp } from "../http";
-import { lookup, type ProviderOutcome } from "../outcome";
+import { lookup, senderRefused, type ProviderOutcome } from "../outcome";
 
 type SmsFinal = (typeof SMS_FINAL)[number];
 export type SmsOutcome = ProviderOutcome<SmsStatus>;
@@ -46,11 +46,21 @@ const FINAL_CODES: Readonly<Record<string, SmsFinal>> = {
 };
 
 /**
+ * Result codes that refuse the `source` (the sender): 2000 invalid source number, 2001 short number
+ * not supported as source, 2002 alphanumeric not supported as source, 2003 MSISDN not supported as
+ * source. They are the "Common" platform's result codes as Sergel Connect (a LINK Mobility company on
+ * the same platform) publishes them; where LINK puts them (an error answer, a 200, a report) is
+ * unconfirmed, so all three are read.
+ */
+const SENDER_CODES: ReadonlySet<number> = new Set([2000, 2001, 2002, 2003]);
+
+/**
  * Maps a result code of a delivery report. Temporary and unknown codes change nothing (the
  * deadline and its grace settle a message that never gets a known final code); 1005 (queued) is the
  * step we already recorded at hand-over.
  */
 export function mapLinkResultCode(resultCode: number): SmsOutcome {
+  if (SENDER_CODES.has(resultCode)) return senderRefused(`linkmobility ${resultCode}`);
   const final = lookup(FINAL_CODES, resultCode) ?? (resultCode >= 2200 && resultCode < 2300 ? "SMS_Failed" : undefined);
   if (final) return { kind: "final", status: final, detail: `linkmobility ${resultCode}` };
   if (resultCode === QUEUED) return { kind: "progress", status: "SMS_Accepted" };
@@ -58,7 +68,7 @@ export function mapLinkResultCode(resultCode: number): SmsOutcome {
 
 }
 
-const SendAnswer = z.object({ messageId: z.string().min(1), resultCode: z.coerce.number().int().optional() });
+const SendAnswer = z.object({ messageId: z.string().min(1).optional(), resultCode: z.coerce.number().int().optional() });
 
 /** Maps the HTTP answer to `POST {base}/sms/send` (sent with ignoreResponse: false). */
 export function mapLinkSendResponse(httpStatus: number, body: unknown, retryAfterMs?: number): SmsOutcome {
@@ -68,17 +78,19 @@ export function mapLinkSendResponse(httpStatus: number, body: unknown, retryAfte
     // Taken without an id we can read: sending again could duplicate it, so it counts as accepted.
     if (!answer.success) return { kind: "accepted", status: "SMS_Accepted" };
     const { messageId, resultCode } = answer.data;
+    // A failure code says it was not taken, with or without a message id.
     if (resultCode !== undefined && resultCode !== QUEUED) {
       const mapped = mapLinkResultCode(resultCode);
       if (mapped.kind === "final" && mapped.status !== "SMS_Delivered") return mapped;
     }
-    return { kind: "accepted", status: "SMS_Accepted", providerRef: messageId };
+    return messageId ? { kind: "accepted", status: "SMS_Accepted", providerRef: messageId } : { kind: "accepted", status: "SMS_Accepted" };
   }
   // 408/429/5xx: not processed, retry (also on the other provider). Other unexpected statuses too.
   if (httpStatus === 408 || httpStatus === 429 || httpStatus >= 500 || httpStatus < 400) return transientHttp(httpStatus, retryAfterMs);
   // 400/401/403: a request or account error (106xxx) that sending again will not fix. The error body's
   // shape is unconfirmed: the code is read from `resultCode` or `code` where present.
   const code = errorCode(body);
+  if (code !== undefined && SENDER_CODES.has(Number(code))) return senderRefused(`linkmobility ${code}`);
   return { kind: "final", status: "SMS_Failed", detail: code ? `linkmobility ${code}` : `http ${httpStatus}` };
 }
 

@@ -1,5 +1,17 @@
-// The sandbox recipients (docs/providers.md): fixed outcomes so callers can test every path locally.
+// The sandbox recipients (docs/providers.md): fixed outcomes so callers can test every path locally;
+// and the senders the simulators carry, as every SMS provider client declares its own.
 import type { RecipientStatus } from "../../status/statuses";
+import type { SmsSenderRule } from "../sender-rule";
+
+/**
+ * The alphanumeric senders the simulators carry: the printable ASCII characters of the GSM-7 basic
+ * table (3GPP TS 23.038), that is all but `[ \ ] ^ { | } ~` (GSM-7's extension table) and the
+ * backtick (not in GSM-7).
+ */
+export const SIMULATOR_SENDERS: SmsSenderRule = {
+  characters: /^[ !"#$%&'()*+,\-./0-9:;<=>?@A-Z_a-z]$/,
+  described: "the printable ASCII characters of the GSM-7 basic table (not `[ \\ ] ^ { | } ~` or the backtick)",
+};
 
 export interface SandboxBehaviour {
   /** Transient failures before the hand-over succeeds; Infinity for "every time". */

@@ -2,7 +2,18 @@
 import { callProvider } from "../http";
 import type { ProviderOutcome } from "../outcome";
 import type { OutboundMessage, Provider } from "../provider";
+import type { SmsSenderRule } from "../sender-rule";
 import { mapTwilioSendResponse } from "./status-map";
+
+/**
+ * The alphanumeric senders Twilio carries: "A-Z, a-z, 0-9, space, hyphen `-`, plus `+`, underscore `_`
+ * and ampersand `&`", at most 11, not only digits (Twilio's AlphaSender resource, twilio-node
+ * `rest/messaging/v1/service/alphaSender`). It refuses any other `From` with 21212 (status-map.ts).
+ */
+export const TWILIO_SENDERS: SmsSenderRule = {
+  characters: /^[A-Za-z0-9 +_&-]$/,
+  described: "letters A-Z and a-z, digits, space, `-`, `+`, `_` and `&`",
+};
 
 export const TWILIO_MAX_VALIDITY_SECONDS = 36_000;
 

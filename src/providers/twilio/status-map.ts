@@ -2,7 +2,7 @@
 
 import type { SMS_FINAL, SmsStatus } from "../../status/statuses";
 import { parseRetryAfter, transientHttp } from "../http";
-import { lookup, type ProviderOutcome } from "../outcome";
+import { lookup, senderRefused, type ProviderOutcome } from "../outcome";
 
 type SmsFinal = (typeof SMS_FINAL)[number];
 export type SmsOutcome = ProviderOutcome<SmsStatus>;
@@ -15,6 +15,19 @@ const SEND_ERROR_STATUS: Readonly<Record<string, SmsFinal>> = {
   "21610": "SMS_Failed_BarredReceiver", // recipient replied STOP
   "21408": "SMS_Failed_Rejected", // region not enabled
 };
+
+/** Error codes of a rejected create (HTTP 400) that refuse the `From` (the sender). */
+const SENDER_ERRORS: ReadonlySet<string> = new Set([
+  "21212", // invalid From: not a valid phone number, short code or alphanumeric sender ID
+  "21606", // From is not a message-capable Twilio number for this destination or account
+  "21659", // From is not a Twilio number or short code, or the short code's country differs
+  "21661", // From number is not SMS-capable
+]);
+
+/** `ErrorCode` of a failed/undelivered status callback that refuses the sender. */
+const CALLBACK_SENDER_ERRORS: ReadonlySet<string> = new Set([
+  "30042", // the sender ID is blocked as generic or for its special characters
+]);
 
 /** `ErrorCode` of a failed/undelivered status callback. */
 const CALLBACK_ERROR_STATUS: Readonly<Record<string, SmsFinal>> = {
@@ -66,6 +79,7 @@ export function mapTwilioSendResponse(
   // Other 4xx: validation, or config errors (401/403/404) that retrying will not fix.
   const code = field(body, "code");
   const codeKey = typeof code === "number" || typeof code === "string" ? String(code) : undefined;
+  if (codeKey !== undefined && SENDER_ERRORS.has(codeKey)) return senderRefused(`twilio ${codeKey}`);
   return {
     kind: "final",
     status: lookup(SEND_ERROR_STATUS, codeKey) ?? "SMS_Failed",
@@ -79,6 +93,7 @@ export function mapTwilioCallback(messageStatus: string, errorCode: string | und
   if (!rule) return { kind: "ignore" };
   if ("outcome" in rule) return { ...rule.outcome }; // a copy: callers must not be able to edit the table
   const code = errorCode?.trim() || undefined;
+  if (code !== undefined && CALLBACK_SENDER_ERRORS.has(code)) return senderRefused(`twilio ${code}`);
   const status = lookup(CALLBACK_ERROR_STATUS, code) ?? rule.failureOtherwise;
   return code ? { kind: "final", status, detail: `twilio ${code}` } : { kind: "final", status };
 }
