@@ -105,6 +105,7 @@ const PURE_TESTS = [
   "test/stats/range.test.ts",
   "test/status/transitions.test.ts",
   "test/store/callback-events.test.ts",
+  "test/store/callback-handoffs.test.ts",
   "test/webhooks/schedule.test.ts",
   "test/webhooks/subscription.test.ts",
   "test/webhooks/url-rules.test.ts",
