@@ -87,6 +87,7 @@ const twilio = {
 const PURE_TESTS = [
   "test/api/property-names.test.ts",
   "test/bench/figures.test.ts",
+  "test/config/production-checks.test.ts",
   "test/docs/configuration.test.ts",
   "test/orders/decide.table.test.ts",
   "test/orders/email-address.test.ts",
@@ -105,6 +106,7 @@ const PURE_TESTS = [
   "test/stats/range.test.ts",
   "test/status/transitions.test.ts",
   "test/store/callback-events.test.ts",
+  "test/store/callback-handoffs.test.ts",
   "test/webhooks/schedule.test.ts",
   "test/webhooks/subscription.test.ts",
   "test/webhooks/url-rules.test.ts",

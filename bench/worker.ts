@@ -27,6 +27,7 @@
 // routes use the plain env, so what they read is never counted.
 import { DurableObject, env as startEnv } from "cloudflare:workers";
 import service, * as serviceExports from "../src/index";
+import { isLocal } from "../src/config/environment";
 import { database, shardNames, shardOf } from "../src/store/shards";
 import { d1Meter, instrumentD1, resetD1Meter } from "./d1-meter";
 import { consumeMetered, meter, meteredClass, meteredNamespace, meteredQueue, pendingAlarms, resetMeter } from "./do-meter";
@@ -204,7 +205,7 @@ async function benchRoute(request: Request, env: BenchEnv, path: string): Promis
 export default {
   async fetch(request, env, ctx) {
     const path = new URL(request.url).pathname;
-    if (path.startsWith("/bench/") && request.method === "GET" && env.ENVIRONMENT !== "production") {
+    if (path.startsWith("/bench/") && request.method === "GET" && isLocal(env)) {
       const response = await benchRoute(request, env, path);
       if (response) return response;
     }

@@ -1,5 +1,7 @@
 // The providers of each channel, chosen by configuration: SMS_PROVIDERS (in order of preference) and
-// EMAIL_PROVIDER. `primary`, `secondary` and `simulator` are simulators (local development and tests).
+// EMAIL_PROVIDER. `primary`, `secondary` and `simulator` are simulators, providers only in local
+// development (ENVIRONMENT "local": `npm start` and the tests).
+import { isLocal } from "../config/environment";
 import type { Channel } from "../status/statuses";
 import type { ProviderOutcome } from "./outcome";
 import { acsConfig, azureEmailProvider } from "./azure-email/client";
@@ -27,15 +29,12 @@ export function isConfigured(env: Pick<Env, "SMS_PROVIDERS" | "EMAIL_PROVIDER">,
   return providerNames(env, channel).includes(name);
 }
 
+/** Local development only (providerFor): the content goes along, for the local outbox (the simulator's own storage). */
 function simulatorProvider(env: Env, name: string): Provider {
   return {
     async send(message, signal) {
-      // Outside production the content goes along, for the local outbox (the simulator's own storage).
-      // In production it stays here: the simulator needs only the recipient to decide the outcome.
-      const { body: _body, subject: _subject, text: _text, ...withoutContent } = message;
-      const handed = env.ENVIRONMENT !== "production" ? message : withoutContent;
       try {
-        return await boundedBy(simulatorStub(env).send(handed, name) as Promise<ProviderOutcome>, signal);
+        return await boundedBy(simulatorStub(env).send(message, name) as Promise<ProviderOutcome>, signal);
       } catch (error) {
         return lostCall(signal, error);
       }
@@ -43,9 +42,17 @@ function simulatorProvider(env: Env, name: string): Provider {
   };
 }
 
-/** The named provider of a channel; throws for a name that is not a provider of it, or one not configured. */
+/**
+ * The named provider of a channel; throws for a name that is not a provider of it, or one not configured,
+ * and for a simulator outside local development: a deployment that names one fails its shipments at
+ * once with that reason (dispatch.ts) rather than "delivering" them to a simulator that sends nothing
+ * and keeps their bodies in its outbox.
+ */
 export function providerFor(env: Env, channel: Channel, name: string): Provider {
-  if (SIMULATOR_NAMES.includes(name)) return simulatorProvider(env, name);
+  if (SIMULATOR_NAMES.includes(name)) {
+    if (!isLocal(env)) throw new Error(`"${name}" is a simulator, a provider only in local development (ENVIRONMENT is "${env.ENVIRONMENT ?? ""}", not "local")`);
+    return simulatorProvider(env, name);
+  }
   if (channel === "sms" && name === "twilio") return twilioProvider(twilioConfig(env));
   if (channel === "sms" && name === "linkmobility") return linkMobilityProvider(linkConfig(env));
   if (channel === "email" && name === "cloudflare") {

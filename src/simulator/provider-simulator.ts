@@ -92,7 +92,7 @@ export class ProviderSimulator extends DurableObject<Env> {
     return { provider, until: new Date(until).toISOString(), mode, ...(mode === "slow" ? { reportDelaySeconds } : {}) };
   }
 
-  /** Receives a hand-over for the named provider; its content (sent only outside production) goes to the outbox alone. */
+  /** Receives a hand-over for the named provider (local development only); its content goes to the outbox alone. */
   async send(message: SimulatorMessage, provider = "simulator"): Promise<ProviderOutcome> {
     const outcome = await this.answer(message, provider);
     this.outbox.add(message, provider, describeAnswer(outcome));

@@ -10,7 +10,7 @@ export const DELIVERY_STATES = ["pending", "delivered", "failed"] as const;
 
 const url = z.string().openapi({
   description:
-    `The receiver: https (http only to localhost, 127.0.0.1 or [::1] outside production), no user info, at most ${MAX_URL_LENGTH} characters. ` +
+    `The receiver: https (http only to localhost, 127.0.0.1 or [::1] in local development), no user info, at most ${MAX_URL_LENGTH} characters. ` +
     "In production: port 443 (or one the deployment allows), not localhost, and not an IP address in a non-public range, in any spelling (docs/callbacks.md).",
   example: "https://example.com/notifications/callbacks",
 });

@@ -4,6 +4,7 @@
 // (subscription.ts, schedule.ts); this class reads a row, asks them, writes the result and sends.
 import { DurableObject } from "cloudflare:workers";
 import { log, logError } from "../log";
+import { isLocal } from "../config/environment";
 import { retentionMs } from "../config/settings";
 import { callbackBody, type CallbackEvent } from "./events";
 import { afterAttempt, attemptTimeoutMs, leaseUntil, resultOfError, resultOfResponse, type AttemptResult, type DeliveryState } from "./schedule";
@@ -228,7 +229,7 @@ export class WebhookObject extends DurableObject<Env> {
 
   private async post(sub: SubscriptionRow, row: DeliveryRow, now: number, timeoutMs: number): Promise<AttemptResult> {
     // A URL the rules refuse now (stored before the rule existed) is never called: a failed attempt.
-    const refused = receiverUrlProblem(sub.url, this.env.ENVIRONMENT === "production", allowedPortsOf(this.env.CALLBACK_ALLOWED_PORTS));
+    const refused = receiverUrlProblem(sub.url, !isLocal(this.env), allowedPortsOf(this.env.CALLBACK_ALLOWED_PORTS));
     if (refused !== null) return { kind: "failed", reason: `the receiver URL is not allowed: ${refused}` };
     try {
       const body = row.body ?? "";

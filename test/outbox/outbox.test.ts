@@ -1,5 +1,5 @@
 // The local outbox: what the simulator received, content included, kept in the simulator's own storage
-// (so it outlives the object's eviction), outside production only.
+// (so it outlives the object's eviction), in local development only.
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
@@ -7,8 +7,11 @@ import { newApp } from "../../src/api/app";
 import { providerFor } from "../../src/providers/choose";
 import { Outbox, OUTBOX_CAPACITY } from "../../src/providers/simulator/outbox";
 import { simulatorStub } from "../../src/providers/simulator/stub";
-import { emailRequest, postEmail, postSms, smsRequest, uniqueKey } from "../support/api";
+import { BASE, emailRequest, postEmail, postSms, smsRequest, tokenFor, uniqueKey } from "../support/api";
 import { shipmentIdOf, waitForShipment } from "../support/shipments";
+import { orderObjectOf, orderRefOf, simulatorAttempts, storedOrder } from "../support/order";
+import { loseNextQueueMessage } from "../support/queue";
+import { dispatchShipment } from "../../src/dispatch/dispatch";
 
 interface OutboxJson {
   messages: {
@@ -144,21 +147,31 @@ describe("DELETE /outbox/messages", () => {
   });
 });
 
-describe("the outbox outside local development", () => {
-  const production = { ...env, ENVIRONMENT: "production" } as Env;
+describe("the local-only parts outside local development", () => {
+  // Only ENVIRONMENT "local" is local development: a misspelt or missing value is a deployment too.
+  const deployments = ["production", "Production", "prod", "staging", undefined].map((ENVIRONMENT) => ({ ...env, ENVIRONMENT }) as Env);
 
-  async function fetchWith(url: string, bindings: Env, method = "GET") {
+  async function fetchWith(url: string, bindings: Env, method = "GET", body?: unknown, headers: Record<string, string> = {}) {
     const ctx = createExecutionContext();
-    const response = await newApp().fetch(new Request(url, { method }), bindings, ctx);
+    const init = body === undefined ? { method, headers } : { method, body: JSON.stringify(body), headers: { ...headers, "content-type": "application/json" } };
+    const response = await newApp().fetch(new Request(url, init), bindings, ctx);
     await waitOnExecutionContext(ctx);
     return response;
   }
 
-  it("does not exist in production", async () => {
-    for (const path of ["/outbox", "/outbox/messages.json"]) {
-      expect((await fetchWith(`http://localhost${path}`, production)).status).toBe(404);
+  it.each(deployments.map((d) => [d.ENVIRONMENT, d] as const))("ENVIRONMENT %j: the outbox and the simulator's controls do not exist", async (_name, deployment) => {
+    for (const path of ["/outbox", "/outbox/messages.json", "/simulator/handovers"]) {
+      expect((await fetchWith(`http://localhost${path}`, deployment)).status).toBe(404);
     }
-    expect((await fetchWith("http://localhost/outbox/messages", production, "DELETE")).status).toBe(404);
+    expect((await fetchWith("http://localhost/outbox/messages", deployment, "DELETE")).status).toBe(404);
+    expect((await fetchWith("http://localhost/simulator/outage", deployment, "POST", { provider: "primary", seconds: 60 })).status).toBe(404);
+  });
+
+  it.each(deployments.map((d) => [d.ENVIRONMENT, d] as const))("ENVIRONMENT %j: a status-callback URL to loopback over http is refused", async (_name, deployment) => {
+    const headers = { authorization: `Bearer ${await tokenFor("ttd")}` };
+    const response = await fetchWith(`${BASE}/future/webhook`, deployment, "PUT", { url: "http://localhost:9000/cb", events: "final" }, headers);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: unknown }).errors).toEqual({ url: ["Must use https."] });
   });
 
   it("does not exist on an address other than loopback", async () => {
@@ -169,17 +182,23 @@ describe("the outbox outside local development", () => {
     expect((await fetchWith("https://notifications.example.com/outbox/messages", env, "DELETE")).status).toBe(404);
   });
 
-  it("receives no content from a production dispatcher, so nothing is kept, not even in storage", async () => {
-    const body = `Your code is ${uniqueKey("production")}`;
-    const shipmentId = crypto.randomUUID();
-    const email = { ...message(0), channel: "email" as const, shipmentId, body: `<p>${body}</p>`, text: body, subject: body, contentType: "Html" as const };
-    const outcome = await providerFor(production, "email", "simulator").send(email, AbortSignal.timeout(5000));
-    expect(outcome.kind).toBe("accepted");
-    expect((await simulatorStub(env).outboxMessages()).some((m) => m.shipmentId === shipmentId)).toBe(false);
-    await runInDurableObject(simulatorStub(env), async (_instance, state) => {
-      const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray();
-      for (const { name } of tables) expect(JSON.stringify(state.storage.sql.exec(`SELECT * FROM "${name}"`).toArray())).not.toContain(body);
-    });
+  it.each(deployments.map((d) => [d.ENVIRONMENT, d] as const))("ENVIRONMENT %j: a simulator is no provider, so no content reaches it", async (_name, deployment) => {
+    for (const [channel, name] of [["sms", "primary"], ["sms", "secondary"], ["email", "simulator"]] as const) {
+      expect(() => providerFor(deployment, channel, name)).toThrow(`"${name}" is a simulator, a provider only in local development`);
+    }
+  });
+
+  it("a deployment that names a simulator fails the shipment at once with the reason; nothing reaches the simulator", async () => {
+    loseNextQueueMessage();
+    const body = `Your code is ${uniqueKey("deployed")}`;
+    const id = await shipmentIdOf(await postSms(smsRequest({ body })));
+    vi.restoreAllMocks();
+    await dispatchShipment(deployments[0]!, { orderRef: await orderRefOf(id), shipmentId: id, channel: "sms" });
+    expect(await storedOrder(id)).toMatchObject({ status: "SMS_Failed", handover: "done", attempts: 0, content: null });
+    const last = (await (await orderObjectOf(id)).history(id)).at(-1)!;
+    expect(last.detail).toMatch(/no usable SMS provider is configured.*"primary" is a simulator, a provider only in local development.*nothing was sent/);
+    expect(await simulatorAttempts(id)).toBe(0);
+    expect((await simulatorStub(env).outboxMessages()).some((m) => m.shipmentId === id || m.body === body)).toBe(false);
   });
 });
 

@@ -4,6 +4,7 @@ import { lostMessageWait, retryAfterFailure, timings } from "../../src/orders/li
 import { LOOKUP_RETRY } from "../../src/reports/email-events";
 import { REPORT_RETRY } from "../../src/reports/queue";
 import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, DISPATCH_RETRY, backoff, retryDelay } from "../../src/retry/backoff";
+import { HANDOFF_RETRY } from "../../src/store/callback-handoffs";
 import { D1_RETRY } from "../../src/store/shard-writer";
 
 const far = Number.MAX_SAFE_INTEGER;
@@ -50,6 +51,9 @@ describe("the service's retry schedules", () => {
     ["D1 write, failure 5", backoff(D1_RETRY, 5), 16_000],
     ["D1 write, failure 6", backoff(D1_RETRY, 6), 30_000],
     ["D1 write, failure 40", backoff(D1_RETRY, 40), 30_000],
+    ["callback hand-off, failure 1", backoff(HANDOFF_RETRY, 0), 1_000],
+    ["callback hand-off, failure 5", backoff(HANDOFF_RETRY, 4), 16_000],
+    ["callback hand-off, failure 6", backoff(HANDOFF_RETRY, 5), 30_000],
     ["report queue, attempt 1 (s)", backoff(REPORT_RETRY, 1) / 1000, 2],
     ["report queue, attempt 8 (s)", backoff(REPORT_RETRY, 8) / 1000, 256],
     ["report queue, attempt 9 (s)", backoff(REPORT_RETRY, 9) / 1000, 300],

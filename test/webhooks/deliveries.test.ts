@@ -169,13 +169,14 @@ describe("retries", () => {
     expect(receiver.at("/elsewhere")).toHaveLength(0);
   });
 
-  it("in production, never calls a stored URL the receiver rules now refuse (one stored before them): the attempt fails", async () => {
+  // Any ENVIRONMENT but "local" is a deployment (src/config/environment.ts), a misspelt one included.
+  it.each(["production", "Production"])("deployed (ENVIRONMENT %j), never calls a stored URL the receiver rules now refuse (one stored before them): the attempt fails", async (ENVIRONMENT) => {
     const org = newOrg();
     await subscribe(org, receiver.url("/stored-before"));
     const refusedUrl = "https://[::ffff:0:7f00:1]/stored-before"; // IPv4-translated 127.0.0.1, once let through
     await runInDurableObject(callbackObject(org), (instance, state) => {
       state.storage.sql.exec("UPDATE subscription SET url = ?", refusedUrl);
-      (instance as unknown as { env: Env }).env = { ...env, ENVIRONMENT: "production" }; // this object, as deployed
+      (instance as unknown as { env: Env }).env = { ...env, ENVIRONMENT }; // this object, as deployed
     });
     const called: string[] = [];
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {

@@ -1,8 +1,9 @@
 // The local outbox: GET /outbox (the page), GET /outbox/messages.json (what the page shows) and
 // DELETE /outbox/messages (empties it). It shows
-// message bodies, so it answers only outside production and only on a loopback address (the
-// `npm start` service); anywhere else it does not exist (404).
+// message bodies, so it answers only in local development (ENVIRONMENT "local", src/config/environment.ts)
+// and only on a loopback address (the `npm start` service); anywhere else it does not exist (404).
 import type { Context, Hono } from "hono";
+import { isLocal } from "../../config/environment";
 import { orderStubForShipment } from "../../orders/order-key";
 import type { HistoryEntry } from "../../orders/order-object";
 import { simulatorStub } from "../../providers/simulator/stub";
@@ -13,9 +14,9 @@ import { ApiError } from "../problem";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
-/** Local only: not in production, and reached on a loopback address. */
+/** Local only: local development, reached on a loopback address. */
 export function isLocalOnly(env: Env, url: string): boolean {
-  return env.ENVIRONMENT !== "production" && LOOPBACK_HOSTS.has(new URL(url).hostname);
+  return isLocal(env) && LOOPBACK_HOSTS.has(new URL(url).hostname);
 }
 
 function requireLocal(c: Context<AppEnv>) {

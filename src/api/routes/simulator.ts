@@ -1,6 +1,8 @@
-// The simulator's controls, for tests, the benchmark, the soak and trying failover by hand. Never in production.
+// The simulator's controls, for tests, the benchmark, the soak and trying failover by hand. Only in local
+// development (ENVIRONMENT "local"): anywhere else they do not exist (404).
 import type { Hono } from "hono";
 import { z } from "zod";
+import { isLocal } from "../../config/environment";
 import { SIMULATOR_NAMES } from "../../providers/choose";
 import { simulatorStub } from "../../providers/simulator/stub";
 import type { AppEnv } from "../context";
@@ -25,7 +27,7 @@ export const OutageRequest = z
 
 export function registerSimulatorRoutes(app: Hono<AppEnv>) {
   app.use("/simulator/*", async (c, next) => {
-    if (c.env.ENVIRONMENT === "production") throw new ApiError(404, { detail: "No such resource." });
+    if (!isLocal(c.env)) throw new ApiError(404, { detail: "No such resource." });
     await next();
   });
 

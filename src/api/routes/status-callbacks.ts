@@ -9,6 +9,7 @@ import {
   SubscriptionPutAnswerSchema,
   SubscriptionSchema,
 } from "../../webhooks/schemas";
+import { isLocal } from "../../config/environment";
 import { allowedPortsOf, receiverUrlProblem } from "../../webhooks/url-rules";
 import { webhookStub } from "../../webhooks/webhook-object";
 import { BASE_PATH, type AppContext, type AppEnv } from "../context";
@@ -65,7 +66,7 @@ export function registerStatusCallbackRoutes(app: OpenAPIHono<AppEnv>) {
     }),
     async (c) => {
       const request = c.req.valid("json");
-      const urlProblem = receiverUrlProblem(request.url, c.env.ENVIRONMENT === "production", allowedPortsOf(c.env.CALLBACK_ALLOWED_PORTS));
+      const urlProblem = receiverUrlProblem(request.url, !isLocal(c.env), allowedPortsOf(c.env.CALLBACK_ALLOWED_PORTS));
       if (urlProblem) throw new ApiError(400, { detail: "Validation failed.", errors: { url: [urlProblem] } });
       const org = c.get("org");
       // The shard writer learns of it first, so no status change after it exists goes unforwarded.

@@ -1,13 +1,14 @@
 // The local outbox: the latest messages the simulator received, content included, so a developer can
 // read the one-time code they just "sent". Kept in the simulator object's own storage (local SQLite), so
 // it is still there after the object is evicted and after `npm start` is restarted; the latest
-// OUTBOX_CAPACITY only. Never in production: there the simulator gets no content, and keeps nothing.
+// OUTBOX_CAPACITY only. Local development only: anywhere else the simulator is no provider
+// (src/providers/choose.ts), so it receives no message, and the outbox routes do not exist.
 import type { ProviderOutcome } from "../outcome";
 import type { OutboundMessage } from "../provider";
 
 export const OUTBOX_CAPACITY = 100;
 
-/** A hand-over as the simulator gets it: with its content outside production, without it in production. */
+/** A hand-over as the simulator gets it: with its content (earlier versions sent it without, in production). */
 export type SimulatorMessage = Omit<OutboundMessage, "body"> & { body?: string };
 
 export interface OutboxMessage {
@@ -40,7 +41,7 @@ export class Outbox {
     sql.exec("CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, message TEXT NOT NULL)");
   }
 
-  /** Keeps a message that carries its body; one without (production) is not kept. */
+  /** Keeps a message that carries its body; one without is not kept. */
   add(message: SimulatorMessage, provider: string, answer: string, now = new Date()): void {
     if (message.body === undefined) return;
     const kept: Omit<OutboxMessage, "id"> = {
