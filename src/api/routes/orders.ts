@@ -59,7 +59,11 @@ const registered = {
 /** An SMS order's answers say whether its sender was replaced. */
 const smsRegistered = {
   201: { ...registered[201], headers: { ...location, ...senderReplacedHeader } },
-  200: { ...registered[200], description: `${registered[200].description} \`Sender-Replaced\` as on the 201.`, headers: senderReplacedHeader },
+  200: {
+    ...registered[200],
+    description: `${registered[200].description} \`Sender-Replaced\` as on the 201.`,
+    headers: { ...registered[200].headers, ...senderReplacedHeader },
+  },
 };
 
 // Property names are read case-insensitively, as ASP.NET reads Altinn's requests.
