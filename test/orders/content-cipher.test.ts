@@ -46,6 +46,8 @@ describe("content cipher", () => {
     const sealed = await sealContent(a, "shipment-a", "Your code is 314159");
     const id = await contentKeyId(a);
     expect(id).toMatch(/^[0-9a-f]{16}$/);
+    // Pinned: stored values name keys by it, and docs/operations.md shows how to compute it with Node.
+    expect(await contentKeyId("BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=")).toBe("264307cda3b523da");
     expect(sealed.startsWith(`k1.${id}.`)).toBe(true);
     expect(await contentKeyId(b)).not.toBe(id);
     // Rotated: b seals, a (among others) only opens.
