@@ -37,10 +37,10 @@ export function schemeOf(stored: string): FingerprintScheme {
 // Derived once per CONTENT_KEY and isolate: the registration costs one HMAC, not a derivation.
 const keys = new Map<string, Promise<CryptoKey>>();
 
-function fingerprintKey(secret: string | undefined): Promise<CryptoKey> {
+function fingerprintKey(secret: string | undefined, name?: string): Promise<CryptoKey> {
   let key = secret ? keys.get(secret) : undefined;
   if (!key) {
-    const raw = contentKeyBytes(secret); // throws at once on a missing or malformed key, which is then not cached
+    const raw = contentKeyBytes(secret, name); // throws at once on a missing or malformed key, which is then not cached
     key = crypto.subtle
       .importKey("raw", raw, "HKDF", false, ["deriveKey"])
       .then((base) =>
@@ -73,8 +73,8 @@ export async function keyedFingerprint(secret: string | undefined, digest: strin
   return `v2:${id}:${mac}`;
 }
 
-async function macOf(secret: string | undefined, digest: string): Promise<string> {
-  return hex(await crypto.subtle.sign("HMAC", await fingerprintKey(secret), new TextEncoder().encode(digest)));
+async function macOf(secret: string | undefined, digest: string, name?: string): Promise<string> {
+  return hex(await crypto.subtle.sign("HMAC", await fingerprintKey(secret, name), new TextEncoder().encode(digest)));
 }
 
 /** The fingerprint a new order stores. */
@@ -115,8 +115,9 @@ export async function compareFingerprint(keys: ContentKeys, stored: { fingerprin
     return { same, replacement: same ? current : null };
   }
   // v1: no key id, so each key in turn (the current one first). Only a replay pays for this.
-  for (const secret of allKeys(keys)) {
-    if (`v1:${await macOf(secret, digest)}` === stored.fingerprint) return { same: true, replacement: current };
+  for (const [i, secret] of allKeys(keys).entries()) {
+    const name = i === 0 ? "CONTENT_KEY" : `CONTENT_KEYS_PREVIOUS entry ${i}`;
+    if (`v1:${await macOf(secret, digest, name)}` === stored.fingerprint) return { same: true, replacement: current };
   }
   return { same: false, replacement: null };
 }
