@@ -6,16 +6,23 @@
 // storage. Without the key the stored row confirms no guess.
 //
 // The stored form names its scheme, so a later scheme (or key) can tell its own from this one:
-//   "v1:" + hex HMAC-SHA256(K, the salted digest's 64 hex characters),
-//          K = HKDF-SHA256(CONTENT_KEY, empty salt, info "request-fingerprint v1")
-//   64 hex characters: the salted digest itself, as versions before v1 stored it (unkeyed), until it is
-//   wrapped in place: its v1 value is then the HMAC of that very digest, so it still replays.
-// One scheme for every order: a new order's fingerprint is the wrap of its salted digest too, so a
-// wrapped order and a new one are compared the same way (the salt stays; without K it is of no use).
-import { contentKeyBytes } from "./content-cipher";
+//   "v2:" + key id + ":" + hex HMAC-SHA256(K, the salted digest's 64 hex characters)   (this version)
+//          K = HKDF-SHA256(content key, empty salt, info "request-fingerprint v1"); the key id is the
+//          content key's (content-cipher.ts), so after a rotation the key is found at once
+//   "v1:" + hex HMAC (the same K): the previous version's, naming no key. It is verified with the
+//          current key, then each key of CONTENT_KEYS_PREVIOUS (a cost only replays pay)
+//   64 hex characters: the salted digest itself, as versions before v1 stored it (unkeyed)
+// A replay that matches a value in an older form, or under a key that no longer seals, stores it anew
+// as v2 under the current key (the same request's HMAC), so the previous key is needed once per order.
+// A key that stopped sealing must stay in CONTENT_KEYS_PREVIOUS for RETENTION_DAYS (the orders it
+// keyed live that long); an order whose key is gone can no longer be told to be the same request.
+// One scheme for every order: a new order's fingerprint is the keyed form of its salted digest too, so
+// a wrapped order and a new one are compared the same way (the salt stays; without K it is of no use).
+import { allKeys, contentKeyBytes, contentKeyId, keyNamed, type ContentKeys } from "./content-cipher";
 import type { Order } from "./order";
 
-const KEYED_V1 = "v1:";
+const KEYED_V1 = /^v1:[0-9a-f]{64}$/;
+const KEYED_V2 = /^v2:([0-9a-f]{16}):([0-9a-f]{64})$/;
 const UNKEYED = /^[0-9a-f]{64}$/;
 const KEY_INFO = "request-fingerprint v1";
 
@@ -23,17 +30,17 @@ export type FingerprintScheme = "keyed" | "unkeyed" | "unknown";
 
 /** Which scheme a stored fingerprint is in ("unknown": not one this version makes, e.g. a later version's). */
 export function schemeOf(stored: string): FingerprintScheme {
-  if (stored.startsWith(KEYED_V1)) return "keyed";
+  if (KEYED_V2.test(stored) || KEYED_V1.test(stored)) return "keyed";
   return UNKEYED.test(stored) ? "unkeyed" : "unknown";
 }
 
 // Derived once per CONTENT_KEY and isolate: the registration costs one HMAC, not a derivation.
 const keys = new Map<string, Promise<CryptoKey>>();
 
-function fingerprintKey(secret: string | undefined): Promise<CryptoKey> {
+function fingerprintKey(secret: string | undefined, name?: string): Promise<CryptoKey> {
   let key = secret ? keys.get(secret) : undefined;
   if (!key) {
-    const raw = contentKeyBytes(secret); // throws at once on a missing or malformed key, which is then not cached
+    const raw = contentKeyBytes(secret, name); // throws at once on a missing or malformed key, which is then not cached
     key = crypto.subtle
       .importKey("raw", raw, "HKDF", false, ["deriveKey"])
       .then((base) =>
@@ -60,9 +67,14 @@ export async function saltedDigest(order: Order, salt: string): Promise<string> 
   return hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${salt}\u0000${canonical}`)));
 }
 
-/** The keyed (v1) form of a salted digest: what a new order stores, and what a stored unkeyed one becomes. */
+/** The keyed (v2) form of a salted digest under the current key: what a new order stores, and what an older form becomes. */
 export async function keyedFingerprint(secret: string | undefined, digest: string): Promise<string> {
-  return KEYED_V1 + hex(await crypto.subtle.sign("HMAC", await fingerprintKey(secret), new TextEncoder().encode(digest)));
+  const [id, mac] = await Promise.all([contentKeyId(secret), macOf(secret, digest)]);
+  return `v2:${id}:${mac}`;
+}
+
+async function macOf(secret: string | undefined, digest: string, name?: string): Promise<string> {
+  return hex(await crypto.subtle.sign("HMAC", await fingerprintKey(secret, name), new TextEncoder().encode(digest)));
 }
 
 /** The fingerprint a new order stores. */
@@ -73,21 +85,41 @@ export async function fingerprintOf(secret: string | undefined, order: Order, sa
 export interface FingerprintCheck {
   /** Whether the request is the one the order was registered with. */
   same: boolean;
-  /** The keyed value to store in place of a stored unkeyed one (null: nothing to wrap). */
-  wrapped: string | null;
+  /**
+   * The value to store in place of the stored one, on this access: a stored unkeyed digest wrapped, or
+   * a matching keyed value in the v1 form or under a key that no longer seals, as v2 under the current
+   * key (null: nothing to replace).
+   */
+  replacement: string | null;
+  /** A v2 value's key id that no configured key has (the key was dropped too early): never the same request. */
+  unknownKeyId?: string;
 }
 
 /**
- * Compares a request with the stored fingerprint, in whichever scheme it is. A stored unkeyed digest
- * is compared as it is and comes back wrapped, to be stored on this access. A scheme this version does
- * not know is never taken for the same request, and never wrapped.
+ * Compares a request with the stored fingerprint, in whichever scheme it is. A scheme this version does
+ * not know, or a key id no configured key has, is never taken for the same request, and never replaced.
  */
-export async function compareFingerprint(secret: string | undefined, stored: { fingerprint: string; salt: string }, order: Order): Promise<FingerprintCheck> {
+export async function compareFingerprint(keys: ContentKeys, stored: { fingerprint: string; salt: string }, order: Order): Promise<FingerprintCheck> {
   const scheme = schemeOf(stored.fingerprint);
-  if (scheme === "unknown") return { same: false, wrapped: null };
+  if (scheme === "unknown") return { same: false, replacement: null };
   const digest = await saltedDigest(order, stored.salt);
-  if (scheme === "keyed") return { same: (await keyedFingerprint(secret, digest)) === stored.fingerprint, wrapped: null };
-  return { same: digest === stored.fingerprint, wrapped: await keyedFingerprint(secret, stored.fingerprint) };
+  if (scheme === "unkeyed") return { same: digest === stored.fingerprint, replacement: await keyedFingerprint(keys.current, stored.fingerprint) };
+
+  const current = await keyedFingerprint(keys.current, digest);
+  if (current === stored.fingerprint) return { same: true, replacement: null };
+  const v2 = KEYED_V2.exec(stored.fingerprint);
+  if (v2) {
+    const secret = await keyNamed(keys, v2[1]!);
+    if (secret === null) return { same: false, replacement: null, unknownKeyId: v2[1]! };
+    const same = secret !== keys.current && (await macOf(secret, digest)) === v2[2];
+    return { same, replacement: same ? current : null };
+  }
+  // v1: no key id, so each key in turn (the current one first). Only a replay pays for this.
+  for (const [i, secret] of allKeys(keys).entries()) {
+    const name = i === 0 ? "CONTENT_KEY" : `CONTENT_KEYS_PREVIOUS entry ${i}`;
+    if (`v1:${await macOf(secret, digest, name)}` === stored.fingerprint) return { same: true, replacement: current };
+  }
+  return { same: false, replacement: null };
 }
 
 function hex(bytes: ArrayBuffer): string {

@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import { log, logError } from "../log";
 import type { ProviderOutcome } from "../providers/outcome";
 import type { OutboundMessage } from "../providers/provider";
-import { openContent } from "./content-cipher";
+import { contentKeysOf, openContent } from "./content-cipher";
 import { decideAlarm, decideAlarmFailure, decideAlarmSucceeded } from "./decide/alarm";
 import { decideClaim, decideRecord, decideRefuse, decideRelease, type ClaimAnswer, type ProviderChoice } from "./decide/dispatch";
 import { decideExisting, type OrderResponse } from "./decide/register";
@@ -76,10 +76,11 @@ export class OrderObject extends DurableObject<Env> {
     return { claim: { ...d.answer, message: outboundMessage(d.state, content, this.ctx.id.toString(), now) }, status: d.state.status, alarmSet: d.alarmSet };
   }
 
-  /** A key already registered. An order stored by an earlier version gets its fingerprint keyed on this access. */
+  /** A key already registered. A fingerprint in an older form, or under a key that no longer seals, is keyed anew on this access. */
   private async existing(stored: OrderState, order: Order): Promise<RegisterOutcome> {
-    const check = await compareFingerprint(this.env.CONTENT_KEY, stored, order);
-    if (check.wrapped) this.store.replaceFingerprint(stored.fingerprint, check.wrapped);
+    const check = await compareFingerprint(contentKeysOf(this.env), stored, order);
+    if (check.replacement) this.store.replaceFingerprint(stored.fingerprint, check.replacement);
+    if (check.unknownKeyId) log("fingerprint.key_unknown", { shipmentId: stored.shipment_id, keyId: check.unknownKeyId });
     return decideExisting(stored, check.same, order);
   }
 
@@ -250,10 +251,11 @@ export class OrderObject extends DurableObject<Env> {
   /** The opened body and subject, or null when they cannot be opened (or are gone). */
   private async openedContent(shipmentId: string, sealed: SealedContent | null): Promise<{ body: string; subject: string | null } | null> {
     if (!sealed) return null;
+    const keys = contentKeysOf(this.env);
     try {
       return {
-        body: await openContent(this.env.CONTENT_KEY, shipmentId, sealed.body),
-        subject: sealed.subject === null ? null : await openContent(this.env.CONTENT_KEY, shipmentId, sealed.subject),
+        body: await openContent(keys, shipmentId, sealed.body),
+        subject: sealed.subject === null ? null : await openContent(keys, shipmentId, sealed.subject),
       };
     } catch (error) {
       logError("dispatch.content_unreadable", error, { shipmentId });

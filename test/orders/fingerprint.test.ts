@@ -5,7 +5,7 @@ import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { sealContent } from "../../src/orders/content-cipher";
+import { contentKeyId, sealContent } from "../../src/orders/content-cipher";
 import { compareFingerprint, keyedFingerprint, saltedDigest, schemeOf } from "../../src/orders/fingerprint";
 import { parseCursor } from "../../src/orders/fingerprint-sweep";
 import { toSmsOrder, type SmsOrder } from "../../src/orders/order";
@@ -170,7 +170,7 @@ describe("the stored fingerprint", () => {
     expect(candidates.filter((_, n) => keyed[n] === stored)).toEqual([code]);
   });
 
-  it("of a new order is the keyed (v1) form of the request's salted digest, and an identical request replays", async () => {
+  it("of a new order is the keyed (v2, with its key id) form of the request's salted digest, and an identical request replays", async () => {
     const request = smsRequest();
     const first = await postSms(request);
     const shipmentId = await shipmentIdOf(first.clone());
@@ -195,21 +195,49 @@ describe("the stored fingerprint", () => {
     await expectReplaysAndTellsApart(previous); // and again, now keyed
   });
 
-  it("is compared by its scheme; one this version does not know is never the same request, nor wrapped", async () => {
+  it("is compared by its scheme; one this version does not know is never the same request, nor replaced", async () => {
+    const keys = { current: env.CONTENT_KEY, previous: [] };
     const order = smsOrderOf(smsRequest());
     const salt = crypto.randomUUID();
     const unkeyed = await previousFingerprint(order, salt);
     const keyed = await keyedFingerprint(env.CONTENT_KEY, unkeyed);
+    expect(keyed).toMatch(new RegExp(`^v2:${await contentKeyId(env.CONTENT_KEY)}:[0-9a-f]{64}$`));
     const other = smsOrderOf(smsRequest());
-    expect(await compareFingerprint(env.CONTENT_KEY, { fingerprint: unkeyed, salt }, order)).toEqual({ same: true, wrapped: keyed });
-    expect(await compareFingerprint(env.CONTENT_KEY, { fingerprint: unkeyed, salt }, other)).toEqual({ same: false, wrapped: keyed });
-    expect(await compareFingerprint(env.CONTENT_KEY, { fingerprint: keyed, salt }, order)).toEqual({ same: true, wrapped: null });
-    expect(await compareFingerprint(env.CONTENT_KEY, { fingerprint: keyed, salt }, other)).toEqual({ same: false, wrapped: null });
-    expect(await compareFingerprint(env.CONTENT_KEY, { fingerprint: `v2:${unkeyed}`, salt }, order)).toEqual({ same: false, wrapped: null });
+    expect(await compareFingerprint(keys, { fingerprint: unkeyed, salt }, order)).toEqual({ same: true, replacement: keyed });
+    expect(await compareFingerprint(keys, { fingerprint: unkeyed, salt }, other)).toEqual({ same: false, replacement: keyed });
+    expect(await compareFingerprint(keys, { fingerprint: keyed, salt }, order)).toEqual({ same: true, replacement: null });
+    expect(await compareFingerprint(keys, { fingerprint: keyed, salt }, other)).toEqual({ same: false, replacement: null });
+    expect(await compareFingerprint(keys, { fingerprint: `v3:${unkeyed}`, salt }, order)).toEqual({ same: false, replacement: null });
     // Another CONTENT_KEY keys differently: the key, not the scheme, is what the stored value depends on.
     const otherKey = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
     expect(await keyedFingerprint(otherKey, unkeyed)).not.toBe(keyed);
     await expect(keyedFingerprint(undefined, unkeyed)).rejects.toThrow(/CONTENT_KEY/);
+  });
+
+  it("across a rotation: a value under a previous key (v2 by its key id, v1 by trying each key) matches and is re-keyed; a dropped key's never matches", async () => {
+    const newKey = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    const [a, b, unrelated] = [newKey(), newKey(), newKey()];
+    const order = smsOrderOf(smsRequest());
+    const other = smsOrderOf(smsRequest());
+    const salt = crypto.randomUUID();
+    const digest = await saltedDigest(order, salt);
+    const underA = await keyedFingerprint(a, digest);
+    const v1UnderA = `v1:${underA.split(":")[2]}`;
+    const underB = await keyedFingerprint(b, digest);
+    const rotated = { current: b, previous: [unrelated, a] };
+    const cases: [string, string, { current: string; previous: string[] }, typeof order, unknown][] = [
+      ["v2 under the previous key", underA, rotated, order, { same: true, replacement: underB }],
+      ["v2 under the previous key, another request", underA, rotated, other, { same: false, replacement: null }],
+      ["v2 under the current key", underB, rotated, order, { same: true, replacement: null }],
+      ["v2 under a dropped key", underA, { current: b, previous: [unrelated] }, order, { same: false, replacement: null, unknownKeyId: await contentKeyId(a) }],
+      ["v1 under the current key", v1UnderA, { current: a, previous: [] }, order, { same: true, replacement: underA }],
+      ["v1 under a previous key", v1UnderA, rotated, order, { same: true, replacement: underB }],
+      ["v1 under a previous key, another request", v1UnderA, rotated, other, { same: false, replacement: null }],
+      ["v1 under a dropped key", v1UnderA, { current: b, previous: [unrelated] }, order, { same: false, replacement: null }],
+    ];
+    for (const [name, fingerprint, keys, request, expected] of cases) {
+      expect(await compareFingerprint(keys, { fingerprint, salt }, request), name).toEqual(expected);
+    }
   });
 });
 

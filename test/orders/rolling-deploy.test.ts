@@ -5,7 +5,6 @@ import { createExecutionContext, createMessageBatch, getQueueResult, runDurableO
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
-import { sealContent } from "../../src/orders/content-cipher";
 import { orderStubForShipment } from "../../src/orders/order-key";
 import { OrderObject } from "../../src/orders/order-object";
 import { deliverReport } from "../../src/reports/deliver";
@@ -45,11 +44,20 @@ CREATE TABLE IF NOT EXISTS seen_reports (key TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS content (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL, subject TEXT);
 `;
 
+/** How the previous version sealed a body: base64 IV "." base64 ciphertext, naming no key (frozen here on purpose). */
+async function previousSeal(secret: string, shipmentId: string, plaintext: string): Promise<string> {
+  const aes = await crypto.subtle.importKey("raw", Uint8Array.from(atob(secret), (c) => c.charCodeAt(0)), "AES-GCM", false, ["encrypt"]);
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: new TextEncoder().encode(shipmentId) }, aes, new TextEncoder().encode(plaintext));
+  const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+  return `${b64(iv)}.${b64(new Uint8Array(sealed))}`;
+}
+
 /** Stores an order exactly as the previous version's registration did (its INSERTs, relying on the column defaults). */
 async function orderStoredByPreviousVersion(phoneNumber: string): Promise<string> {
   const id = crypto.randomUUID();
   const now = Date.now();
-  const sealed = await sealContent(env.CONTENT_KEY, id, "Your code is 123456");
+  const sealed = await previousSeal(env.CONTENT_KEY!, id, "Your code is 123456");
   const response = JSON.stringify({ notificationOrderId: crypto.randomUUID(), notification: { shipmentId: id } });
   await runInDurableObject(orderStubForShipment(env, id), (_instance, state) => {
     const sql = state.storage.sql;
@@ -85,6 +93,20 @@ describe("what the previous version left in flight", () => {
     await syncToD1(id);
     const row = await env.DB.prepare("SELECT r.status FROM recipients r WHERE shipment_id = ?").bind(id).first();
     expect(row).toEqual({ status: "SMS_Delivered" });
+  });
+
+  it("completes an order the previous version sealed (no key id) under a key since rotated out to CONTENT_KEYS_PREVIOUS", async () => {
+    const keyA = env.CONTENT_KEY!;
+    const id = await orderStoredByPreviousVersion(variedPhoneNumber());
+    env.CONTENT_KEY = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    env.CONTENT_KEYS_PREVIOUS = keyA;
+    try {
+      expect((await dispatchBatch([{ orderRef: await orderRefOf(id), shipmentId: id }])).retryMessages).toEqual([]);
+      expect((await waitForShipment(id, (s) => s.status === "Order_Completed")).recipients[0]!.status).toBe("SMS_Delivered");
+    } finally {
+      env.CONTENT_KEY = keyA;
+      delete env.CONTENT_KEYS_PREVIOUS;
+    }
   });
 
   it("lets the new alarm take over an old order whose queue message was lost", async () => {

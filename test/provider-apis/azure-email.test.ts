@@ -2,13 +2,13 @@
 // faked (test/support/fake-acs.ts, which checks every request's HMAC signature as ACS does); its delivery reports
 // come as Event Grid posts them.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { emailRequest, postEmail, problemOf } from "../support/api";
 import { eventually, shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
 import { orderState, orderObjectOf } from "../support/order";
 import { driveDispatch } from "../support/drive";
-import { acsReply, deliveryEvent, EVENTS_URL, fakeAcs, postEvents, SEND_URL, validationEvent, type FakeAcs } from "../support/fake-acs";
+import { ACS_EVENTS_SECRET, acsReply, deliveryEvent, EVENTS_URL, fakeAcs, postEvents, SEND_URL, validationEvent, type FakeAcs } from "../support/fake-acs";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -139,6 +139,31 @@ describe("POST /webhooks/azure-email/events", () => {
     expect(report.status).toBe(401);
     expect((await problemOf(report)).status).toBe(401);
     expect(await orderState(shipmentId)).toEqual(before);
+  });
+
+  it("during a rotation accepts ACS_EVENTS_SECRET_PREVIOUS too, never an unrelated key; without it only ACS_EVENTS_SECRET", async () => {
+    const acs = fakeAcs();
+    const rotating = await acceptedEmail(acs);
+    const settled = await acceptedEmail(acs);
+    const delivered = ({ shipmentId, address }: typeof rotating, accesskey: string) => postEvents([deliveryEvent(shipmentId, address, "Delivered")], { accesskey });
+    try {
+      env.ACS_EVENTS_SECRET = "acs-events-secret-new";
+      env.ACS_EVENTS_SECRET_PREVIOUS = ACS_EVENTS_SECRET; // the subscription still carries the old one
+      expect((await delivered(rotating, "not-the-secret")).status).toBe(401);
+      expect((await postEvents([validationEvent("code")], { accesskey: ACS_EVENTS_SECRET, type: "SubscriptionValidation" })).status).toBe(200);
+      expect((await delivered(rotating, ACS_EVENTS_SECRET)).status).toBe(200);
+      await waitForRecipientStatus(rotating.shipmentId, "Email_Delivered");
+
+      delete env.ACS_EVENTS_SECRET_PREVIOUS; // the window closed: only the new key
+      const before = await orderState(settled.shipmentId);
+      expect((await delivered(settled, ACS_EVENTS_SECRET)).status).toBe(401);
+      expect(await orderState(settled.shipmentId)).toEqual(before);
+      expect((await delivered(settled, "acs-events-secret-new")).status).toBe(200);
+      await waitForRecipientStatus(settled.shipmentId, "Email_Delivered");
+    } finally {
+      env.ACS_EVENTS_SECRET = ACS_EVENTS_SECRET;
+      delete env.ACS_EVENTS_SECRET_PREVIOUS;
+    }
   });
 
   it("answers 400 for a body that is not an Event Grid batch", async () => {

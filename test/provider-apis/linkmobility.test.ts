@@ -1,6 +1,7 @@
 // SMS through LINK Mobility (the first of SMS_PROVIDERS here), end to end: the real API, queue and
 // order object; only LINK's HTTP API is faked (test/support/fake-link.ts), and its delivery reports are posted as
 // LINK posts them to our gate's URL.
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { OrderObject } from "../../src/orders/order-object";
 import { postSms, problemOf, smsRequest } from "../support/api";
@@ -131,6 +132,30 @@ describe("POST /webhooks/linkmobility/dr", () => {
     expect(response.headers.get("www-authenticate")).toMatch(/^Basic realm="linkmobility"/);
     expect((await problemOf(response)).status).toBe(401);
     expect(await orderState(shipmentId)).toEqual(before);
+  });
+
+  it("during a rotation accepts LINK_DR_SECRET_PREVIOUS too, never an unrelated password; without it only LINK_DR_SECRET", async () => {
+    const link = fakeLink();
+    const rotating = await queuedSms(link);
+    const settled = await queuedSms(link);
+    const report = (handover: typeof rotating.handover, password: string) => postDeliveryReport(deliveryReport(handover, 1001), { authorization: basic("linkmobility", password) });
+    try {
+      env.LINK_DR_SECRET = "link-dr-secret-new";
+      env.LINK_DR_SECRET_PREVIOUS = LINK_DR_SECRET; // LINK still sends the old one
+      expect((await report(rotating.handover, "not-the-secret")).status).toBe(401);
+      expect((await report(rotating.handover, LINK_DR_SECRET)).status).toBe(200);
+      await waitForRecipientStatus(rotating.shipmentId, "SMS_Delivered");
+
+      delete env.LINK_DR_SECRET_PREVIOUS; // the window closed: only the new password
+      const before = await orderState(settled.shipmentId);
+      expect((await report(settled.handover, LINK_DR_SECRET)).status).toBe(401);
+      expect(await orderState(settled.shipmentId)).toEqual(before);
+      expect((await report(settled.handover, "link-dr-secret-new")).status).toBe(200);
+      await waitForRecipientStatus(settled.shipmentId, "SMS_Delivered");
+    } finally {
+      env.LINK_DR_SECRET = LINK_DR_SECRET;
+      delete env.LINK_DR_SECRET_PREVIOUS;
+    }
   });
 
   it("answers 400 for a body that is not a delivery report, and 415 for one that is not JSON", async () => {

@@ -1,10 +1,11 @@
 // The Twilio status-callback endpoint: only a callback Twilio signed, for the message it names, is
 // applied, and only once. Every rejection is a problem+json and leaves the shipment as it was.
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { postSms, problemOf, smsRequest } from "../support/api";
 import { shipmentIdOf, shipmentState, waitForRecipientStatus } from "../support/shipments";
 import { orderState } from "../support/order";
-import { callbackParams, fakeTwilio, postCallback, requestedUrl, sendStatus, uniqueMobile, type FakeTwilio, type TwilioRequest } from "../support/fake-twilio";
+import { AUTH_TOKEN, callbackParams, fakeTwilio, postCallback, requestedUrl, sendStatus, uniqueMobile, type FakeTwilio, type TwilioRequest } from "../support/fake-twilio";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -36,6 +37,30 @@ describe("POST /webhooks/twilio/status", () => {
     expect(response.status).toBe(200);
     expect((await orderState(shipmentId)).row.status).toBe("SMS_Delivered");
     expect(await waitForRecipientStatus(shipmentId, "SMS_Delivered")).toEqual({ status: "Order_Completed", recipientStatus: "SMS_Delivered" });
+  });
+
+  it("during a rotation accepts a signature under TWILIO_AUTH_TOKEN_PREVIOUS too, never under an unrelated token; without it only TWILIO_AUTH_TOKEN", async () => {
+    const twilio = fakeTwilio();
+    const rotating = await acceptedSms(twilio);
+    const settled = await acceptedSms(twilio);
+    const signedWith = ({ handover }: typeof rotating, token: string) => postCallback(handover, delivered(handover), { token });
+    try {
+      env.TWILIO_AUTH_TOKEN = "test-auth-token-new";
+      env.TWILIO_AUTH_TOKEN_PREVIOUS = AUTH_TOKEN; // Twilio still signs with the old one
+      expect((await signedWith(rotating, "an-unrelated-token")).status).toBe(403);
+      expect((await signedWith(rotating, AUTH_TOKEN)).status).toBe(200);
+      expect((await orderState(rotating.shipmentId)).row.status).toBe("SMS_Delivered");
+
+      delete env.TWILIO_AUTH_TOKEN_PREVIOUS; // the window closed: only the new token
+      const before = await snapshot(settled.shipmentId);
+      expect((await signedWith(settled, AUTH_TOKEN)).status).toBe(403);
+      expect(await snapshot(settled.shipmentId)).toEqual(before);
+      expect((await signedWith(settled, "test-auth-token-new")).status).toBe(200);
+      expect((await orderState(settled.shipmentId)).row.status).toBe("SMS_Delivered");
+    } finally {
+      env.TWILIO_AUTH_TOKEN = AUTH_TOKEN;
+      delete env.TWILIO_AUTH_TOKEN_PREVIOUS;
+    }
   });
 
   it("accepts the signature Twilio computes over the URL with the default port spelled out", async () => {

@@ -1,7 +1,7 @@
 // Azure Communication Services email delivery reports, delivered by an Event Grid subscription (Event
 // Grid schema) to this endpoint. Event Grid signs nothing: the subscription's URL carries a secret,
-// ?accesskey=<ACS_EVENTS_SECRET> (as Altinn's does), compared in constant time; 401 otherwise (Event
-// Grid does not retry 401). The report's messageId is the operation id, which is our shipment id.
+// ?accesskey=<ACS_EVENTS_SECRET> (as Altinn's does; ACS_EVENTS_SECRET_PREVIOUS too while a rotation has it
+// set), compared in constant time; 401 otherwise (Event Grid does not retry 401). The report's messageId is the operation id, which is our shipment id.
 import type { Hono } from "hono";
 import type { AppContext, AppEnv } from "../../context";
 import { ApiError } from "../../problem";
@@ -9,7 +9,7 @@ import { log } from "../../../log";
 import { isConfigured } from "../../../providers/choose";
 import { EventGridBatch, readEventGridEvent } from "../../../providers/azure-email/status-map";
 import type { DeliveryReport } from "../../../reports/deliver";
-import { acceptAll, reportBodyLimit, secretMatches } from "./http";
+import { acceptAll, reportBodyLimit, secretMatchesAny } from "./http";
 
 export const ACS_EVENTS_PATH = "/webhooks/azure-email/events";
 const MAX_BATCH_BYTES = 1024 * 1024; // Event Grid's largest batch
@@ -19,7 +19,7 @@ export function registerAzureEmailReports(app: Hono<AppEnv>) {
   const authenticate = async (c: AppContext) => {
     const secret = c.env.ACS_EVENTS_SECRET;
     if (!isConfigured(c.env, "email", "azure") || !secret) throw new ApiError(404, { detail: "No such resource." });
-    if (!(await secretMatches(c.req.query("accesskey"), secret))) throw new ApiError(401, { detail: "The access key does not match." });
+    if (!(await secretMatchesAny(c.req.query("accesskey"), [secret, c.env.ACS_EVENTS_SECRET_PREVIOUS]))) throw new ApiError(401, { detail: "The access key does not match." });
   };
 
   // CloudEvents schema's abuse-protection handshake, should the subscription use that schema.

@@ -33,6 +33,16 @@ export async function acceptAll(env: Env, reports: readonly DeliveryReport[]): P
 
 const utf8 = new TextEncoder();
 
+/**
+ * Compares a presented secret with each configured one (the current and, during a rotation, the
+ * previous; unset ones skipped), each in constant time and all of them always, so timing does not
+ * tell which matched.
+ */
+export async function secretMatchesAny(presented: string | null | undefined, configured: readonly (string | undefined)[]): Promise<boolean> {
+  const results = await Promise.all(configured.filter((secret): secret is string => !!secret).map((secret) => secretMatches(presented, secret)));
+  return results.includes(true);
+}
+
 /** Compares a presented secret with the configured one in constant time (SHA-256 first, so lengths do not leak). */
 export async function secretMatches(presented: string | null | undefined, configured: string): Promise<boolean> {
   if (!presented || !configured) return false;

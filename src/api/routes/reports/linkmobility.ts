@@ -1,13 +1,13 @@
 // LINK Mobility's delivery reports (DR), posted as JSON to the URL registered for our gate. LINK signs
-// nothing, so the endpoint takes HTTP Basic credentials (user "linkmobility", password LINK_DR_SECRET),
-// compared in constant time. A header, unlike a secret path segment, stays out of request logs.
+// nothing, so the endpoint takes HTTP Basic credentials (user "linkmobility", password LINK_DR_SECRET,
+// or LINK_DR_SECRET_PREVIOUS while a rotation has it set), compared in constant time. A header, unlike a secret path segment, stays out of request logs.
 // The report's refId is our shipment id: it reaches its order with no lookup.
 import type { Hono } from "hono";
 import type { AppEnv } from "../../context";
 import { ApiError } from "../../problem";
 import { isConfigured } from "../../../providers/choose";
 import { LinkDeliveryReport, mapLinkResultCode } from "../../../providers/linkmobility/status-map";
-import { acceptAll, reportBodyLimit, secretMatches } from "./http";
+import { acceptAll, reportBodyLimit, secretMatchesAny } from "./http";
 
 export const LINK_DR_PATH = "/webhooks/linkmobility/dr";
 export const LINK_DR_USER = "linkmobility";
@@ -25,7 +25,8 @@ export function registerLinkMobilityReports(app: Hono<AppEnv>) {
     } catch {
       presented = null; // not Base64
     }
-    if (!(await secretMatches(presented, `${LINK_DR_USER}:${secret}`))) {
+    const accepted = [secret, c.env.LINK_DR_SECRET_PREVIOUS].map((password) => password && `${LINK_DR_USER}:${password}`);
+    if (!(await secretMatchesAny(presented, accepted))) {
       throw new ApiError(401, { detail: "Valid credentials are required.", headers: { "WWW-Authenticate": 'Basic realm="linkmobility", charset="UTF-8"' } });
     }
 

@@ -1,4 +1,5 @@
-// Twilio's status callbacks, authenticated by X-Twilio-Signature. The callback URL names the shipment
+// Twilio's status callbacks, authenticated by X-Twilio-Signature (under TWILIO_AUTH_TOKEN, or under
+// TWILIO_AUTH_TOKEN_PREVIOUS while a rotation has it set: Twilio signs with the token it has). The callback URL names the shipment
 // (statusCallbackUrl), so the report reaches its order with no lookup.
 import type { Hono } from "hono";
 import type { AppEnv } from "../../context";
@@ -25,9 +26,9 @@ export function registerTwilioReports(app: Hono<AppEnv>) {
     // fragment never reaches us; a signature over the URL with it is accepted too.
     const url = new URL(c.req.url);
     const called = `${publicBaseUrl}${url.pathname}${url.search}`;
-    const valid =
-      (await verifyTwilioSignature(authToken, called, form, signature)) ||
-      (await verifyTwilioSignature(authToken, `${called}${CALLBACK_OVERRIDES}`, form, signature));
+    const tokens = [authToken, c.env.TWILIO_AUTH_TOKEN_PREVIOUS].filter((token): token is string => !!token);
+    const checks = tokens.flatMap((token) => [called, `${called}${CALLBACK_OVERRIDES}`].map((signed) => verifyTwilioSignature(token, signed, form, signature)));
+    const valid = (await Promise.all(checks)).includes(true);
     if (!valid) throw new ApiError(403, { detail: "The signature does not match." });
 
     const shipmentId = url.searchParams.get("shipment");
