@@ -7,7 +7,7 @@ import { LATEST_MIGRATION, MIGRATIONS_TABLE } from "../config/migrations";
 import { limitsKeyBytes } from "../limits/recipient-key";
 import { LimitsConfigError, parseConfig } from "../limits/config";
 import { log, logError } from "../log";
-import { contentKeyBytes } from "../orders/content-cipher";
+import { contentKeyBytes, parseKeyList } from "../orders/content-cipher";
 import { parseConnectionString } from "../providers/azure-email/signing";
 import { providerNames, SIMULATOR_NAMES } from "../providers/names";
 import { database } from "../store/shards";
@@ -35,9 +35,15 @@ export const PROVIDER_REQUIREMENTS: Record<"sms" | "email", Record<string, (keyo
   },
 };
 
-/** The keys: CONTENT_KEY always; LIMITS_KEY when any limits are on (the deployment's or an organisation's). */
+/** The keys: CONTENT_KEY always (and CONTENT_KEYS_PREVIOUS when set); LIMITS_KEY when any limits are on (the deployment's or an organisation's). */
 export function keyChecks(env: Env): Checks {
   const checks: Checks = { CONTENT_KEY: keyCheck(env.CONTENT_KEY, () => contentKeyBytes(env.CONTENT_KEY), "32 bytes, base64-encoded") };
+  // The keys CONTENT_KEY replaced (a rotation's window): one malformed, what it sealed cannot be opened.
+  const previous = parseKeyList(env.CONTENT_KEYS_PREVIOUS);
+  if (previous.length > 0) {
+    const malformed = previous.flatMap((key, i) => (keyCheck(key, () => contentKeyBytes(key), "") === OK ? [] : [i + 1]));
+    checks.CONTENT_KEYS_PREVIOUS = malformed.length === 0 ? OK : `entry ${malformed.join(", ")} not 32 bytes, base64-encoded`;
+  }
   let limitsOn: boolean;
   try {
     const { deployment, organisations } = parseConfig(env.LIMITS, env.LIMITS_ORGANISATIONS);

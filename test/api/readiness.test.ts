@@ -56,6 +56,19 @@ describe("GET /health/ready", () => {
     expect(wrong.text).not.toContain(short);
   });
 
+  it("checks each key CONTENT_KEY replaced (CONTENT_KEYS_PREVIOUS) when set, naming a malformed one by its place", async () => {
+    const good = await ready({ CONTENT_KEYS_PREVIOUS: `${key(32)}, ${key(32)}` });
+    expect(good.status).toBe(200);
+    expect(good.body.checks.CONTENT_KEYS_PREVIOUS).toBe("ok");
+
+    const short = key(31);
+    const bad = await ready({ CONTENT_KEYS_PREVIOUS: `${key(32)},${short}` });
+    expect(bad.status).toBe(503);
+    expect(bad.body.failing).toEqual(["CONTENT_KEYS_PREVIOUS"]);
+    expect(bad.body.checks.CONTENT_KEYS_PREVIOUS).toBe("entry 2 not 32 bytes, base64-encoded");
+    expect(bad.text).not.toContain(short);
+  });
+
   it("asks for LIMITS_KEY only while limits are on", async () => {
     const on = await ready({ LIMITS_KEY: undefined });
     expect(on.status).toBe(503);
