@@ -88,6 +88,7 @@ const PURE_TESTS = [
   "test/api/property-names.test.ts",
   "test/bench/figures.test.ts",
   "test/config/production-checks.test.ts",
+  "test/config/smoke.test.ts",
   "test/docs/configuration.test.ts",
   "test/orders/decide.table.test.ts",
   "test/orders/email-address.test.ts",

@@ -6,7 +6,7 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { experimental_readRawConfig } from "wrangler";
-import { problemsIn } from "./lib/production-checks.mjs";
+import { problemsIn, queueNames } from "./lib/production-checks.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -15,12 +15,7 @@ async function production() {
   return rawConfig.env?.production;
 }
 
-/** Every queue the production configuration produces to, consumes or dead-letters into, once each. */
-export function queueNames(production) {
-  const { producers = [], consumers = [] } = production?.queues ?? {};
-  const names = [...producers.map((p) => p.queue), ...consumers.flatMap((c) => [c.queue, c.dead_letter_queue])];
-  return [...new Set(names.filter(Boolean))];
-}
+export { queueNames };
 
 async function main(command) {
   if (command === "d1-names") {

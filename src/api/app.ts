@@ -14,7 +14,8 @@ import { registerSimulatorRoutes } from "./routes/simulator";
 import { registerPerformanceRoutes } from "./routes/performance";
 import { registerStatsRoutes } from "./routes/stats";
 import { registerStatusCallbackRoutes } from "./routes/status-callbacks";
-import { logError } from "../log";
+import { log, logError } from "../log";
+import { OK, readiness } from "./readiness";
 import { registerReportRoutes } from "./routes/reports/routes";
 
 const OPENAPI_INFO = {
@@ -50,6 +51,13 @@ export function newApp() {
   app.use(`${BASE_PATH}/*`, requireToken);
 
   app.get("/health", (c) => c.json({ status: "ok" }));
+  app.get("/health/ready", async (c) => {
+    const { ready, checks } = await readiness(c.env);
+    if (ready) return c.json({ status: "ready", checks }, 200);
+    const failing = Object.keys(checks).filter((name) => checks[name] !== OK);
+    log("health.not_ready", { failing: failing.join(",") });
+    return c.json({ status: "not_ready", failing, checks }, 503);
+  });
   registerOrderRoutes(app);
   registerShipmentRoutes(app);
   registerStatusCallbackRoutes(app);

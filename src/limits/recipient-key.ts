@@ -7,13 +7,19 @@ export type LimitedOrder = { channel: "sms"; phoneNumber: string } | { channel: 
 
 const hmacKeys = new Map<string, Promise<CryptoKey>>();
 
+/** The LIMITS_KEY secret's bytes (at least 32); throws, naming the setting only, when it is missing or too short. */
+export function limitsKeyBytes(secret: string | undefined): Uint8Array<ArrayBuffer> {
+  if (!secret) throw new Error("LIMITS_KEY is not configured");
+  const raw = Uint8Array.from(atob(secret), (c) => c.charCodeAt(0));
+  if (raw.length < 32) throw new Error("LIMITS_KEY must be at least 32 bytes, base64-encoded");
+  return raw;
+}
+
 function hmacKey(secret: string | undefined): Promise<CryptoKey> {
   if (!secret) throw new Error("LIMITS_KEY is not configured");
   let key = hmacKeys.get(secret);
   if (!key) {
-    const raw = Uint8Array.from(atob(secret), (c) => c.charCodeAt(0));
-    if (raw.length < 32) throw new Error("LIMITS_KEY must be at least 32 bytes, base64-encoded");
-    key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    key = crypto.subtle.importKey("raw", limitsKeyBytes(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     hmacKeys.set(secret, key);
   }
   return key;
