@@ -42,11 +42,21 @@ describe("atOrBefore: set only when earlier", () => {
     expect(storage.writes).toEqual(["set 400", "set 300"]);
   });
 
-  it("a later time asked while the first read is in flight never replaces an earlier one set meanwhile", async () => {
+  it("a read that was in flight while the alarm was set never replaces what was set", async () => {
     const storage = new FakeStorage(null);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    storage.getAlarm = async () => {
+      await gate; // the read answers late, with the alarm as it was before the set below
+      return null;
+    };
     const alarms = new AlarmFollower(storage);
-    await Promise.all([alarms.atOrBefore(100), alarms.atOrBefore(300)]);
+    const later = alarms.atOrBefore(300);
+    await alarms.exactly(100);
+    release();
+    await later;
     expect(storage.alarm).toBe(100);
+    expect(storage.writes).toEqual(["set 100"]);
   });
 });
 
