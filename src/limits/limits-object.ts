@@ -3,6 +3,7 @@
 // organisation's request rate (3,000 a minute by default) keeps its load far below what one object takes.
 import { DurableObject } from "cloudflare:workers";
 import { logError } from "../log";
+import { AlarmFollower } from "../retry/alarm-follower";
 import { utcDay } from "../status/manifest";
 import type { Channel } from "../status/statuses";
 import { shardOf, shardWriter } from "../store/shards";
@@ -46,6 +47,7 @@ export function limitsStub(env: Env, org: string) {
 export class LimitsObject extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
   private cleanupScheduled = false;
+  private readonly alarms = new AlarmFollower(this.ctx.storage);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -90,8 +92,7 @@ export class LimitsObject extends DurableObject<Env> {
       code,
     );
     const at = Date.now() + REFUSALS_SEND_MS;
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    await this.alarms.atOrBefore(at);
   }
 
   /**
@@ -115,7 +116,8 @@ export class LimitsObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    if (!(await this.sendRefusals())) await this.ctx.storage.setAlarm(Date.now() + REFUSALS_RETRY_MS);
+    this.alarms.fired();
+    if (!(await this.sendRefusals())) await this.alarms.atOrBefore(Date.now() + REFUSALS_RETRY_MS);
     this.sql.exec("DELETE FROM counters WHERE expires_at <= ?", Date.now());
     this.cleanupScheduled = false;
     const next = this.sql.exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM counters").one().next;
@@ -125,6 +127,6 @@ export class LimitsObject extends DurableObject<Env> {
   private async scheduleCleanup(at = Date.now() + CLEANUP_INTERVAL_MS) {
     if (this.cleanupScheduled) return;
     this.cleanupScheduled = true;
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(at);
+    await this.alarms.atOrBefore(at);
   }
 }

@@ -7,6 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import { log, logError } from "../log";
 import type { ProviderOutcome } from "../providers/outcome";
 import type { OutboundMessage } from "../providers/provider";
+import { AlarmFollower } from "../retry/alarm-follower";
 import { contentKeysOf, openContent } from "./content-cipher";
 import { decideAlarm, decideAlarmFailure, decideAlarmSucceeded } from "./decide/alarm";
 import { decideClaim, decideRecord, decideRefuse, decideRelease, type ClaimAnswer, type ProviderChoice } from "./decide/dispatch";
@@ -37,8 +38,8 @@ export type Registered = Exclude<RegisterOutcome, { kind: "created" }> | { kind:
 export class OrderObject extends DurableObject<Env> {
   private readonly store = new OrderStore(this.ctx.storage.sql);
   private readonly behind = new WriteBehind(this.store, this.env, this.ctx, () => this.followAlarm());
-  /** The alarm as this instance last set it (undefined: not known yet), so most changes leave it alone. */
-  private alarmAt: number | null | undefined;
+  /** The alarm as this instance last set it, so most changes leave it alone. */
+  private readonly alarms = new AlarmFollower(this.ctx.storage);
 
   /**
    * Registers the order once. A repeat of the same request gets the stored answer; a different request
@@ -156,7 +157,7 @@ export class OrderObject extends DurableObject<Env> {
    * send, the shard writer) sets the next alarm by this order's own backoff, so it never stops for good.
    */
   override async alarm(): Promise<void> {
-    this.alarmAt = null; // it has fired
+    this.alarms.fired();
     try {
       const d = await this.step((row) => decideAlarm(row, Date.now(), timings(this.env)));
       if (!d) return;
@@ -169,8 +170,7 @@ export class OrderObject extends DurableObject<Env> {
       if (!failed) return;
       await failed.alarmSet;
       logError("alarm.failed", error, { shipmentId: failed.state.shipment_id, failures: failed.state.alarm_failures });
-      this.alarmAt = failed.answer.retryAt;
-      await this.ctx.storage.setAlarm(failed.answer.retryAt);
+      await this.alarms.exactly(failed.answer.retryAt);
     }
   }
 
@@ -182,10 +182,9 @@ export class OrderObject extends DurableObject<Env> {
   private async forget(row: OrderState) {
     await this.ctx.blockConcurrencyWhile(async () => {
       await this.behind.pushDeletion(row);
-      await this.ctx.storage.deleteAlarm();
+      await this.alarms.delete();
       await this.ctx.storage.deleteAll();
       this.store.forgotten();
-      this.alarmAt = null;
       log("retention.deleted", { shipmentId: row.shipment_id });
     });
   }
@@ -243,9 +242,7 @@ export class OrderObject extends DurableObject<Env> {
     const row = this.store.load();
     if (!row) return Promise.resolve();
     const wake = nextWake(row, timings(this.env), row.change_seq > row.pushed_seq, Date.now());
-    if (wake === this.alarmAt) return Promise.resolve();
-    this.alarmAt = wake;
-    return wake === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(wake);
+    return this.alarms.exactly(wake);
   }
 
   /** The opened body and subject, or null when they cannot be opened (or are gone). */

@@ -10,6 +10,7 @@ import type { ProviderOutcome } from "../providers/outcome";
 import { describeAnswer, Outbox, type OutboxMessage, type SimulatorMessage } from "../providers/simulator/outbox";
 import { sandboxBehaviour } from "../providers/simulator/sandbox";
 import { logError } from "../log";
+import { AlarmFollower } from "../retry/alarm-follower";
 
 /** A hand-over this provider already took under a key (`answer`), and the index that finds it. */
 export const HANDOVER_BY_KEY = "SELECT provider_ref FROM handovers WHERE shipment_id = ? AND provider = ? LIMIT 1";
@@ -54,6 +55,7 @@ interface SimulatedReport {
 
 export class ProviderSimulator extends DurableObject<Env> {
   private readonly sql = this.ctx.storage.sql;
+  private readonly alarms = new AlarmFollower(this.ctx.storage);
   /** What a developer's phone or inbox would show (local development only). */
   private readonly outbox: Outbox;
 
@@ -149,13 +151,13 @@ export class ProviderSimulator extends DurableObject<Env> {
       const delay = during?.mode === "slow" ? (during.report_delay_ms ?? 0) : Math.max(0, Number(this.env.SIMULATOR_REPORT_DELAY_MS) || 0);
       const report: SimulatedReport = { orderRef: message.orderRef, shipmentId: message.shipmentId, providerRef, status: behaviour.report, provider, channel: message.channel };
       this.sql.exec("INSERT INTO reports (due, report) VALUES (?, ?)", now + delay, JSON.stringify(report));
-      const alarm = await this.ctx.storage.getAlarm();
-      if (alarm === null || alarm > now + delay) await this.ctx.storage.setAlarm(now + delay);
+      await this.alarms.atOrBefore(now + delay);
     }
     return { kind: "accepted", status: message.channel === "sms" ? "SMS_Accepted" : "Email_Succeeded", providerRef };
   }
 
   override async alarm(): Promise<void> {
+    this.alarms.fired();
     const due = this.sql.exec<{ id: number; report: string }>("SELECT id, report FROM reports WHERE due <= ? ORDER BY id", Date.now()).toArray();
     await Promise.all(
       due.map(async ({ id, report }) => {
@@ -178,7 +180,7 @@ export class ProviderSimulator extends DurableObject<Env> {
       }),
     );
     const next = this.sql.exec<{ due: number | null }>("SELECT MIN(due) AS due FROM reports").one().due;
-    if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 100));
+    if (next !== null) await this.alarms.atOrBefore(Math.max(next, Date.now() + 100));
   }
 
   async stats(): Promise<HandoverStats> {

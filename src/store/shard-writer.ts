@@ -5,6 +5,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { log, logError } from "../log";
 import { CallbackOutbox, OUTBOX_RETRY_MS, type SubscriptionFilter } from "./callback-outbox";
+import { AlarmFollower } from "../retry/alarm-follower";
 import { backoff, type Backoff } from "../retry/backoff";
 import { writeFinals } from "./stats-analytics";
 import { pruneStatement } from "./stats-rollups";
@@ -24,8 +25,8 @@ export class ShardWriter extends DurableObject<Env> {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> | null = null;
   private failures = 0;
-  /** The alarm as this instance last set it (undefined: not known yet), so an append rarely touches it. */
-  private alarmAt: number | null | undefined;
+  /** The alarm as this instance last set it, so an append rarely touches it. */
+  private readonly alarms = new AlarmFollower(this.ctx.storage);
   /** Status events for the organisations' callback objects, forwarded at once, not after D1. */
   private readonly callbacks = new CallbackOutbox(this.sql, this.env);
 
@@ -46,7 +47,7 @@ export class ShardWriter extends DurableObject<Env> {
     this.sql.exec("INSERT INTO meta (key, value) VALUES ('shard', ?) ON CONFLICT (key) DO NOTHING", shard);
     for (const change of changes) this.sql.exec("INSERT INTO pending (change) VALUES (?)", JSON.stringify(change));
     const callbacks = this.callbacks.add(changes);
-    await this.ensureAlarm(Date.now() + SAFETY_NET_MS);
+    await this.alarms.atOrBefore(Date.now() + SAFETY_NET_MS);
     this.scheduleFlush();
     if (callbacks) this.ctx.waitUntil(this.callbacks.forward());
     const org = changes[0]?.org;
@@ -70,14 +71,13 @@ export class ShardWriter extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    this.alarmAt = null; // it has fired
+    this.alarms.fired();
     await Promise.all([this.runFlush(), this.callbacks.forward()]);
     if (this.pendingCount() > 0) {
       const delay = backoff(D1_RETRY, this.failures);
-      this.alarmAt = Date.now() + (this.failures > 0 ? delay : 0);
-      await this.ctx.storage.setAlarm(this.alarmAt);
+      await this.alarms.exactly(Date.now() + (this.failures > 0 ? delay : 0));
     } else if (!this.callbacks.isEmpty()) {
-      await this.ensureAlarm(Date.now() + OUTBOX_RETRY_MS);
+      await this.alarms.atOrBefore(Date.now() + OUTBOX_RETRY_MS);
     }
   }
 
@@ -121,10 +121,7 @@ export class ShardWriter extends DurableObject<Env> {
       if (this.failures > 0) log("d1.caught_up", { shard, after: this.failures });
       this.failures = 0;
     }
-    if (this.alarmAt !== null && this.callbacks.isEmpty()) {
-      this.alarmAt = null;
-      await this.ctx.storage.deleteAlarm();
-    }
+    if (this.callbacks.isEmpty()) await this.alarms.exactly(null);
   }
 
   private metaValue(key: string): string | undefined {
@@ -133,12 +130,5 @@ export class ShardWriter extends DurableObject<Env> {
 
   private pendingCount(): number {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM pending").one().n;
-  }
-
-  private async ensureAlarm(at: number) {
-    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    await this.ctx.storage.setAlarm(at);
   }
 }

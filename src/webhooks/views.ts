@@ -1,0 +1,35 @@
+// What the callback object shows of its deliveries, and how it names a receiver in its logs.
+import type { DeliveryRow } from "./decide";
+import type { AttemptResult } from "./schedule";
+import type { Delivery } from "./schemas";
+import { iso, type SubscriptionRow } from "./subscription";
+
+export function deliveryView(row: DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    shipmentId: row.shipment_id,
+    status: row.status,
+    state: row.state,
+    attempts: row.attempts,
+    createdAt: iso(row.created_at),
+    ...(row.last_attempt_at !== null ? { lastAttemptAt: iso(row.last_attempt_at) } : {}),
+    ...(row.last_response_status !== null ? { lastResponseStatus: row.last_response_status } : {}),
+    // While an attempt is in flight next_attempt_at is its lease, not a planned attempt.
+    ...(row.state === "pending" && row.leased === 0 && row.next_attempt_at !== null ? { nextAttemptAt: iso(row.next_attempt_at) } : {}),
+  };
+}
+
+/** Receivers' URLs are logged by host only (a path or query may carry the caller's own tokens). */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "invalid";
+  }
+}
+
+/** The log line of one attempt: where it went (host only) and what it came to. */
+export function attemptFields(sub: SubscriptionRow, deliveryId: string, attempt: number, result: AttemptResult) {
+  const http = result.httpStatus ? { httpStatus: result.httpStatus } : {};
+  return { org: sub.org, deliveryId, host: hostOf(sub.url), attempt, result: result.kind, ...http };
+}
