@@ -11,6 +11,7 @@ import { afterAttempt, attemptTimeoutMs, leaseUntil, resultOfError, resultOfResp
 import type { Delivery, Subscription, SubscriptionPutAnswer, SubscriptionRequest } from "./schemas";
 import { webhookHeaders } from "./signing";
 import { allowedPortsOf, receiverUrlProblem } from "./url-rules";
+import { handOffAnswer, type HandOffAnswer } from "./subscription-filter";
 import { applyPut, iso, makesSecret, putAnswer, signingSecrets, subscriptionView, wants, type SubscriptionRow } from "./subscription";
 
 export type RetryResult = "accepted" | "no_subscription" | "unknown" | "not_failed" | "disabled";
@@ -125,10 +126,10 @@ export class WebhookObject extends DurableObject<Env> {
    * Stores a delivery for each event the subscription wants (a repeated event id is ignored) and starts
    * their first attempt without waiting for it. Returns how many were new.
    */
-  async enqueue(events: CallbackEvent[]): Promise<{ accepted: number; subscribed: boolean }> {
+  async enqueue(events: CallbackEvent[]): Promise<HandOffAnswer> {
     const sub = this.subscriptionRow();
-    // `subscribed` lets the shard writer stop forwarding to an organisation without one (callback-outbox.ts).
-    if (!sub || sub.disabled_reason !== null) return { accepted: 0, subscribed: sub !== null };
+    // `subscribed` lets the shard writer stop forwarding to an organisation without one (subscription-filter.ts).
+    if (!sub || sub.disabled_reason !== null) return handOffAnswer(sub, 0);
     const now = Date.now();
     let accepted = 0;
     for (const event of events) {
@@ -149,7 +150,7 @@ export class WebhookObject extends DurableObject<Env> {
     }
     if (accepted > 0) await this.startDue();
     this.pruneNowAndThen(now);
-    return { accepted, subscribed: true };
+    return handOffAnswer(sub, accepted);
   }
 
   /** The latest deliveries, newest first; null when there is no subscription. */
