@@ -1,12 +1,13 @@
 // One dispatch attempt: claim the hand-over from the order, call the providers under the deadline,
-// record the answer. The queue consumer runs it for every message; registration runs it at once too.
+// record the answer. The queue consumer runs it for every message; registration's first attempt
+// (first-attempt.ts) runs it at once too.
 import { log, logError } from "../log";
 import { orderStubByRef } from "../orders/order-key";
 import type { DispatchMessage, ProviderChoice, SendClaim } from "../orders/order-object";
 import { isSenderRefusal, type ProviderOutcome } from "../providers/outcome";
 import { honoursIdempotencyKey, providerFor, providerNames } from "../providers/choose";
 import { healthyCall } from "../providers/failover/breaker";
-import { handOverOrder, knownHandOverOrder, noteAccepted, noteCall } from "../providers/failover/health-client";
+import { handOverOrder, noteAccepted, noteCall } from "../providers/failover/health-client";
 import type { Provider } from "../providers/provider";
 import { isSandboxRecipient } from "../providers/simulator/sandbox";
 import { backoff, type Backoff } from "../retry/backoff";
@@ -46,10 +47,10 @@ export async function dispatchShipment(env: Env, { orderRef, shipmentId, channel
 }
 
 type OrderStub = ReturnType<typeof orderStubByRef>;
-type Candidates = readonly [string, Provider][];
+export type Candidates = readonly [string, Provider][];
 
 /** A claimed hand-over: the providers called in order, and what they answered recorded. */
-async function handOverClaimed(env: Env, order: OrderStub, shipmentId: string, claim: SendClaim, candidates: Candidates): Promise<void> {
+export async function handOverClaimed(env: Env, order: OrderStub, shipmentId: string, claim: SendClaim, candidates: Candidates): Promise<void> {
   const { provider, outcome } = await handOver(claim, candidates);
   if (outcome.kind === "accepted") {
     // For the slow-delivery rule, which counts organisations and never the sandbox recipients.
@@ -57,26 +58,6 @@ async function handOverClaimed(env: Env, order: OrderStub, shipmentId: string, c
     noteAccepted(env, channel, provider, shipmentId, { organisation: claim.org, sandbox: isSandboxRecipient(channel, to) });
   }
   await recordWithRetry(order, shipmentId, claim.claimId, outcome, provider);
-}
-
-/** What registration needs to claim the hand-over in its own call: the provider to name, and the ones to call. */
-export interface ClaimOnRegistration {
-  choice: ProviderChoice;
-  candidates: Candidates;
-}
-
-/**
- * The providers for registration's own claim, when they are known without asking anything (see
- * knownHandOverOrder); null otherwise, and the immediate attempt claims on its own (dispatchRightAway).
- */
-export function claimOnRegistration(env: Env, channel: Channel): ClaimOnRegistration | null {
-  try {
-    const names = knownHandOverOrder(channel, providerNames(env, channel));
-    const choice = names && choiceOf(names);
-    return choice ? { choice, candidates: names.map((name) => [name, providerFor(env, channel, name)]) } : null;
-  } catch {
-    return null; // a provider that cannot be set up: the usual attempt reports it
-  }
 }
 
 /** The channel's providers in hand-over order, each ready to call, or why none can be. */
@@ -96,7 +77,7 @@ async function usableProviders(env: Env, channel: Channel): Promise<{ ok: true; 
  * it honours the key and no other provider can take over under this claim (failover would make the
  * first provider's name wrong for the call in flight).
  */
-function choiceOf(names: readonly string[]): ProviderChoice | undefined {
+export function choiceOf(names: readonly string[]): ProviderChoice | undefined {
   const first = names[0];
   return first === undefined ? undefined : { name: first, idempotent: names.length === 1 && honoursIdempotencyKey(first) };
 }
@@ -135,28 +116,6 @@ export async function handOver(claim: SendClaim, candidates: Candidates): Promis
     log("dispatch.failover", { shipmentId: claim.message.shipmentId, to: last.provider, after: failures });
   }
   return last;
-}
-
-/**
- * Registration's first attempt, right after the 201, without waiting for the queue (an OTP cannot wait
- * for a batch). When the providers were known, the registration's own call claimed the hand-over
- * (`claimed`): only the providers are called and the answer recorded. Otherwise this attempt claims.
- * Registration sent no queue message: the order's alarm, stored with it, is the durable path. If this
- * attempt fails or its isolate dies before it claims, the alarm enqueues a message
- * (src/orders/lifecycle.ts, `lostMessageWait`); a transient failure is retried the same way; the claim
- * keeps it to one hand-over; a claim whose answer never comes is settled as any expired claim.
- */
-export async function dispatchRightAway(env: Env, message: DispatchMessage, claimed?: { claim: SendClaim; candidates: Candidates }): Promise<void> {
-  // The 201 goes first: the hand-over starts on the event loop's next turn, once the answer is on its
-  // way. Measured locally (one thread for everything), the 201 came about 1.3 ms sooner at the median;
-  // the hand-over still starts within a millisecond of it (docs/benchmark.md).
-  await scheduler.wait(0);
-  try {
-    if (claimed) await handOverClaimed(env, orderStubByRef(env, message.orderRef), message.shipmentId, claimed.claim, claimed.candidates);
-    else await dispatchShipment(env, message);
-  } catch (error) {
-    logError("dispatch.immediate_failed", error, { shipmentId: message.shipmentId });
-  }
 }
 
 /** Recording retries: 50 ms, then 100 ms (three tries in all). */

@@ -108,7 +108,7 @@ export class OrderObject extends DurableObject<Env> {
     const input = { shipmentId, via, content: content ? ("opened" as const) : ("unreadable" as const), claimId: crypto.randomUUID() };
     const now = Date.now();
     const d = await this.step((row) => decideClaim(row, input, now, timings(this.env)));
-    if (!d) return { kind: "skip", reason: "unknown shipment" };
+    if (!d) return { kind: "skip", reason: "unknown_shipment" };
     if (d.answer.kind !== "send") return d.answer;
     return { ...d.answer, message: outboundMessage(d.state, content!, this.ctx.id.toString(), now) };
   }
@@ -164,7 +164,7 @@ export class OrderObject extends DurableObject<Env> {
       if (d.effects.some((e) => e.kind === "forget")) return await this.forget(d.state);
       await this.followAlarm();
       if (!(await this.behind.push())) throw new Error("the shard writer did not take the changes");
-      await this.decideNow((row) => decideAlarmSucceeded(row))?.alarmSet;
+      await this.decideNow((row) => decideAlarmSucceeded(row, Date.now()))?.alarmSet;
     } catch (error) {
       const failed = this.decideNow((row) => decideAlarmFailure(row, Date.now()));
       if (!failed) return;

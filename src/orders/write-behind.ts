@@ -1,14 +1,13 @@
 // The order's write-behind: D1 learns of its changes through the organisation's shard writer, after
 // the answer. What to send is read from what is stored (`change_seq` above `pushed_seq`, events not yet
 // synced), so a hand-off that fails or never runs is simply sent again by the next one or the alarm.
-import { setting } from "../config/settings";
 import { logError } from "../log";
 import type { ShipmentChange } from "../store/changes";
-import type { SubscriptionFilter } from "../store/callback-outbox";
 import { shardOf, shardWriter } from "../store/shards";
 import { isFinal, orderStatusOf } from "../status/transitions";
 import type { OrderState } from "./decide/state";
 import { isoTime } from "../status/manifest";
+import { learnCallbacks, mayWantEveryStatus } from "../webhooks/subscription-filter";
 import type { OrderStore } from "./order-store";
 
 /** How long an order gathers its changes before it hands them to the shard writer. */
@@ -20,35 +19,6 @@ const PUSH_GATHER_MS = 15;
  * (lifecycle.ts, `syncRetryMs`) would fire.
  */
 export const PUSH_GATHER_QUIET_MS = 1_500;
-/** What a shard writer answered about an organisation's subscription counts this long; past it, unknown. */
-export const CALLBACKS_KNOWN_MS = 5_000;
-
-/**
- * How long a PUT that newly asks for every status (`events: "all"`) waits before it answers, so that no
- * isolate still holds an older answer ("none" or "final") when the subscription is said to exist: from the
- * 200 on, every status change leaves within a second. SUBSCRIPTION_SETTLE_MS overrides it (tests: 0).
- */
-export function subscriptionSettleMs(env: Pick<Env, "SUBSCRIPTION_SETTLE_MS">, previous: SubscriptionFilter | null, requested: "final" | "all"): number {
-  if (requested !== "all" || previous === "all") return 0;
-  return setting(env.SUBSCRIPTION_SETTLE_MS, CALLBACKS_KNOWN_MS + 1_000, 0);
-}
-
-/**
- * Per isolate: what the shard writer last answered about each organisation's subscription, and when.
- * Unknown (or stale) counts as wanting every status, so a non-final change goes at once, as before.
- */
-const callbackFilters = new Map<string, { filter: SubscriptionFilter | null; at: number }>();
-
-/** Whether a change of this organisation may have to reach a callback at once: a subscription to every status, or not known. */
-export function mayWantEveryStatus(org: string, now: number): boolean {
-  const known = callbackFilters.get(org);
-  return !known || now - known.at > CALLBACKS_KNOWN_MS || known.filter === null || known.filter === "all";
-}
-
-/** What a shard writer answered (an older writer answers nothing: unknown). */
-export function learnCallbacks(org: string, answer: { callbacks?: SubscriptionFilter | null } | void, now: number): void {
-  callbackFilters.set(org, { filter: answer?.callbacks ?? null, at: now });
-}
 
 export class WriteBehind {
   private timer: ReturnType<typeof setTimeout> | null = null;

@@ -12,7 +12,7 @@
 //
 // An organisation without a subscription costs no call: the writer keeps which organisations have one
 // (`callback_orgs`: 'final' or 'all'; 'none' learnt from the callback object's answer; absent = not known,
-// so forwarded, as every organisation was before this table existed). The subscription routes note a
+// so forwarded, as every organisation was before this table existed; src/webhooks/subscription-filter.ts). The subscription routes note a
 // PUT before it is stored (and again after) and forget the entry before a DELETE, so an entry can only
 // err towards forwarding, and a new subscription gets every status change after it exists.
 import { logError } from "../log";
@@ -21,6 +21,7 @@ import { callbackEventsOf } from "./callback-events";
 import { backoffAfter, orgsToHandOver, type OrgBackoff } from "./callback-handoffs";
 import type { CallbackEvent } from "../webhooks/events";
 import { webhookStub } from "../webhooks/webhook-object";
+import { forwards, learntFromHandOff, type FilterNote, type SubscriptionFilter } from "../webhooks/subscription-filter";
 
 /** While the outbox is not empty, the writer's alarm comes back after this long. */
 export const OUTBOX_RETRY_MS = 1_000;
@@ -41,8 +42,6 @@ export const WAITING_ORGS = `
   )
   SELECT org FROM waiting WHERE org IS NOT NULL`;
 
-export type SubscriptionFilter = "final" | "all" | "none";
-
 export class CallbackOutbox {
   /** Organisations whose hand-off is under way. */
   private readonly inFlight = new Set<string>();
@@ -62,7 +61,7 @@ export class CallbackOutbox {
 
   /** Stores the changes' status events (synchronously), but none of an organisation known to have no subscription; true when there was any. */
   add(changes: readonly ShipmentChange[]): boolean {
-    const events = callbackEventsOf(changes).filter((event) => this.subscriptionOf(event.org) !== "none");
+    const events = callbackEventsOf(changes).filter((event) => forwards(this.subscriptionOf(event.org)));
     for (const event of events) this.sql.exec("INSERT INTO callback_outbox (org, event) VALUES (?, ?)", event.org, JSON.stringify(event));
     return events.length > 0;
   }
@@ -76,7 +75,7 @@ export class CallbackOutbox {
    * From a subscription route: the filter of a subscription about to be stored, or null to forget what is
    * known (before a DELETE). Returns what was known before.
    */
-  note(org: string, events: "final" | "all" | null): SubscriptionFilter | null {
+  note(org: string, events: FilterNote): SubscriptionFilter | null {
     const previous = this.subscriptionOf(org);
     if (events === null) this.sql.exec("DELETE FROM callback_orgs WHERE org = ?", org);
     else this.sql.exec("INSERT INTO callback_orgs (org, events) VALUES (?, ?) ON CONFLICT (org) DO UPDATE SET events = excluded.events", org, events);
@@ -114,7 +113,8 @@ export class CallbackOutbox {
       const answer = await within(webhookStub(this.env, org).enqueue(events), HANDOFF_TIMEOUT_MS);
       this.sql.exec(`DELETE FROM callback_outbox WHERE id IN (${rows.map((row) => row.id).join(",")})`);
       // Only where nothing is known: a route's note made meanwhile wins (an older object answers no `subscribed`).
-      if (answer.subscribed === false) this.sql.exec("INSERT INTO callback_orgs (org, events) VALUES (?, 'none') ON CONFLICT (org) DO NOTHING", org);
+      const learnt = learntFromHandOff(answer);
+      if (learnt) this.sql.exec("INSERT INTO callback_orgs (org, events) VALUES (?, ?) ON CONFLICT (org) DO NOTHING", org, learnt);
       succeeded = true;
     } catch (error) {
       logError("callbacks.forward_failed", error, { org, events: count }); // kept for the alarm

@@ -4,8 +4,9 @@
 // When D1 fails, the changes wait here and the alarm retries with backoff until D1 has caught up.
 import { DurableObject } from "cloudflare:workers";
 import { log, logError } from "../log";
-import { CallbackOutbox, OUTBOX_RETRY_MS, type SubscriptionFilter } from "./callback-outbox";
+import { CallbackOutbox, OUTBOX_RETRY_MS } from "./callback-outbox";
 import { AlarmFollower } from "../retry/alarm-follower";
+import type { FilterNote, SubscriptionFilter, WriterAnswer } from "../webhooks/subscription-filter";
 import { backoff, type Backoff } from "../retry/backoff";
 import { writeFinals } from "./stats-analytics";
 import { pruneStatement } from "./stats-rollups";
@@ -41,9 +42,9 @@ export class ShardWriter extends DurableObject<Env> {
   /**
    * Takes changes for D1. Once this returns they are durable here and will reach D1. Answers what this
    * writer knows of the (first change's) organisation's subscription, so an order knows whether a
-   * non-final status must reach the callback object at once (src/orders/write-behind.ts).
+   * non-final status must reach the callback object at once (src/webhooks/subscription-filter.ts).
    */
-  async append(shard: string, changes: ShipmentChange[]): Promise<{ callbacks: SubscriptionFilter | null }> {
+  async append(shard: string, changes: ShipmentChange[]): Promise<WriterAnswer> {
     this.sql.exec("INSERT INTO meta (key, value) VALUES ('shard', ?) ON CONFLICT (key) DO NOTHING", shard);
     for (const change of changes) this.sql.exec("INSERT INTO pending (change) VALUES (?)", JSON.stringify(change));
     const callbacks = this.callbacks.add(changes);
@@ -58,7 +59,7 @@ export class ShardWriter extends DurableObject<Env> {
    * From the subscription routes: an organisation's subscription is about to be stored with this filter
    * (and again once stored), or, with null, is about to be deleted (callback-outbox.ts).
    */
-  async noteSubscription(org: string, events: "final" | "all" | null): Promise<SubscriptionFilter | null> {
+  async noteSubscription(org: string, events: FilterNote): Promise<SubscriptionFilter | null> {
     return this.callbacks.note(org, events);
   }
 

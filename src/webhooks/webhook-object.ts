@@ -16,6 +16,7 @@ import { attemptTimeoutMs, type DeliveryState } from "./schedule";
 import type { Delivery, Subscription, SubscriptionPutAnswer, SubscriptionRequest } from "./schemas";
 import { applyPut, makesSecret, putAnswer, subscriptionView } from "./subscription";
 import { attemptFields, deliveryView, hostOf } from "./views";
+import { handOffAnswer, type HandOffAnswer } from "./subscription-filter";
 
 export type { RetryResult } from "./decide";
 
@@ -64,15 +65,15 @@ export class WebhookObject extends DurableObject<Env> {
   }
 
   /** Stores a delivery for each event the subscription wants (a repeat is ignored) and starts them. */
-  async enqueue(events: CallbackEvent[]): Promise<{ accepted: number; subscribed: boolean }> {
+  async enqueue(events: CallbackEvent[]): Promise<HandOffAnswer> {
     const sub = this.store.subscription();
-    // `subscribed` lets the shard writer stop forwarding to an organisation without one (callback-outbox.ts).
-    if (!sub || sub.disabled_reason !== null) return { accepted: 0, subscribed: sub !== null };
+    // `subscribed` lets the shard writer stop forwarding to an organisation without one (subscription-filter.ts).
+    if (!sub || sub.disabled_reason !== null) return handOffAnswer(sub, 0);
     const now = Date.now();
     const decided = events.map((event) => this.decide(event.eventId, (s) => decide.decideEnqueue(s, event, now)));
     await this.run(decided.flatMap((d) => d.effects));
     this.pruneNowAndThen(now);
-    return { accepted: decided.filter((d) => d.answer === "stored").length, subscribed: true };
+    return handOffAnswer(sub, decided.filter((d) => d.answer === "stored").length);
   }
 
   /** The latest deliveries, newest first; null when there is no subscription. */

@@ -1,8 +1,9 @@
-import { createExecutionContext, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { shipmentIdFor } from "../../src/orders/order-key";
+import { OrderObject } from "../../src/orders/order-object";
 import type { OutboxMessage } from "../../src/providers/simulator/outbox";
 import { BASE, call, emailRequest, expectMismatch, expectReplay, postEmail, postSms, problemOf, smsRequest, tokenFor, uniqueKey, variedPhoneNumber } from "../support/api";
 import { simulatorHandovers } from "../support/order";
@@ -231,6 +232,32 @@ describe("POST /future/orders/instant/email — registration", () => {
 });
 
 describe("registration when a dependency fails", () => {
+  it("answers 503 NOT-00004 when the order object fails, logs it with the request's trace id, and starts no attempt", async () => {
+    const register = vi.spyOn(OrderObject.prototype, "register").mockRejectedValueOnce(new Error("injected: order object unreachable"));
+    const logged = vi.spyOn(console, "error");
+    const send = spyOnQueue(env.SMS_QUEUE);
+    const request = smsRequest();
+    const ctx = createExecutionContext();
+    const response = await worker.fetch!(
+      new Request(`${BASE}/future/orders/instant/sms`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${await tokenFor("ttd")}`, "Content-Type": "application/json" },
+        body: JSON.stringify(request),
+      }) as Request<unknown, IncomingRequestCfProperties>,
+      { ...env, DISPATCH_ON_REGISTRATION: "immediate" },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(503);
+    expect((await problemOf(response)).code).toBe("NOT-00004");
+    expect(register).toHaveBeenCalledTimes(1);
+    const line = logged.mock.calls.map(([l]) => JSON.parse(String(l)) as { event: string; traceId?: string }).find((l) => l.event === "register.order_object_failed");
+    expect(line?.traceId).toEqual(expect.any(String));
+    expect(logged.mock.calls.some(([l]) => String(l).includes("dispatch.immediate_failed"))).toBe(false);
+    expect(send).not.toHaveBeenCalled();
+    expect(await rowsForKey("ttd", request.idempotencyId)).toEqual({ shipments: 0, recipients: 0, events: 0 });
+  });
+
   it("answers 503 NOT-00004 when the queue send fails, stores nothing, and a retry succeeds once", async () => {
     const request = smsRequest();
     const send = spyOnQueue(env.SMS_QUEUE).mockRejectedValueOnce(new Error("queue unavailable"));

@@ -1,11 +1,15 @@
 // Every hand-over state × every input × recipient status not final / final, through the order's pure
-// decisions (src/orders/decide/). Impossible pairs (a final status still claimed, say) must refuse:
-// no status moves, nothing is handed over again.
+// decisions (src/orders/decide/), against the hand-over's table (decide/handover.ts); each row ends in
+// the decision's named result. Impossible pairs (a final status still claimed, say) must refuse: no
+// status moves, nothing is handed over again.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decideAlarm } from "../../src/orders/decide/alarm";
+import { decideAlarm, decideAlarmFailure, decideAlarmSucceeded } from "../../src/orders/decide/alarm";
 import { decideClaim, decideRecord, decideRefuse, decideRelease } from "../../src/orders/decide/dispatch";
 import { decideExisting, decideNewOrder } from "../../src/orders/decide/register";
 import { decideReport } from "../../src/orders/decide/report";
+import { HANDOVER, HANDOVER_INPUTS, HANDOVER_STATES, handoverAfter, type HandoverInput } from "../../src/orders/decide/handover";
 import type { Decision, Handover, OrderState } from "../../src/orders/decide/state";
 import { timings } from "../../src/orders/lifecycle";
 import type { SmsOrder } from "../../src/orders/order";
@@ -65,46 +69,85 @@ const outcomes: Record<string, ProviderOutcome> = {
 };
 
 const NOW = T0 + 1_000; // within the deadline, the claim's lease still running
+const LEASE_OVER = T0 + 15_000; // the fixture's claim_until
 type Input = (s: OrderState) => Decision<unknown>;
-const inputs: Record<string, Input> = {
+const record = (outcome: ProviderOutcome): Input => (s) => decideRecord(s, { shipmentId: "s-1", claimId: "c-1", outcome, provider: "twilio", random: 0.5 }, NOW);
+/** Every input of the hand-over's table (src/orders/decide/handover.ts), as a decision call. */
+const inputs: Record<HandoverInput, Input> = {
   claim: (s) => decideClaim(s, { shipmentId: "s-1", via: { name: "twilio", idempotent: false }, content: "opened", claimId: "c-2" }, NOW, t),
-  ...Object.fromEntries(Object.entries(outcomes).map(([kind, outcome]) => [`record ${kind}`, (s: OrderState) => decideRecord(s, { shipmentId: "s-1", claimId: "c-1", outcome, provider: "twilio", random: 0.5 }, NOW)])),
+  "claim, content unreadable": (s) => decideClaim(s, { shipmentId: "s-1", via: { name: "twilio", idempotent: false }, content: "unreadable", claimId: "c-2" }, NOW, t),
+  "record accepted": record(outcomes.accepted!),
+  "record final": record(outcomes.final!),
+  "record transient": record(outcomes.transient!),
+  "record unknown": record(outcomes.unknown!),
+  "record progress": record(outcomes.progress!),
+  "record ignore": record(outcomes.ignore!),
   "report delivered": (s) => decideReport(s, { shipmentId: "s-1", outcome: { kind: "final", status: "SMS_Delivered" }, dedupeKey: "r-1", source: "twilio report", seen: false }, NOW),
   "report transient": (s) => decideReport(s, { shipmentId: "s-1", outcome: { kind: "transient", detail: "queued" }, dedupeKey: "r-2", source: "twilio report", seen: false }, NOW),
   release: (s) => decideRelease(s, { shipmentId: "s-1", claimId: "c-1" }, NOW),
   refuse: (s) => decideRefuse(s, { shipmentId: "s-1", reason: "no usable SMS provider is configured" }, NOW),
   "alarm, nothing due": (s) => decideAlarm({ ...s, enqueued: 1, dispatch_at: NOW }, NOW, t),
+  "alarm, lease over": (s) => decideAlarm({ ...s, enqueued: 1, dispatch_at: LEASE_OVER }, LEASE_OVER, t),
   "alarm, past the report deadline": (s) => decideAlarm(s, DEADLINE + t.reportGraceMs, t),
-  "alarm, retention over": (s) => decideAlarm(s, T0 + t.retentionMs, t),
 };
 
-const H: Handover[] = ["waiting", "claimed", "in_doubt", "accepted", "done"];
-/** The next hand-over state while the recipient is not final: [waiting, claimed, in_doubt, accepted, done]. */
-const notFinal: Record<string, [Handover, Handover, Handover, Handover, Handover]> = {
-  claim: ["claimed", "claimed", "in_doubt", "accepted", "done"],
-  "record accepted": ["waiting", "accepted", "accepted", "accepted", "done"],
-  "record final": ["waiting", "done", "done", "accepted", "done"],
-  "record transient": ["waiting", "waiting", "waiting", "accepted", "done"],
-  "record unknown": ["waiting", "in_doubt", "in_doubt", "accepted", "done"],
-  "record progress": ["waiting", "claimed", "in_doubt", "accepted", "done"],
-  "record ignore": ["waiting", "claimed", "in_doubt", "accepted", "done"],
-  "report delivered": ["accepted", "accepted", "accepted", "accepted", "done"],
-  "report transient": ["waiting", "claimed", "in_doubt", "accepted", "done"],
-  release: ["waiting", "waiting", "in_doubt", "accepted", "done"],
-  refuse: ["done", "claimed", "in_doubt", "accepted", "done"],
-  "alarm, nothing due": ["waiting", "claimed", "in_doubt", "accepted", "done"],
-  "alarm, past the report deadline": ["done", "in_doubt", "in_doubt", "accepted", "done"],
-  "alarm, retention over": ["done", "in_doubt", "in_doubt", "accepted", "done"],
+/** A decision's named result: a claim's `send` or skip reason, a report's kind, the code the others answer ("–": none). */
+function resultOf(answer: unknown): string {
+  if (answer === undefined) return "–";
+  if (typeof answer === "string") return answer;
+  const a = answer as { kind: string; reason?: string };
+  return a.kind === "skip" ? a.reason! : a.kind;
+}
+
+type Row = [string, string, string, string, string];
+/** Each input's named result in every hand-over state, while the recipient status is not final. */
+const resultNotFinal: Record<HandoverInput, Row> = {
+  //                                   waiting               claimed             in_doubt            accepted            done
+  claim:                              ["send",               "claimed",          "in_doubt",         "accepted",         "done"],
+  "claim, content unreadable":        ["content_unreadable", "claimed",          "in_doubt",         "accepted",         "done"],
+  "record accepted":                  ["not_this_claim",     "recorded",         "recorded",         "settled_already",  "settled_already"],
+  "record final":                     ["not_this_claim",     "recorded",         "recorded",         "settled_already",  "settled_already"],
+  "record transient":                 ["not_this_claim",     "recorded",         "recorded",         "settled_already",  "settled_already"],
+  "record unknown":                   ["not_this_claim",     "recorded",         "recorded",         "settled_already",  "settled_already"],
+  "record progress":                  ["not_this_claim",     "recorded",         "recorded",         "settled_already",  "settled_already"],
+  "record ignore":                    ["not_this_claim",     "recorded",         "recorded",         "settled_already",  "settled_already"],
+  "report delivered":                 ["applied",            "applied",          "applied",          "applied",          "applied"],
+  "report transient":                 ["recorded",           "recorded",         "recorded",         "recorded",         "recorded"],
+  release:                            ["not_this_claim",     "released",         "not_claimed",      "not_claimed",      "not_claimed"],
+  refuse:                             ["refused",            "not_waiting",      "not_waiting",      "not_waiting",      "not_waiting"],
+  "alarm, nothing due":               ["–",                  "–",                "–",                "–",                "–"],
+  "alarm, lease over":                ["–",                  "–",                "–",                "–",                "–"],
+  "alarm, past the report deadline":  ["–",                  "–",                "–",                "–",                "–"],
 };
-/** The recipient status that follows, while not final (same order of hand-over states); "=" unchanged. */
-const statusAfter: Record<string, (RecipientStatus | "=")[]> = {
-  claim: ["SMS_Sending", "=", "=", "=", "="],
-  "record accepted": ["=", "SMS_Accepted", "SMS_Accepted", "=", "="],
-  "record final": ["=", "SMS_Failed_InvalidRecipient", "SMS_Failed_InvalidRecipient", "=", "="],
-  "report delivered": ["SMS_Delivered", "SMS_Delivered", "SMS_Delivered", "SMS_Delivered", "SMS_Delivered"],
-  refuse: ["SMS_Failed", "=", "=", "=", "="],
-  "alarm, past the report deadline": ["SMS_Failed_TTL", "SMS_Failed_TTL", "SMS_Failed_TTL", "SMS_Failed_TTL", "SMS_Failed_TTL"],
-  "alarm, retention over": ["SMS_Failed_TTL", "SMS_Failed_TTL", "SMS_Failed_TTL", "SMS_Failed_TTL", "SMS_Failed_TTL"],
+/** The same once the recipient status is final: every decision refuses, nothing moves. */
+const resultFinal: Record<HandoverInput, Row> = {
+  //                                   waiting               claimed             in_doubt            accepted            done
+  claim:                              ["final",              "final",            "final",            "final",            "final"],
+  "claim, content unreadable":        ["final",              "final",            "final",            "final",            "final"],
+  "record accepted":                  ["not_this_claim",     "settled_already",  "settled_already",  "settled_already",  "settled_already"],
+  "record final":                     ["not_this_claim",     "settled_already",  "settled_already",  "settled_already",  "settled_already"],
+  "record transient":                 ["not_this_claim",     "settled_already",  "settled_already",  "settled_already",  "settled_already"],
+  "record unknown":                   ["not_this_claim",     "settled_already",  "settled_already",  "settled_already",  "settled_already"],
+  "record progress":                  ["not_this_claim",     "settled_already",  "settled_already",  "settled_already",  "settled_already"],
+  "record ignore":                    ["not_this_claim",     "settled_already",  "settled_already",  "settled_already",  "settled_already"],
+  "report delivered":                 ["recorded",           "recorded",         "recorded",         "recorded",         "recorded"],
+  "report transient":                 ["recorded",           "recorded",         "recorded",         "recorded",         "recorded"],
+  release:                            ["not_this_claim",     "final",            "not_claimed",      "not_claimed",      "not_claimed"],
+  refuse:                             ["final",              "final",            "final",            "final",            "final"],
+  "alarm, nothing due":               ["–",                  "–",                "–",                "–",                "–"],
+  "alarm, lease over":                ["–",                  "–",                "–",                "–",                "–"],
+  "alarm, past the report deadline":  ["–",                  "–",                "–",                "–",                "–"],
+};
+/** The recipient status that follows, while not final (same columns); "=" unchanged. */
+const statusAfter: Partial<Record<HandoverInput, (RecipientStatus | "=")[]>> = {
+  //                                   waiting               claimed                          in_doubt                         accepted          done
+  claim:                              ["SMS_Sending",        "=",                             "=",                             "=",              "="],
+  "claim, content unreadable":        ["SMS_Failed",         "=",                             "=",                             "=",              "="],
+  "record accepted":                  ["=",                  "SMS_Accepted",                  "SMS_Accepted",                  "=",              "="],
+  "record final":                     ["=",                  "SMS_Failed_InvalidRecipient",   "SMS_Failed_InvalidRecipient",   "=",              "="],
+  "report delivered":                 ["SMS_Delivered",      "SMS_Delivered",                 "SMS_Delivered",                 "SMS_Delivered",  "SMS_Delivered"],
+  refuse:                             ["SMS_Failed",         "=",                             "=",                             "=",              "="],
+  "alarm, past the report deadline":  ["SMS_Failed_TTL",     "SMS_Failed_TTL",                "SMS_Failed_TTL",                "SMS_Failed_TTL", "SMS_Failed_TTL"],
 };
 
 /** What holds for every decision: forward only, final sticky, the version counts every change, no second hand-over. */
@@ -127,31 +170,55 @@ function checkInvariants(before: OrderState, d: Decision<unknown>) {
   if (["accepted", "done", "in_doubt"].includes(before.handover)) expect(after.handover).not.toBe("claimed");
   if ((after.handover === "accepted" || after.handover === "done") && after.handover !== before.handover) expect(d.eraseContent).toBe(true);
   if (isFinal(after.status) && !isFinal(before.status)) expect(d.eraseContent).toBe(true);
+  // A decision that changes the row says so (never the unchanged state), and one that changes nothing keeps it.
+  const rowChanged = (Object.keys(before) as (keyof OrderState)[]).some((column) => after[column] !== before[column]);
+  if (!rowChanged) expect(after).toBe(before);
 }
 
-describe("the order's decisions, every hand-over state × every input", () => {
-  for (const [name, decide] of Object.entries(inputs)) {
-    describe(name, () => {
-      H.forEach((handover, i) => {
-        it(`${handover}, recipient not final → ${notFinal[name]![i]}`, () => {
+describe("the hand-over's table (src/orders/decide/handover.ts): every state × every input", () => {
+  for (const input of HANDOVER_INPUTS) {
+    describe(input, () => {
+      HANDOVER_STATES.forEach((handover, i) => {
+        const next = handoverAfter(handover, input);
+        it(`${handover}, recipient not final → ${next}, ${resultNotFinal[input][i]}`, () => {
           const before = orderState(handover, false);
-          const d = decide(before);
+          const d = inputs[input](before);
           checkInvariants(before, d);
-          expect(d.state.handover).toBe(notFinal[name]![i]);
-          const status = statusAfter[name]?.[i] ?? "=";
+          expect(d.state.handover).toBe(next);
+          expect(resultOf(d.answer)).toBe(resultNotFinal[input][i]);
+          const status = statusAfter[input]?.[i] ?? "=";
           expect(d.state.status).toBe(status === "=" ? before.status : status);
           expect(d.effects).toEqual([]);
         });
-        it(`${handover}, recipient final → refused: status and hand-over stay`, () => {
+        it(`${handover}, recipient final → refused (${resultFinal[input][i]}): status and hand-over stay`, () => {
           const before = orderState(handover, true);
-          const d = decide(before);
+          const d = inputs[input](before);
           checkInvariants(before, d);
-          expect(d.effects).toEqual(name === "alarm, retention over" ? [{ kind: "forget" }] : []);
-          if (name === "claim") expect(d.answer).toEqual({ kind: "skip", reason: "final" });
+          expect(resultOf(d.answer)).toBe(resultFinal[input][i]);
+          expect(d.effects).toEqual([]);
         });
       });
     });
   }
+
+  it("the retention period over: a final order is forgotten, one not final is made final first (TTL)", () => {
+    for (const handover of HANDOVER_STATES) {
+      expect(decideAlarm(orderState(handover, true), T0 + t.retentionMs, t).effects).toEqual([{ kind: "forget" }]);
+      const notFinal = decideAlarm(orderState(handover, false), T0 + t.retentionMs, t);
+      expect(notFinal.state.status).toBe("SMS_Failed_TTL");
+      expect(notFinal.effects).toEqual([]);
+    }
+  });
+
+  it("docs/order-lifecycle.md shows the same table", () => {
+    const docs = readFileSync(join(import.meta.dirname, "..", "..", "docs", "order-lifecycle.md"), "utf8");
+    const code = (name: string) => `\`${name}\``;
+    for (const state of HANDOVER_STATES) {
+      const { meaning, leaves } = HANDOVER[state];
+      const moves = Object.entries(leaves).map(([input, to]) => `${input} → ${code(to)}`);
+      expect(docs).toContain(`| ${code(state)} | ${meaning} | ${moves.length > 0 ? moves.join("; ") : "(stays)"} |`);
+    }
+  });
 });
 
 describe("decisions that need more than the table", () => {
@@ -169,7 +236,7 @@ describe("decisions that need more than the table", () => {
     expect(claimed.state).toMatchObject({ handover: "claimed", claim_id: "c-9", attempts: 1, claim_until: NOW + 10_000 + t.leaseMarginMs });
     expect(decideClaim(claimed.state, { shipmentId: "s-1", content: "opened", claimId: "c-10" }, NOW, t).answer).toEqual({ kind: "skip", reason: "claimed" });
     const late = decideClaim(waiting, { shipmentId: "s-1", content: "opened", claimId: "c-9" }, DEADLINE, t);
-    expect(late.answer).toEqual({ kind: "skip", reason: "deadline passed" });
+    expect(late.answer).toEqual({ kind: "skip", reason: "deadline_passed" });
     expect(late.state).toMatchObject({ handover: "done", status: "SMS_Failed_TTL" });
   });
 
@@ -180,15 +247,15 @@ describe("decisions that need more than the table", () => {
 
   it("claim: an unreadable body fails at once, never claimed, never 'maybe sent'", () => {
     const d = decideClaim(orderState("waiting", false), { shipmentId: "s-1", content: "unreadable", claimId: "c" }, NOW, t);
-    expect(d.answer).toEqual({ kind: "skip", reason: "content unreadable" });
+    expect(d.answer).toEqual({ kind: "skip", reason: "content_unreadable" });
     expect(d.state).toMatchObject({ handover: "done", status: "SMS_Failed", attempts: 0 });
     expect(d.eraseContent).toBe(true);
   });
 
   it("claim: a retry not yet due, another shipment's message, and a pin to another provider all skip without a change", () => {
     const s = orderState("waiting", false, { dispatch_at: NOW + 500 });
-    expect(decideClaim(s, { shipmentId: "s-1", content: "opened", claimId: "c" }, NOW, t)).toMatchObject({ state: s, events: [], answer: { reason: "retry not due" } });
-    expect(decideClaim(s, { shipmentId: "s-2", content: "opened", claimId: "c" }, NOW, t)).toMatchObject({ state: s, answer: { reason: "unknown shipment" } });
+    expect(decideClaim(s, { shipmentId: "s-1", content: "opened", claimId: "c" }, NOW, t)).toMatchObject({ state: s, events: [], answer: { reason: "retry_not_due" } });
+    expect(decideClaim(s, { shipmentId: "s-2", content: "opened", claimId: "c" }, NOW, t)).toMatchObject({ state: s, answer: { reason: "unknown_shipment" } });
     const pinned = orderState("waiting", false, { pinned_provider: "link" });
     expect(decideClaim(pinned, { shipmentId: "s-1", via: { name: "twilio", idempotent: false }, content: "opened", claimId: "c" }, NOW, t).answer).toEqual({
       kind: "skip",
@@ -267,6 +334,16 @@ describe("decisions that need more than the table", () => {
     expect(d.effects).toEqual([{ kind: "enqueue" }]); // due at once: a new message for the pinned provider
   });
 
+  it("alarm: a failed run counts and backs off, never past the deadline; a run that succeeds starts the count again", () => {
+    const s = orderState("accepted", false);
+    const failed = decideAlarmFailure(s, NOW);
+    expect(failed.state.alarm_failures).toBe(1);
+    expect(failed.answer).toEqual({ retryAt: NOW + 1_000 });
+    expect(decideAlarmFailure({ ...s, alarm_failures: 9 }, DEADLINE - 10).answer).toEqual({ retryAt: DEADLINE });
+    expect(decideAlarmSucceeded(failed.state, NOW).state.alarm_failures).toBe(0);
+    expect(decideAlarmSucceeded(s, NOW).state).toBe(s); // nothing to start again: the row as it was
+  });
+
   it("alarm: an SMS handed over waits for its report until the grace is over; an e-mail does not", () => {
     const sms = orderState("accepted", false);
     expect(decideAlarm(sms, DEADLINE, t).state.status).toBe("SMS_Accepted");
@@ -289,6 +366,16 @@ describe("registration and a replaced sender", () => {
       { status: "SMS_New", applied: true, source: "registration", detail: "sender replaced by the default (Altinn): '(' is not carried by twilio", at: T0 },
     ]);
     expect(d.state.change_seq).toBe(1);
+  });
+
+  it("a number that cannot take an SMS is registered final at once: two events through the draft, the content erased", () => {
+    const d = register({ ...sms, noSms: "The number is a fixed line." });
+    expect(d.state).toMatchObject({ status: "SMS_Failed_InvalidRecipient", handover: "done", change_seq: 2, last_update: T0 });
+    expect(d.events).toEqual([
+      { status: "SMS_New", applied: true, source: "registration", at: T0 },
+      { status: "SMS_Failed_InvalidRecipient", applied: true, source: "registration", detail: "The number is a fixed line. Nothing was sent.", at: T0 },
+    ]);
+    expect(d.eraseContent).toBe(true);
   });
 
   it("stores a sender it carries as given, with no note", () => {

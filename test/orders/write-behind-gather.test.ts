@@ -1,7 +1,8 @@
-// Whether an order's non-final change must reach the shard writer at once: only where the organisation
-// may have a subscription to every status. What the writer answered counts for CALLBACKS_KNOWN_MS.
+// The subscription filter (src/webhooks/subscription-filter.ts). Whether an order's non-final change must
+// reach the shard writer at once: only where the organisation may have a subscription to every status.
+// What the writer answered counts for CALLBACKS_KNOWN_MS.
 import { describe, expect, it } from "vitest";
-import { CALLBACKS_KNOWN_MS, learnCallbacks, mayWantEveryStatus, subscriptionSettleMs } from "../../src/orders/write-behind";
+import { CALLBACKS_KNOWN_MS, forwards, handOffAnswer, learnCallbacks, learntFromHandOff, mayWantEveryStatus, subscriptionSettleMs } from "../../src/webhooks/subscription-filter";
 
 const org = () => `gather-${crypto.randomUUID()}`;
 
@@ -56,5 +57,31 @@ describe("subscriptionSettleMs: how long a PUT waits before a subscription to ev
   it("takes SUBSCRIPTION_SETTLE_MS when it is set", () => {
     expect(subscriptionSettleMs({ SUBSCRIPTION_SETTLE_MS: "0" }, "none", "all")).toBe(0);
     expect(subscriptionSettleMs({ SUBSCRIPTION_SETTLE_MS: "250" }, "final", "all")).toBe(250);
+  });
+});
+
+describe("the writer and the callback object: what is forwarded, and what the writer learns", () => {
+  it.each([
+    // known        forwarded
+    [null,          true],   // nothing known: forwarded, as every organisation was before the writer kept any
+    ["final",       true],
+    ["all",         true],
+    ["none",        false],
+  ] as const)("an organisation known as %s: forwarded %s", (known, expected) => {
+    expect(forwards(known)).toBe(expected);
+  });
+
+  it.each([
+    // subscription                          answer                              writer learns
+    [null,                                   { accepted: 0, subscribed: false }, "none"],
+    [{ disabled_reason: "410" },             { accepted: 0, subscribed: true },  null],   // disabled is still one: its events are kept
+    [{ disabled_reason: null },              { accepted: 2, subscribed: true },  null],
+  ] as const)("the callback object with %j answers %j; the writer learns %s", (subscription, answer, learnt) => {
+    expect(handOffAnswer(subscription, answer.accepted)).toEqual(answer);
+    expect(learntFromHandOff(answer)).toBe(learnt);
+  });
+
+  it("learns nothing from an older callback object's answer, which has no `subscribed`", () => {
+    expect(learntFromHandOff({ accepted: 1 })).toBeNull();
   });
 });

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { simulatorStub } from "../../src/providers/simulator/stub";
 import type { HandoverStats } from "../../src/simulator/provider-simulator";
 import { expireHealthViews, forgetHealthViews, handOverOrder } from "../../src/providers/failover/health-client";
-import { claimOnRegistration } from "../../src/dispatch/dispatch";
+import { claimOnRegistration } from "../../src/dispatch/first-attempt";
 import { postSms, problemOf, smsRequest } from "../support/api";
 import { shipmentIdOf, waitForRecipientStatus } from "../support/shipments";
 import { orderState } from "../support/order";
@@ -120,7 +120,7 @@ describe("the simulator honours our idempotency key", () => {
   });
 });
 
-describe("the claim on registration (src/dispatch/dispatch.ts, claimOnRegistration)", () => {
+describe("the claim on registration (src/dispatch/first-attempt.ts, claimOnRegistration)", () => {
   it("takes the providers from a verdict fetched within the last second, and asks first when there is none", async () => {
     forgetHealthViews();
     expect(claimOnRegistration(env, "sms")).toBeNull(); // two SMS providers and no verdict yet

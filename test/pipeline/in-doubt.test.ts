@@ -50,7 +50,7 @@ describe("content that cannot be opened", () => {
     vi.restoreAllMocks();
     const order = await orderObjectOf(id);
     await runInDurableObject(order, (_i, state) => state.storage.sql.exec("UPDATE content SET body = 'AAAA.AAAA'"));
-    expect(await order.claim(id)).toEqual({ kind: "skip", reason: "content unreadable" });
+    expect(await order.claim(id)).toEqual({ kind: "skip", reason: "content_unreadable" });
     const stored = await storedOrder(id);
     expect(stored).toMatchObject({ status: "SMS_Failed", handover: "done", attempts: 0, content: null });
     const history = await order.history(id);

@@ -273,7 +273,7 @@ describe("transient failures are retried until the deadline", () => {
   it("refuses a dispatch that comes after the deadline, and ends it SMS_Failed_TTL", async () => {
     // A queued or redelivered dispatch message can arrive after the deadline: its claim must refuse.
     const { twilio, shipmentId, requestsAtMove, result } = await pastDeadlineWhileRetrying((order, id) => order.claim(id));
-    expect(result).toEqual({ kind: "skip", reason: "deadline passed" });
+    expect(result).toEqual({ kind: "skip", reason: "deadline_passed" });
     expect((await orderState(shipmentId)).row).toMatchObject({ status: "SMS_Failed_TTL", handover: "done", attempts: requestsAtMove });
     expect(await waitForRecipientStatus(shipmentId, "SMS_Failed_TTL")).toEqual({ status: "Order_Completed", recipientStatus: "SMS_Failed_TTL" });
     expect(twilio.requestsFor(shipmentId)).toHaveLength(requestsAtMove);

@@ -2,16 +2,14 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { toEmailOrder, toSmsOrder, type Order, type OrderDefaults } from "../../orders/order";
-import { orderStub } from "../../orders/order-key";
-import { dispatchesRightAway } from "../../orders/registration";
 import { DeprecatedSmsOrderSchema, EmailOrderSchema, OrderResponseSchema, SmsOrderSchema } from "../../orders/schemas";
 import { BASE_PATH, type AppContext, type AppEnv } from "../context";
 import { jsonBody } from "../middleware";
 import { caseInsensitive } from "../property-names";
 import { ApiError, validationFailed } from "../problem";
 import { orderProblemResponses } from "../responses";
-import { claimOnRegistration, dispatchRightAway } from "../../dispatch/dispatch";
-import { log, logError } from "../../log";
+import { registerAndDispatch } from "../../dispatch/first-attempt";
+import { log } from "../../log";
 import { smsProviderNames } from "../../providers/names";
 import type { LimitRefusal } from "../../limits/check";
 import { idempotencyMismatchFor, type IdempotencyMismatch } from "../../limits/config";
@@ -120,29 +118,15 @@ function defaults(c: AppContext): OrderDefaults {
 const senderReplaced = (replaced: boolean | undefined): Record<string, string> => (replaced ? { [SENDER_REPLACED]: "true" } : {});
 
 /**
+ * Registers the order and starts its first attempt (one call of dispatch/), then says so in HTTP.
  * `phoneField` is where the request carries the phone number (the deprecated endpoint nests it deeper),
  * so a refused country is reported on that field, like a validation failure.
  */
 async function register(c: AppContext, order: Order, phoneField = "recipientSms.phoneNumber") {
   const org = c.get("org");
-  const { stub } = await orderStub(c.env, org, order.idempotencyId);
-  // With the providers known at once, the order claims the immediate attempt's hand-over in this call.
-  const claimFor = dispatchesRightAway(c.env) ? claimOnRegistration(c.env, order.channel) : null;
-  let outcome;
-  try {
-    outcome = await stub.register(org, order, claimFor?.choice);
-  } catch (error) {
-    logError("register.order_object_failed", error, { traceId: c.get("traceId") });
-    outcome = { kind: "unavailable" } as const;
-  }
+  const outcome = await registerAndDispatch(c.env, org, order, { waitUntil: (work) => c.executionCtx.waitUntil(work), traceId: c.get("traceId") });
   switch (outcome.kind) {
     case "created":
-      if (dispatchesRightAway(c.env)) {
-        const message = { orderRef: stub.id.toString(), shipmentId: outcome.response.notification.shipmentId, channel: order.channel };
-        // Without the registration's claim (providers not known at once, a final order), the attempt claims on its own.
-        const claimed = outcome.claim && claimFor ? { claim: outcome.claim, candidates: claimFor.candidates } : undefined;
-        c.executionCtx.waitUntil(dispatchRightAway(c.env, message, claimed));
-      }
       return c.json(outcome.response, 201, {
         Location: `${BASE_PATH}/future/shipment/${outcome.response.notification.shipmentId}`,
         ...senderReplaced(order.channel === "sms" && order.senderReplaced !== undefined),

@@ -18,8 +18,7 @@ import { ApiError } from "../problem";
 import { noSubscriptionResponse, problem, problemResponses, requestBodyProblemResponses } from "../responses";
 import { logError } from "../../log";
 import { shardOf, shardWriter } from "../../store/shards";
-import type { SubscriptionFilter } from "../../store/callback-outbox";
-import { subscriptionSettleMs } from "../../orders/write-behind";
+import { subscriptionSettleMs, type FilterNote, type SubscriptionFilter } from "../../webhooks/subscription-filter";
 
 const PATH = `${BASE_PATH}/future/webhook`;
 const common = { tags: ["Status callbacks"], security: [{ Bearer: [] }] };
@@ -34,8 +33,8 @@ async function callbacks<T>(c: AppContext, call: (stub: ReturnType<typeof webhoo
   }
 }
 
-/** Tells the organisation's shard writer which status events to forward to its callback object (src/store/callback-outbox.ts). */
-async function noteSubscription(env: Env, org: string, events: "final" | "all" | null): Promise<SubscriptionFilter | null> {
+/** Tells the organisation's shard writer which status events to forward to its callback object (src/webhooks/subscription-filter.ts). */
+async function noteSubscription(env: Env, org: string, events: FilterNote): Promise<SubscriptionFilter | null> {
   const shard = await shardOf(env, org);
   return shardWriter(env, shard).noteSubscription(org, events);
 }
@@ -75,7 +74,7 @@ export function registerStatusCallbackRoutes(app: OpenAPIHono<AppEnv>) {
       // Once more after: a DELETE that ran meanwhile may have made the writer forget it.
       await noteSubscription(c.env, org, request.events).catch((error) => logError("callbacks.note_failed", error, { traceId: c.get("traceId") }));
       // Newly every status: orders may still hold the writer's older answer and gather their changes; once
-      // that answer has run out, every change leaves within a second (src/orders/write-behind.ts).
+      // that answer has run out, every change leaves within a second (src/webhooks/subscription-filter.ts).
       const settle = subscriptionSettleMs(c.env, previous, request.events);
       if (settle > 0) await scheduler.wait(settle);
       return c.json(subscription, 200);

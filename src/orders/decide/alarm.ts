@@ -28,9 +28,10 @@ export function decideAlarm(s: OrderState, now: number, t: Timings): Decision<vo
 export function decideAlarmFailure(s: OrderState, now: number): Decision<{ retryAt: number }> {
   const failures = s.alarm_failures + 1;
   const deadline = !isFinal(s.status) && s.deadline > now ? s.deadline : Infinity;
-  return unchanged({ ...s, alarm_failures: failures }, { retryAt: Math.min(now + retryAfterFailure(failures), deadline) });
+  return new Draft(s, now).set({ alarm_failures: failures }).done({ retryAt: Math.min(now + retryAfterFailure(failures), deadline) });
 }
 
-export function decideAlarmSucceeded(s: OrderState): Decision<void> {
-  return s.alarm_failures > 0 ? unchanged({ ...s, alarm_failures: 0 }, undefined) : unchanged(s, undefined);
+/** An alarm run that succeeded: its failure count starts again. */
+export function decideAlarmSucceeded(s: OrderState, now: number): Decision<void> {
+  return s.alarm_failures > 0 ? new Draft(s, now).set({ alarm_failures: 0 }).done(undefined) : unchanged(s, undefined);
 }

@@ -4,13 +4,26 @@ import { retryDelay } from "../../retry/backoff";
 import type { ProviderOutcome } from "../../providers/outcome";
 import { isFinal } from "../../status/transitions";
 import type { Timings } from "../lifecycle";
-import { Draft, failedStatus, ttlStatus, unchanged, type Decision, type OrderState } from "./state";
+import { Draft, failedStatus, ttlStatus, unchanged, type Decision, type Handover, type OrderState } from "./state";
 
 /** The provider a dispatcher means to call. `idempotent`: it honours our idempotency key (the shipment id). */
 export interface ProviderChoice {
   name: string;
   idempotent: boolean;
 }
+
+/**
+ * Why a claim hands nothing over, each a named code; the guards of `decideClaim` in their order of
+ * precedence. A hand-over state other than `waiting` is its own reason.
+ */
+export type SkipReason =
+  | "unknown_shipment" // the message names another shipment (or none is stored)
+  | "final" // the recipient status is final
+  | Exclude<Handover, "waiting"> // handed over already, or in doubt
+  | "deadline_passed" // made final (TTL) by this decision
+  | "retry_not_due" // a transient failure's retry waits for `dispatch_at`
+  | "pinned" // an earlier hand-over is in doubt at another provider (`pinnedTo`)
+  | "content_unreadable"; // the sealed body could not be opened: failed, nothing sent
 
 export type ClaimAnswer =
   /**
@@ -22,7 +35,7 @@ export type ClaimAnswer =
    * Nothing to do for this message: handed over already, final, or not this order's shipment; or
    * `pinnedTo`: an earlier hand-over to that provider is in doubt, and only it may be asked again.
    */
-  | { kind: "skip"; reason: string; pinnedTo?: string };
+  | { kind: "skip"; reason: SkipReason; pinnedTo?: string };
 
 export interface ClaimInput {
   shipmentId: string;
@@ -34,21 +47,21 @@ export interface ClaimInput {
 }
 
 export function decideClaim(s: OrderState, input: ClaimInput, now: number, t: Pick<Timings, "providerTimeoutMs" | "leaseMarginMs">): Decision<ClaimAnswer> {
-  const skip = (reason: string, pinnedTo?: string): ClaimAnswer => ({ kind: "skip", reason, ...(pinnedTo ? { pinnedTo } : {}) });
-  if (s.shipment_id !== input.shipmentId) return unchanged(s, skip("unknown shipment"));
+  const skip = (reason: SkipReason, pinnedTo?: string): ClaimAnswer => ({ kind: "skip", reason, ...(pinnedTo ? { pinnedTo } : {}) });
+  if (s.shipment_id !== input.shipmentId) return unchanged(s, skip("unknown_shipment"));
   if (isFinal(s.status)) return unchanged(s, skip("final"));
   if (s.handover !== "waiting") return unchanged(s, skip(s.handover));
   const d = new Draft(s, now);
   if (now >= s.deadline) {
     finalizeTtl(d, "deadline passed before hand-over");
-    return d.done(skip("deadline passed"));
+    return d.done(skip("deadline_passed"));
   }
-  if (now < s.dispatch_at) return unchanged(s, skip("retry not due"));
+  if (now < s.dispatch_at) return unchanged(s, skip("retry_not_due"));
   if (s.pinned_provider && input.via?.name !== s.pinned_provider) return unchanged(s, skip("pinned", s.pinned_provider));
   if (input.content === "unreadable") {
     d.handedOver("done");
     d.propose(failedStatus(s.channel), "dispatch", "the message content could not be opened (was CONTENT_KEY changed?); nothing was sent");
-    return d.done(skip("content unreadable"));
+    return d.done(skip("content_unreadable"));
   }
   const timeoutMs = Math.min(t.providerTimeoutMs, s.deadline - now);
   d.set({
@@ -67,17 +80,26 @@ export function decideClaim(s: OrderState, input: ClaimInput, now: number, t: Pi
  * The hand-over cannot be attempted at all (no usable provider is configured): the shipment fails at
  * once with the reason, while nothing has been handed over. A claimed or in-doubt hand-over is not touched.
  */
-export function decideRefuse(s: OrderState, input: { shipmentId: string; reason: string }, now: number): Decision<void> {
-  if (s.shipment_id !== input.shipmentId || isFinal(s.status) || s.handover !== "waiting") return unchanged(s, undefined);
+export type RefuseResult = "refused" | "unknown_shipment" | "final" | "not_waiting";
+
+export function decideRefuse(s: OrderState, input: { shipmentId: string; reason: string }, now: number): Decision<RefuseResult> {
+  if (s.shipment_id !== input.shipmentId) return unchanged(s, "unknown_shipment");
+  if (isFinal(s.status)) return unchanged(s, "final");
+  if (s.handover !== "waiting") return unchanged(s, "not_waiting");
   const d = new Draft(s, now).handedOver("done");
   d.propose(failedStatus(s.channel), "dispatch", input.reason);
-  return d.done(undefined);
+  return d.done("refused");
 }
 
 /** The consumer failed before it called the provider: the claim goes back, and the alarm re-dispatches. */
-export function decideRelease(s: OrderState, input: { shipmentId: string; claimId: string }, now: number): Decision<void> {
-  if (s.shipment_id !== input.shipmentId || s.claim_id !== input.claimId || s.handover !== "claimed" || isFinal(s.status)) return unchanged(s, undefined);
-  return new Draft(s, now).set({ handover: "waiting", enqueued: 0, dispatch_at: now }).done(undefined);
+export type ReleaseResult = "released" | "unknown_shipment" | "not_this_claim" | "not_claimed" | "final";
+
+export function decideRelease(s: OrderState, input: { shipmentId: string; claimId: string }, now: number): Decision<ReleaseResult> {
+  if (s.shipment_id !== input.shipmentId) return unchanged(s, "unknown_shipment");
+  if (s.claim_id !== input.claimId) return unchanged(s, "not_this_claim");
+  if (s.handover !== "claimed") return unchanged(s, "not_claimed");
+  if (isFinal(s.status)) return unchanged(s, "final");
+  return new Draft(s, now).set({ handover: "waiting", enqueued: 0, dispatch_at: now }).done("released");
 }
 
 export interface RecordInput {
@@ -89,15 +111,19 @@ export interface RecordInput {
   random: number;
 }
 
+/** `settled_already`: a report (or the deadline) overtook the answer; only the provider's id is kept. */
+export type RecordResult = "recorded" | "unknown_shipment" | "not_this_claim" | "settled_already";
+
 /** Records what the provider answered to the claimed hand-over; `provider` names it in the status history. */
-export function decideRecord(s: OrderState, input: RecordInput, now: number): Decision<void> {
+export function decideRecord(s: OrderState, input: RecordInput, now: number): Decision<RecordResult> {
   const { outcome } = input;
-  if (s.shipment_id !== input.shipmentId || s.claim_id !== input.claimId) return unchanged(s, undefined);
+  if (s.shipment_id !== input.shipmentId) return unchanged(s, "unknown_shipment");
+  if (s.claim_id !== input.claimId) return unchanged(s, "not_this_claim");
   const d = new Draft(s, now);
   if ((s.handover !== "claimed" && s.handover !== "in_doubt") || isFinal(s.status)) {
     // A report (or the deadline) overtook this answer and already settled the hand-over; keep the provider's id.
     if (outcome.kind === "accepted" && outcome.providerRef && !s.provider_ref) d.providerRef(outcome.providerRef);
-    return d.done(undefined);
+    return d.done("settled_already");
   }
   const source = input.provider ? `provider ${input.provider}` : "provider";
   switch (outcome.kind) {
@@ -126,7 +152,7 @@ export function decideRecord(s: OrderState, input: RecordInput, now: number): De
     case "ignore":
       break;
   }
-  return d.done(undefined);
+  return d.done("recorded");
 }
 
 /**

@@ -5,7 +5,7 @@ import type { RecipientStatus } from "../../status/statuses";
 import type { Timings } from "../lifecycle";
 import { destinationOf, senderSent, type Order } from "../order";
 import { senderReplacedNote } from "../sms-sender";
-import type { Decision, OrderState } from "./state";
+import { Draft, type Decision, type OrderState } from "./state";
 
 export interface OrderResponse {
   notificationOrderId: string;
@@ -76,27 +76,11 @@ export function decideNewOrder(input: NewOrderInput, now: number, t: Pick<Timing
     claim_idempotent: 0,
     pinned_provider: null,
     shard: null,
-    change_seq: 1,
+    change_seq: 0, // the first event makes it 1
     pushed_seq: 0,
     alarm_failures: 0,
   };
-  const replaced = order.channel === "sms" && order.senderReplaced ? { detail: senderReplacedNote(order.senderReplaced) } : {};
-  const registered = { status, applied: true, source: "registration", ...replaced, at: now };
-  if (order.channel === "sms" && order.noSms) {
-    const failed: RecipientStatus = "SMS_Failed_InvalidRecipient";
-    return {
-      state: { ...state, status: failed, handover: "done", change_seq: 2 },
-      events: [registered, { status: failed, applied: true, source: "registration", detail: `${order.noSms} Nothing was sent.`, at: now }],
-      eraseContent: true,
-      effects: [],
-      answer: { kind: "created", response: input.response },
-    };
-  }
-  return {
-    state,
-    events: [registered],
-    eraseContent: false,
-    effects: [],
-    answer: { kind: "created", response: input.response },
-  };
+  const d = new Draft(state, now).begin("registration", order.channel === "sms" && order.senderReplaced ? senderReplacedNote(order.senderReplaced) : undefined);
+  if (order.channel === "sms" && order.noSms) d.handedOver("done").propose("SMS_Failed_InvalidRecipient", "registration", `${order.noSms} Nothing was sent.`);
+  return d.done({ kind: "created", response: input.response });
 }

@@ -108,6 +108,12 @@ export class Draft {
     return result.applied;
   }
 
+  /** A new order's first event: the status it starts in, applied (nothing comes before it). */
+  begin(source: string, detail?: string): this {
+    this.event({ status: this.state.status, applied: true, source, ...(detail !== undefined ? { detail } : {}), at: this.now });
+    return this;
+  }
+
   /** An audit note that changes no status. */
   note(source: string, detail: string): this {
     this.event({ status: this.state.status, applied: false, source, detail, at: this.now });
