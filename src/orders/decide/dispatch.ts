@@ -60,7 +60,7 @@ export function decideClaim(s: OrderState, input: ClaimInput, now: number, t: Pi
   if (s.pinned_provider && input.via?.name !== s.pinned_provider) return unchanged(s, skip("pinned", s.pinned_provider));
   if (input.content === "unreadable") {
     d.handedOver("done");
-    d.propose(failedStatus(s.channel), "dispatch", "the message content could not be opened (was CONTENT_KEY changed?); nothing was sent");
+    d.propose(failedStatus(s.channel), "dispatch", "the message content could not be opened (its key is neither CONTENT_KEY nor in CONTENT_KEYS_PREVIOUS); nothing was sent");
     return d.done(skip("content_unreadable"));
   }
   const timeoutMs = Math.min(t.providerTimeoutMs, s.deadline - now);
