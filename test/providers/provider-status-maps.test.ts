@@ -3,6 +3,23 @@ import { describe, expect, it } from "vitest";
 import { mapAcsDeliveryStatus, mapAcsSendResponse, readEventGridEvent } from "../../src/providers/azure-email/status-map";
 import { sourceTon } from "../../src/providers/linkmobility/client";
 import { mapLinkResultCode, mapLinkSendResponse } from "../../src/providers/linkmobility/status-map";
+import { mapTwilioSendResponse } from "../../src/providers/twilio/status-map";
+
+// One rule (`notProcessed`, src/providers/http.ts) read by every provider's send answer alike.
+describe("a send answer that was not processed, by every provider", () => {
+  const senders = [
+    ["linkmobility", (status: number) => mapLinkSendResponse(status, {})],
+    ["azure", (status: number) => mapAcsSendResponse(status, {}, "00000000-0000-4000-8000-000000000000")],
+    ["twilio", (status: number) => mapTwilioSendResponse(status, {})],
+  ] as const;
+  it.each(senders.flatMap(([name, send]) => [
+    // provider, HTTP status, kind
+    ...[101, 302, 408, 429, 500, 503, 599].map((status) => [name, status, "transient", send] as const),
+    ...[400, 401, 403, 404, 409, 413, 422].map((status) => [name, status, "final", send] as const),
+  ]))("%s: %i is %s", (_name, status, kind, send) => {
+    expect(send(status).kind).toBe(kind);
+  });
+});
 
 describe("LINK Mobility send answers", () => {
   it("takes 200 Queued as accepted under LINK's message id", () => {
