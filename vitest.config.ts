@@ -87,6 +87,7 @@ const twilio = {
 const PURE_TESTS = [
   "test/api/property-names.test.ts",
   "test/bench/figures.test.ts",
+  "test/bench/report.test.ts",
   "test/config/production-checks.test.ts",
   "test/config/smoke.test.ts",
   "test/docs/configuration.test.ts",

@@ -1,7 +1,7 @@
 // The benchmark's pure helpers: percentiles, CPU time from /proc/<pid>/stat, the cost per million
 // shipments and the targets (scripts/lib/figures.mjs).
 import { describe, expect, it } from "vitest";
-import { costPerMillion, groupTicks, parseProcStat, percentile, PRICES, targets, ticksBetween, workCpuMs } from "../../scripts/lib/figures.mjs";
+import { costPerMillion, finalLags, groupTicks, latencyJoin, parseProcStat, percentile, perShipment, PRICES, targets, ticksBetween, workCpuMs } from "../../scripts/lib/figures.mjs";
 
 describe("percentile", () => {
   it.each([
@@ -13,6 +13,45 @@ describe("percentile", () => {
     { values: Array.from({ length: 100 }, (_, i) => 100 - i), p: 99, expected: 99 },
   ])("nearest rank: p$p of $values.length values is $expected", ({ values, p, expected }) => {
     expect(percentile(values, p)).toBe(expected);
+  });
+});
+
+describe("the latency joins, on the service's clock", () => {
+  const t0 = Date.parse("2026-12-07T10:00:00.000Z");
+  const completed = (ms: number) => ({ status: "Order_Completed", last_update: new Date(t0 + ms).toISOString() });
+  const times = {
+    answeredAt: { a: t0, b: t0 + 10, c: t0 + 20 }, // d: no 201 time
+    handoverTimes: { a: t0 + 5, c: t0 + 28, d: t0 + 1 }, // b: not handed over
+    finalsById: new Map([["a", completed(1_000)], ["b", { status: "Order_Processing", last_update: "" }], ["c", completed(1_500)], ["d", completed(9)]]),
+  };
+
+  it("joins each 201 with its hand-over and its final status, leaving out what did not happen", () => {
+    expect(latencyJoin(["a", "b", "c", "d"], times)).toEqual({ toHandover: [5, 8], toFinal: [1_000, 1_480] });
+  });
+
+  it("measures final → seen only for completed shipments that were seen", () => {
+    const seen = new Map([["a", { at: t0 + 1_040 }], ["b", { at: t0 + 2_000 }], ["d", { at: t0 + 100 }]]);
+    expect(finalLags(["a", "b", "c", "d"], times.finalsById, seen)).toEqual([40, 91]);
+  });
+});
+
+describe("work per delivered shipment", () => {
+  const metered = {
+    meter: { classes: { ShardWriter: { calls: 2, alarms: 2, wallMs: 20, rowsWritten: 6 }, OrderObject: { calls: 6, alarms: 0, wallMs: 60, rowsWritten: 20 } }, queue: { writes: 2, reads: 2, deletes: 2 }, workerRequests: 2 },
+    d1: { rowsWritten: 8, transactions: 1 },
+    cpuMs: 60,
+  };
+
+  it("divides every meter by the shipments delivered, classes by name, plus the provider's report as a Worker request", () => {
+    const per = perShipment({ delivered: 2, metered });
+    expect(per?.classes.map(([name]) => name)).toEqual(["OrderObject", "ShardWriter"]);
+    expect(per?.per).toEqual({ doRequests: 5, doWallMs: 40, doRowsWritten: 13, queueOps: 3, d1RowsWritten: 4, d1Transactions: 0.5, workerRequestsMeasured: 1, workerRequests: 2, cpuMs: 30 });
+    expect(per?.cost).toEqual(costPerMillion(per!.per));
+  });
+
+  it("is unknown when nothing was metered or delivered", () => {
+    expect(perShipment({ delivered: 0, metered })).toBeNull();
+    expect(perShipment({ delivered: 2, metered: null })).toBeNull();
   });
 });
 
