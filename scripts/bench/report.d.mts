@@ -1,4 +1,4 @@
-/** Types of scripts/bench/report.mjs (used by test/bench/report.test.ts). */
+/** Types of scripts/bench/report.mjs (used by test/unit/bench/report.test.ts). */
 
 /** One run as the bench gathered it: its settings, the machine, the paced and saturated phases' results. */
 export type BenchRun = Record<string, unknown>;

@@ -1,6 +1,6 @@
 // The bench's report, written from its figures alone (no I/O): the JSON object `npm run bench -- --json`
 // prints as its last line (every field named in docs/benchmark.md; a field is added, never renamed), and
-// the markdown tables. test/bench/report.test.ts holds the field names.
+// the markdown tables. test/unit/bench/report.test.ts holds the field names.
 import { percentile, perShipment, PRICES, round, targets } from "../lib/figures.mjs";
 import { markdownTable } from "../lib/markdown.mjs";
 

@@ -1,4 +1,4 @@
-/** Types of scripts/lib/figures.mjs (used by test/bench/figures.test.ts). */
+/** Types of scripts/lib/figures.mjs (used by test/unit/bench/figures.test.ts). */
 export function percentile(values: number[], p: number): number | null;
 export function round(n: number | null | undefined, digits?: number): number | null;
 

@@ -1,7 +1,7 @@
 // The benchmark's figures (scripts/bench.mjs, scripts/bench/*): percentiles, the latency joins (201 →
 // hand-over, 201 → final, final → feed or callback), CPU time from /proc/<pid>/stat, the work and cost per
 // shipment at Cloudflare's published prices (docs/cost.md), and the targets. The bench build
-// (bench/worker.ts) uses the same percentile. No I/O here, so test/bench/figures.test.ts runs them as they are.
+// (bench/worker.ts) uses the same percentile. No I/O here, so test/unit/bench/figures.test.ts runs them as they are.
 
 /** Nearest-rank percentile of unsorted numbers; null when there are none. */
 export function percentile(values, p) {

@@ -1,4 +1,4 @@
-// A markdown table (the bench's and the soak's reports). Pure: test/bench/report.test.ts runs it as it is.
+// A markdown table (the bench's and the soak's reports). Pure: test/unit/bench/report.test.ts runs it as it is.
 
 /** Rows under a header, each column as wide as its widest cell; a null or undefined cell shows as "–". */
 export function markdownTable(header, rows) {

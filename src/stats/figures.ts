@@ -1,5 +1,5 @@
 // From rollup rows (day, channel, metric, n) to the figures GET /future/stats and /performance answer:
-// pure functions, so the arithmetic is tested on its own (test/stats/figures.test.ts).
+// pure functions, so the arithmetic is tested on its own (test/unit/stats/figures.test.ts).
 import { utcDay } from "../status/manifest";
 import type { Channel } from "../status/statuses";
 import { percentile } from "../store/stats-buckets";

@@ -1,7 +1,7 @@
 // The rules of a statistics range (GET /future/stats), judged by arithmetic on the two dates alone: a
 // refused range costs the same as an accepted one, and nothing is built per day before it is accepted
 // (a list of every day from 0000 to 9999 once took seconds and 200 MB). Pure, table-tested in
-// test/stats/range.test.ts.
+// test/unit/stats/range.test.ts.
 import { utcDay } from "../status/manifest";
 
 export const MAX_DAYS = 92;
