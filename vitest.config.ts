@@ -1,32 +1,18 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
-import { existsSync } from "node:fs";
-import { relative } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
 import { defineConfig } from "vitest/config";
-import { BaseSequencer, type TestSpecification } from "vitest/node";
 import { buildStatic } from "./scripts/build-static.mjs";
+// Workarounds, each in a file of its own that says why and when to drop it.
+import { librariesWithoutSourceMaps, PREBUNDLED_LIBRARIES } from "./test/vitest/libraries";
+import { LongestFirst } from "./test/vitest/longest-first";
+import { quietTestOutput } from "./test/vitest/quiet-output";
+import { storageInMemory } from "./test/vitest/storage-in-memory";
+import { ignoreTeardownErrors } from "./test/vitest/teardown-errors";
 
 // wrangler.toml's [assets] directory must exist before the pool reads the configuration.
 buildStatic();
-
-// Each test file's runtime keeps its Durable Objects' and D1's SQLite files in a new folder under the
-// system's temporary directory (that is how storage is isolated per file). On a disk every commit waits
-// for fsync, and a registration commits several times; in memory (tmpfs) it does not. An explicit TMPDIR wins.
-if (!process.env.TMPDIR && existsSync("/dev/shm")) process.env.TMPDIR = "/dev/shm";
-
-// Quiet runs: wrangler's "Using secrets defined in .dev.vars" (once per test file; the tests set their own
-// bindings) is an info line, and workerd reports the runner's WebSocket closing at the end of every test
-// file as an "exception" that is none. Warnings, errors and the tests' own output still show.
-process.env.WRANGLER_LOG ??= "warn";
-const RUNNER_CLOSED = /^exception = workerd\/api\/web-socket\.c\+\+:\d+: disconnected: WebSocket peer disconnected\r?\n/gm;
-for (const stream of [process.stdout, process.stderr]) {
-  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-    const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : null;
-    if (text === null || !text.includes("WebSocket peer disconnected")) return write(chunk, ...rest);
-    return write(text.replace(RUNNER_CLOSED, ""), ...rest); // an empty write still calls its callback
-  }) as typeof stream.write;
-}
+storageInMemory();
+quietTestOutput();
 
 // A throw-away issuer key per test run: the Worker trusts its public half, tests sign with the private half.
 const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
@@ -80,107 +66,34 @@ const twilio = {
   PROVIDER_TIMEOUT_MS: "500", // so a hanging provider times out within a test
 };
 
-// Tests of pure functions only (the order's decisions, validators, status maps and rules, figures): they
-// touch no binding and no runtime API, so they run in Node, without starting a workerd runtime for each
-// file. Whatever uses a binding, the runtime's crypto or a library that must run in workerd (signatures,
-// the content cipher, the plain-text part, tokens) stays in the workerd projects below.
-const PURE_TESTS = [
-  "test/api/property-names.test.ts",
-  "test/bench/figures.test.ts",
-  "test/config/production-checks.test.ts",
-  "test/config/smoke.test.ts",
-  "test/docs/configuration.test.ts",
-  "test/orders/decide.table.test.ts",
-  "test/orders/email-address.test.ts",
-  "test/orders/lifecycle.test.ts",
-  "test/orders/phone-number.test.ts",
-  "test/orders/sms-segments.test.ts",
-  "test/orders/sms-sender.test.ts",
-  "test/orders/write-behind-gather.test.ts",
-  "test/properties/order-decisions.property.test.ts",
-  "test/providers/breaker.test.ts",
-  "test/providers/email-status-map.test.ts",
-  "test/providers/provider-status-maps.test.ts",
-  "test/providers/slow-delivery.test.ts",
-  "test/providers/twilio-status-map.test.ts",
-  "test/stats/figures.test.ts",
-  "test/stats/range.test.ts",
-  "test/retry/alarm-follower.test.ts",
-  "test/status/transitions.test.ts",
-  "test/store/callback-events.test.ts",
-  "test/store/callback-handoffs.test.ts",
-  "test/webhooks/decide.table.test.ts",
-  "test/webhooks/schedule.test.ts",
-  "test/webhooks/subscription.test.ts",
-  "test/webhooks/url-rules.test.ts",
-];
-
-/**
- * Longest files first, whatever their project: vitest's own order runs the projects one after another
- * (by name), so a long file of a later project (twilio) could start late and end the run alone. By the
- * last run's durations when every file has one, else by size (a fresh clone has no durations).
- */
-class LongestFirst extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const { cache, config } = this.ctx;
-    const key = (file: TestSpecification) => `${file.project.name}:${relative(config.root, file.moduleId)}`;
-    const durations = files.map((file) => cache.getFileTestResults(key(file))?.duration);
-    const weights = durations.every((d) => d !== undefined) ? durations : files.map((file) => cache.getFileStats(key(file))?.size ?? Infinity);
-    return files.map((file, i) => ({ file, weight: weights[i]! })).sort((a, b) => b.weight - a.weight).map(({ file }) => file);
-  }
-}
-
 export default defineConfig({
-  plugins: [
-    {
-      // The bundled libraries (deps.optimizer below) reach each test file's runtime without their source
-      // maps: vitest inlines a module's map into its code, which for these bundles is twice the code
-      // (zod: 0.65 MB of code, 1.7 MB of map), sent to and parsed by every runtime anew. A stack trace
-      // inside a library then points into its bundle; the Worker's and the tests' own maps stay.
-      name: "libraries-without-source-maps",
-      transform(code, id) {
-        const optimizer = "depsOptimizer" in this.environment ? this.environment.depsOptimizer : undefined;
-        if (!optimizer?.isOptimizedDepFile(id)) return;
-        // An unchanged code keeps the map it was loaded with: one newline more is a change.
-        return { code: `${code}\n`, map: { mappings: "" } };
-      },
-    },
-  ],
+  plugins: [librariesWithoutSourceMaps],
   test: {
     setupFiles: ["./test/setup.ts"],
-    // Each test file starts a runtime that imports the Worker anew, module by module: the libraries,
-    // bundled once per run into one file each, load in a fraction of the time (hundreds of files fewer).
-    deps: {
-      optimizer: {
-        ssr: {
-          enabled: true,
-          include: [
-            "@hono/zod-openapi", "fast-check", "hono", "hono/body-limit", "hono/cors", "hono/http-exception",
-            "html-to-text", "jose", "libphonenumber-js/max", "standardwebhooks", "zod",
-          ],
-        },
-      },
-    },
+    deps: { optimizer: { ssr: { enabled: true, include: PREBUNDLED_LIBRARIES } } },
     testTimeout: 20_000,
     sequence: { sequencer: LongestFirst },
-    // Two test files at a time, on any machine: vitest's default (cores - 1) is one file at a time on a
+    // Three test files at a time, on any machine: vitest's default (cores - 1) is one file at a time on a
     // 2-core machine, where each file spends most of its ~3 s start-up waiting, not computing.
     maxWorkers: 3,
     // Logs of passing tests are noise; a failing test shows its own.
     silent: "passed-only",
-    // Queue consumers and alarms go on working after a test file ends; when workerd tears that file's
-    // runtime down under them, vitest reports the closed channel. That alone is not a failure.
-    onUnhandledError: (error) => error.name !== "EnvironmentTeardownError",
+    onUnhandledError: ignoreTeardownErrors,
     projects: [
       {
+        // test/unit/: tests of pure functions only (the order's decisions, validators, status maps and rules,
+        // figures), in the folders of the code they test. They touch no binding and no runtime API, so they run
+        // in Node, without starting a workerd runtime for each file. Whatever uses a binding, the runtime's
+        // crypto or a library that must run in workerd (signatures, the content cipher, the plain-text part,
+        // tokens) stays in the workerd projects below.
         // Worker threads, not child processes: a thread starts in a fraction of a process's time (21 files 5.7 s to 4.1 s).
-        test: { name: "unit", environment: "node", pool: "threads", include: PURE_TESTS },
+        test: { name: "unit", environment: "node", pool: "threads", include: ["test/unit/**/*.test.ts"] },
       },
       {
         extends: true,
         // Dispatch only through the queue here, so tests can lose, hold back and redeliver its messages.
         plugins: [workers({ DISPATCH_ON_REGISTRATION: "queue" })],
-        test: { name: "simulator", include: ["test/**/*.test.ts"], exclude: ["test/twilio/**", "test/provider-apis/**", "test/slow-delivery/**", ...PURE_TESTS] },
+        test: { name: "simulator", include: ["test/**/*.test.ts"], exclude: ["test/twilio/**", "test/provider-apis/**", "test/slow-delivery/**", "test/unit/**"] },
       },
       {
         // The slow-delivery rule through the API: a short SLOW_REPORT_SECONDS, so a test sees a provider

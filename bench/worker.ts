@@ -29,6 +29,8 @@ import { DurableObject, env as startEnv } from "cloudflare:workers";
 import service, * as serviceExports from "../src/index";
 import { isLocal } from "../src/config/environment";
 import { database, shardNames, shardOf } from "../src/store/shards";
+import { readShipmentStatuses } from "../src/store/shipments";
+import { percentile } from "../scripts/lib/figures.mjs";
 import { d1Meter, instrumentD1, resetD1Meter } from "./d1-meter";
 import { consumeMetered, meter, meteredClass, meteredNamespace, meteredQueue, pendingAlarms, resetMeter } from "./do-meter";
 
@@ -129,15 +131,6 @@ export class OrderFloorObject extends DurableObject<BenchEnv> {
   }
 }
 
-interface ShipmentRow {
-  shipment_id: string;
-  org: string;
-  status: string;
-  recipient_status: string;
-  created_at: string;
-  last_update: string;
-}
-
 async function benchRoute(request: Request, env: BenchEnv, path: string): Promise<Response | null> {
   switch (path) {
     case "/bench/bare":
@@ -176,25 +169,16 @@ async function benchRoute(request: Request, env: BenchEnv, path: string): Promis
       return Response.json(answer);
     }
     case "/bench/floor-queue": {
-      const sorted = [...floorQueueDelays].sort((a, b) => a - b);
-      const at = (p: number) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
-      const answer = { count: sorted.length, p50: at(50), p99: at(99), max: sorted.at(-1) ?? null };
+      const delays = floorQueueDelays;
+      const answer = { count: delays.length, p50: percentile(delays, 50), p99: percentile(delays, 99), max: percentile(delays, 100) };
       if (new URL(request.url).searchParams.get("reset") === "1") floorQueueDelays = [];
       return Response.json(answer);
     }
     case "/bench/shipments": {
       // From the organisation's shard, or from every shard.
       const org = new URL(request.url).searchParams.get("org");
-      const sql = `SELECT s.shipment_id, s.org, s.status, r.status AS recipient_status, s.created_at, s.last_update
-                   FROM shipments s JOIN recipients r ON r.shipment_id = s.shipment_id`;
       const shards = org === null ? shardNames(env) : [await shardOf(env, org)];
-      const rows = await Promise.all(
-        shards.map(async (shard) => {
-          const db = database(env, shard);
-          const query = org === null ? db.prepare(sql) : db.prepare(`${sql} WHERE s.org = ?1`).bind(org);
-          return (await query.all<ShipmentRow>()).results;
-        }),
-      );
+      const rows = await Promise.all(shards.map((shard) => readShipmentStatuses(database(env, shard), org)));
       return Response.json(rows.flat());
     }
     default:

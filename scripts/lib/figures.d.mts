@@ -1,5 +1,18 @@
-/** Types of scripts/lib/figures.mjs (used by test/bench/figures.test.ts). */
+/** Types of scripts/lib/figures.mjs (used by test/unit/bench/figures.test.ts). */
 export function percentile(values: number[], p: number): number | null;
+export function round(n: number | null | undefined, digits?: number): number | null;
+
+/** A D1 row as the bench build's /bench/shipments gives it (the part the joins read). */
+export interface FinalRow {
+  status: string;
+  last_update: string;
+  recipient_status?: string;
+}
+export function latencyJoin(
+  ids: Iterable<string>,
+  times: { answeredAt: Record<string, number>; handoverTimes: Record<string, number>; finalsById: Map<string, FinalRow> },
+): { toHandover: number[]; toFinal: number[] };
+export function finalLags(ids: Iterable<string>, finalsById: Map<string, FinalRow>, seen: Map<string, { at: number }>): number[];
 
 export interface ProcStat {
   pid: number;
@@ -36,6 +49,24 @@ export interface PerShipment {
   d1RowsWritten: number;
 }
 export function costPerMillion(perShipment: PerShipment, prices?: Prices): { total: number | null; items: Record<string, number> };
+
+export interface DoClassMeter {
+  calls: number;
+  alarms: number;
+  wallMs: number;
+  rowsWritten: number;
+}
+export interface Metered {
+  meter: { classes: Record<string, DoClassMeter>; queue: { writes: number; reads: number; deletes: number }; workerRequests: number };
+  d1: { rowsWritten: number; transactions: number };
+  cpuMs: number | null;
+}
+export function perShipment(paced: { delivered: number; metered: Metered | null }): {
+  n: number;
+  classes: Array<[string, DoClassMeter]>;
+  per: PerShipment & { d1Transactions: number; workerRequestsMeasured: number };
+  cost: { total: number | null; items: Record<string, number> };
+} | null;
 
 export interface Target {
   name: string;

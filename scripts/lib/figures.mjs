@@ -1,6 +1,7 @@
-// Pure helpers of the benchmark (scripts/bench.mjs): percentiles, CPU time from /proc/<pid>/stat,
-// the cost per million shipments at Cloudflare's published prices (docs/cost.md), and the targets.
-// No I/O here, so test/bench/figures.test.ts runs them as they are.
+// The benchmark's figures (scripts/bench.mjs, scripts/bench/*): percentiles, the latency joins (201 →
+// hand-over, 201 → final, final → feed or callback), CPU time from /proc/<pid>/stat, the work and cost per
+// shipment at Cloudflare's published prices (docs/cost.md), and the targets. The bench build
+// (bench/worker.ts) uses the same percentile. No I/O here, so test/unit/bench/figures.test.ts runs them as they are.
 
 /** Nearest-rank percentile of unsorted numbers; null when there are none. */
 export function percentile(values, p) {
@@ -8,6 +9,44 @@ export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank];
+}
+
+/** A figure rounded to `digits` decimals; null when there is none (or it is not finite). */
+export const round = (n, digits = 1) => (n === null || n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(digits)));
+
+// ── Latency joins ─────────────────────────────────────────────────────────────────────────────
+
+/**
+ * 201 → hand-over and 201 → final (ms) of the shipments `ids`, all on the service's clock: when it
+ * answered each 201 (`answeredAt`, by id), when the simulator took the hand-over (`handoverTimes`, by
+ * id), and the completed row's `last_update` (`finalsById`, D1's rows by id). A shipment without a 201
+ * time counts in neither; one not handed over or not completed is left out of that list only.
+ */
+export function latencyJoin(ids, { answeredAt, handoverTimes, finalsById }) {
+  const toHandover = [];
+  const toFinal = [];
+  for (const id of ids) {
+    const t201 = answeredAt[id];
+    if (t201 === undefined) continue;
+    if (handoverTimes[id] !== undefined) toHandover.push(handoverTimes[id] - t201);
+    const row = finalsById.get(id);
+    if (row?.status === "Order_Completed") toFinal.push(Date.parse(row.last_update) - t201);
+  }
+  return { toHandover, toFinal };
+}
+
+/**
+ * Final → seen (ms): for each completed shipment of `ids` that `seen` noted (by id, `{ at }` on the
+ * client's clock: in the feed, or its callback received), how long after its final `last_update`.
+ */
+export function finalLags(ids, finalsById, seen) {
+  const lags = [];
+  for (const id of ids) {
+    const row = finalsById.get(id);
+    const at = seen.get(id)?.at;
+    if (row?.status === "Order_Completed" && at !== undefined) lags.push(at - Date.parse(row.last_update));
+  }
+  return lags;
 }
 
 // ── CPU time ──────────────────────────────────────────────────────────────────────────────────
@@ -93,6 +132,32 @@ export function costPerMillion(perShipment, prices = PRICES) {
   return { total: Object.values(items).reduce((a, b) => a + b, 0), items };
 }
 
+/**
+ * Per delivered shipment of the metered paced registration: what the meters counted (`metered`: the
+ * bench build's /bench/meter and /bench/d1 answers and the phase's CPU ms), and its cost. Null when
+ * nothing was metered or delivered.
+ */
+export function perShipment({ delivered, metered }) {
+  const n = delivered;
+  const m = metered;
+  if (!m || n === 0) return null;
+  const classes = Object.entries(m.meter.classes).sort(([a], [b]) => a.localeCompare(b));
+  const sum = (pick) => classes.reduce((total, [, c]) => total + pick(c), 0);
+  const per = {
+    doRequests: sum((c) => c.calls + c.alarms) / n,
+    doWallMs: sum((c) => c.wallMs) / n,
+    doRowsWritten: sum((c) => c.rowsWritten) / n,
+    queueOps: (m.meter.queue.writes + m.meter.queue.reads + m.meter.queue.deletes) / n,
+    d1RowsWritten: m.d1.rowsWritten / n,
+    d1Transactions: m.d1.transactions / n,
+    workerRequestsMeasured: m.meter.workerRequests / n,
+    // A real provider's delivery report reaches the Worker as one more request; the simulator's reaches the order directly.
+    workerRequests: m.meter.workerRequests / n + 1,
+    cpuMs: m.cpuMs === null ? Number.NaN : m.cpuMs / n,
+  };
+  return { n, classes, per, cost: costPerMillion(per) };
+}
+
 // ── Targets ───────────────────────────────────────────────────────────────────────────────────
 
 const ratioOf = (a, b) => (a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b);
@@ -103,7 +168,7 @@ const ratioOf = (a, b) => (a === null || a === undefined || b === null || b === 
  */
 export function targets(f) {
   const check = (name, value, limit, meets) => ({ name, value, limit, met: value === null || value === undefined ? null : meets(value) });
-  // Both from one phase, the organisations alternating (scripts/bench.mjs, pacedLimitsOnAndOff).
+  // Both from one phase, the organisations alternating (scripts/bench/paced.mjs, pacedLimitsOnAndOff).
   const limitsRatio = ratioOf(f.paced_register_p50_ms_limits_on, f.paced_register_p50_ms_no_limits);
   return [
     check("paced_register_p50_ms / paced_floor_p50_ms", ratioOf(f.paced_register_p50_ms, f.paced_floor_p50_ms), "≤ 1.5", (v) => v <= 1.5),

@@ -16,6 +16,7 @@ import { ensureDevKey, REQUIRED_SCOPE, signDevToken } from "../dev-key.mjs";
 import { groupTicks, parseProcStat } from "./figures.mjs";
 
 export { percentile } from "./figures.mjs";
+export { markdownTable } from "./markdown.mjs";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const WRANGLER_BIN = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
@@ -460,12 +461,6 @@ function availableCpus() {
   return cpus().length;
 }
 
-export function markdownTable(header, rows) {
-  const cells = [header, ...rows].map((r) => r.map((c) => (c === null || c === undefined ? "–" : String(c))));
-  const widths = header.map((_, i) => Math.max(3, ...cells.map((r) => r[i].length)));
-  const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
-  return [line(cells[0]), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...cells.slice(1).map(line)].join("\n");
-}
 
 /** Reads every file under `dir` (recursively) as bytes: [{ path, bytes }]. */
 export function readFilesUnder(dir) {

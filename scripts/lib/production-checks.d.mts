@@ -1,4 +1,4 @@
-/** Types of scripts/lib/production-checks.mjs (used by test/config/production-checks.test.ts). */
+/** Types of scripts/lib/production-checks.mjs (used by test/unit/config/production-checks.test.ts). */
 
 /** wrangler.toml's [env.production] as wrangler's reader gives it (only what the checks look at). */
 export interface ProductionConfig {

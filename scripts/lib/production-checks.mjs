@@ -1,7 +1,7 @@
 // The production preflight's checks (`node scripts/production-config.mjs check`, run by `npm run
 // predeploy`). Each check is a plain function of wrangler.toml's [env.production] as wrangler reads it,
 // answering its problems, one `where: why` each (none: it passes). A new check is one more function in
-// CHECKS. test/config/production-checks.test.ts runs each one.
+// CHECKS. test/unit/config/production-checks.test.ts runs each one.
 
 const ZERO_ID = /^0{8}-0{4}-0{4}-0{4}-0{12}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

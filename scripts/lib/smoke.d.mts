@@ -1,4 +1,4 @@
-/** Types of scripts/lib/smoke.mjs (used by test/config/smoke.test.ts). */
+/** Types of scripts/lib/smoke.mjs (used by test/unit/config/smoke.test.ts). */
 export const API: string;
 export function isFinal(status: string | undefined): boolean;
 

@@ -17,9 +17,14 @@ export async function shipmentIdFor(org: string, idempotencyId: string): Promise
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The order's Durable Object by the shipment id (lower-case UUID). */
+/** The id of the order's Durable Object: named by the shipment id, lower-cased (a UUID in any case names one order). */
+export function orderIdForShipment(env: Env, shipmentId: string): DurableObjectId {
+  return env.ORDERS.idFromName(`shipment:${shipmentId.toLowerCase()}`);
+}
+
+/** The order's Durable Object by the shipment id. */
 export function orderStubForShipment(env: Env, shipmentId: string) {
-  return env.ORDERS.get(env.ORDERS.idFromName(`shipment:${shipmentId.toLowerCase()}`));
+  return env.ORDERS.get(orderIdForShipment(env, shipmentId));
 }
 
 /** The order's Durable Object by its key: one per (organisation, idempotencyId). */

@@ -44,7 +44,15 @@ export function parseRetryAfter(value: string | null | undefined): number | unde
   return Number(trimmed) * 1000;
 }
 
-/** A refusal that processed nothing (408, 429, 5xx): retry, no sooner than the provider asked. */
+/**
+ * The rule every provider's send answer follows: 408, 429 and 5xx say the request was not processed,
+ * so sending again cannot duplicate it; an unexpected 1xx/3xx is taken the same way (bounded by the deadline).
+ */
+export function notProcessed(httpStatus: number): boolean {
+  return httpStatus === 408 || httpStatus === 429 || httpStatus >= 500 || httpStatus < 400;
+}
+
+/** A refusal that processed nothing (`notProcessed`): retry, no sooner than the provider asked. */
 export function transientHttp(httpStatus: number, retryAfterMs: number | undefined): Extract<ProviderOutcome, { kind: "transient" }> {
   const detail = `http ${httpStatus}`;
   return retryAfterMs === undefined ? { kind: "transient", detail } : { kind: "transient", retryAfterMs, detail };

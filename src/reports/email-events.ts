@@ -10,7 +10,7 @@ import { logError } from "../log";
 /** An event can overtake the recording of its message id; give it this many tries to find its order. */
 const MAX_LOOKUP_ATTEMPTS = 5;
 /** Waits for the order to be found: 2 s after the first try, then 4 s, 8 s, 16 s. */
-export const LOOKUP_RETRY: Backoff = { baseMs: 1_000, capMs: 16_000 };
+export const LOOKUP_RETRY: Backoff = { baseMs: 2_000, capMs: 16_000 };
 
 export function handleEmailEventBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   return consume(batch, {
@@ -19,7 +19,7 @@ export function handleEmailEventBatch(batch: MessageBatch<unknown>, env: Env): P
     async handle(event, attempts) {
       const target = await findByProviderRef(env, event.messageId);
       if (!target) {
-        if (attempts < MAX_LOOKUP_ATTEMPTS) return { retryAfterSeconds: backoff(LOOKUP_RETRY, attempts) / 1000 };
+        if (attempts < MAX_LOOKUP_ATTEMPTS) return { retryAfterSeconds: backoff(LOOKUP_RETRY, attempts - 1) / 1000 };
         logError("email_event.unmatched", "no shipment has this message id", { eventId: event.eventId, type: event.eventType });
         return;
       }

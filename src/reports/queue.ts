@@ -5,7 +5,7 @@ import { consume } from "../retry/queue-consumer";
 import { deliverReport, type DeliveryReport } from "./deliver";
 
 /** 2 s after the first attempt, then 4 s, 8 s, … 300 s. */
-export const REPORT_RETRY: Backoff = { baseMs: 1_000, capMs: 300_000 };
+export const REPORT_RETRY: Backoff = { baseMs: 2_000, capMs: 300_000 };
 
 function asDeliveryReport(body: unknown): DeliveryReport | null {
   const b = body as Partial<DeliveryReport> | null;
@@ -20,6 +20,6 @@ export function handleReportBatch(batch: MessageBatch<unknown>, env: Env): Promi
     // Applied, recorded, duplicate or unknown: all done.
     handle: async (report) => void (await deliverReport(env, report)),
     logFields: ({ shipmentId }) => ({ shipmentId }),
-    retryDelaySeconds: (attempts) => backoff(REPORT_RETRY, attempts) / 1000,
+    retryDelaySeconds: (attempts) => backoff(REPORT_RETRY, attempts - 1) / 1000,
   });
 }

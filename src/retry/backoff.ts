@@ -1,5 +1,6 @@
 // The one backoff of every retry schedule in the service: a wait that doubles per retry up to a cap.
-// Each schedule keeps its own numbers where it is used; only the arithmetic is shared.
+// Each schedule keeps its own numbers where it is used; only the arithmetic is shared. Read one way
+// everywhere: `baseMs` is the first wait, and a caller that counts failures or attempts from 1 passes n - 1.
 
 /** A doubling schedule: `baseMs` before the first retry, twice as long before each next one, never more than `capMs`. */
 export interface Backoff {

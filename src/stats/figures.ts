@@ -1,5 +1,6 @@
 // From rollup rows (day, channel, metric, n) to the figures GET /future/stats and /performance answer:
-// pure functions, so the arithmetic is tested on its own (test/stats/figures.test.ts).
+// pure functions, so the arithmetic is tested on its own (test/unit/stats/figures.test.ts).
+import { utcDay } from "../status/manifest";
 import type { Channel } from "../status/statuses";
 import { percentile } from "../store/stats-buckets";
 import { METRIC } from "../store/stats-rollups";
@@ -110,7 +111,7 @@ export function deliveryPercent(f: Pick<Figures, "delivered" | "failed">): numbe
 export function daysBetween(from: string, to: string): string[] {
   if (dayCount(from, to) > MAX_DAYS) throw new RangeError(`daysBetween: more than ${MAX_DAYS} days from ${from} to ${to}`);
   const days: string[] = [];
-  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) days.push(utcDay(t));
   return days;
 }
 

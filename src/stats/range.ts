@@ -1,7 +1,8 @@
 // The rules of a statistics range (GET /future/stats), judged by arithmetic on the two dates alone: a
 // refused range costs the same as an accepted one, and nothing is built per day before it is accepted
 // (a list of every day from 0000 to 9999 once took seconds and 200 MB). Pure, table-tested in
-// test/stats/range.test.ts.
+// test/unit/stats/range.test.ts.
+import { utcDay } from "../status/manifest";
 
 export const MAX_DAYS = 92;
 export const DEFAULT_DAYS = 7;
@@ -15,7 +16,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** Why `value` is not a day a query may name, or null when it is one. */
 export function dayProblem(value: string): string | null {
   const t = Date.parse(`${value}T00:00:00Z`);
-  if (!DATE.test(value) || Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== value) return "Must be a date as YYYY-MM-DD.";
+  if (!DATE.test(value) || Number.isNaN(t) || utcDay(t) !== value) return "Must be a date as YYYY-MM-DD.";
   if (value < FIRST_DAY || value > LAST_DAY) return `Must be a day from ${FIRST_DAY} to ${LAST_DAY}.`;
   return null;
 }
@@ -34,6 +35,6 @@ export function rangeProblem(from: string, to: string): string | null {
 
 /** The default first day for `to`: the last DEFAULT_DAYS days, never before FIRST_DAY. */
 export function defaultFrom(to: string): string {
-  const from = new Date(Date.parse(`${to}T00:00:00Z`) - (DEFAULT_DAYS - 1) * DAY_MS).toISOString().slice(0, 10);
+  const from = utcDay(Date.parse(`${to}T00:00:00Z`) - (DEFAULT_DAYS - 1) * DAY_MS);
   return from < FIRST_DAY ? FIRST_DAY : from;
 }

@@ -1,6 +1,7 @@
 // The statistics' query and answer as zod schemas: they validate GET /future/stats and describe it in
 // the OpenAPI document.
 import { z } from "@hono/zod-openapi";
+import { utcDay } from "../status/manifest";
 import { dayProblem, defaultFrom, rangeProblem } from "./range";
 
 const isDay = (v: string) => dayProblem(v) === null;
@@ -24,7 +25,7 @@ export const StatsQuerySchema = z
     channel: z.enum(["sms", "email"], "Must be sms or email.").optional().openapi({ description: "Only this channel (default: both)." }),
   })
   .transform((q, ctx) => {
-    const to = q.to ?? new Date().toISOString().slice(0, 10);
+    const to = q.to ?? utcDay(Date.now());
     const from = q.from ?? (isDay(to) ? defaultFrom(to) : to);
     if (!isDay(from) || !isDay(to)) return { from, to, channel: q.channel }; // already reported
     const problem = rangeProblem(from, to);

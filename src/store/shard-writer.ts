@@ -17,7 +17,7 @@ import { database } from "./shards";
 /** At most this many changes in one D1 transaction. */
 const MAX_BATCH = 100;
 /** D1 retries: 1 s after the first failure, then 2 s, 4 s, … 30 s. */
-export const D1_RETRY: Backoff = { baseMs: 500, capMs: 30_000 };
+export const D1_RETRY: Backoff = { baseMs: 1_000, capMs: 30_000 };
 /** The alarm backs the in-memory timer up, in case this instance is evicted before it fires. */
 const SAFETY_NET_MS = 5_000;
 
@@ -75,7 +75,7 @@ export class ShardWriter extends DurableObject<Env> {
     this.alarms.fired();
     await Promise.all([this.runFlush(), this.callbacks.forward()]);
     if (this.pendingCount() > 0) {
-      const delay = backoff(D1_RETRY, this.failures);
+      const delay = backoff(D1_RETRY, this.failures - 1);
       await this.alarms.exactly(Date.now() + (this.failures > 0 ? delay : 0));
     } else if (!this.callbacks.isEmpty()) {
       await this.alarms.atOrBefore(Date.now() + OUTBOX_RETRY_MS);

@@ -1,4 +1,4 @@
-// D1 reads: the status feed and the provider-id lookup. Every feed query is scoped to the caller's
+// D1 reads: the status feed, the provider-id lookup and the shipments' statuses (the bench's and the soak's wait). Every feed query is scoped to the caller's
 // organisation (and runs on its shard). D1 is written only by the shard writer (shard-writer.ts).
 import { manifestOf, type ShipmentView } from "../status/manifest";
 import type { OrderStatus, RecipientStatus } from "../status/statuses";
@@ -62,6 +62,27 @@ export async function readFeed(db: D1Database, org: string, after: number, pageS
       recipients: view.recipients.map(({ destination, status, statusDescription, lastUpdate }) => ({ destination, status, statusDescription, lastUpdate })),
     };
   });
+}
+
+/** A shipment's status and its recipient's, as D1 has them. */
+export interface ShipmentStatusRow {
+  shipment_id: string;
+  org: string;
+  status: OrderStatus;
+  recipient_status: RecipientStatus;
+  created_at: string;
+  last_update: string;
+}
+
+/**
+ * Every shipment of one shard with its recipient's status, or only `org`'s. Not an API read: the bench
+ * build (bench/worker.ts) waits on it until what it sent is final in D1.
+ */
+export async function readShipmentStatuses(db: D1Database, org: string | null): Promise<ShipmentStatusRow[]> {
+  const sql = `SELECT s.shipment_id, s.org, s.status, r.status AS recipient_status, s.created_at, s.last_update
+               FROM shipments s JOIN recipients r ON r.shipment_id = s.shipment_id`;
+  const query = org === null ? db.prepare(sql) : db.prepare(`${sql} WHERE s.org = ?1`).bind(org);
+  return (await query.all<ShipmentStatusRow>()).results;
 }
 
 /**

@@ -5,7 +5,8 @@
 // The guards' order is their precedence. The object (webhook-object.ts) loads, decides, saves, then sends.
 import { callbackBody, type CallbackEvent } from "./events";
 import { afterAttempt, leaseUntil, type AttemptResult, type DeliveryState } from "./schedule";
-import { iso, wants, type SubscriptionRow } from "./subscription";
+import { isoTime } from "../status/manifest";
+import { wants, type SubscriptionRow } from "./subscription";
 
 /** One delivery as stored (delivery-store.ts). */
 export interface DeliveryRow {
@@ -107,7 +108,7 @@ export function decideSettle(s: CallbackState, input: { attempt: number; result:
     last_response_status: input.result.httpStatus ?? null,
     body: next.state === "delivered" ? null : d.body,
   };
-  const sub = next.disable && s.sub ? { ...s.sub, disabled_reason: `The receiver answered 410 Gone at ${iso(now)}.` } : s.sub;
+  const sub = next.disable && s.sub ? { ...s.sub, disabled_reason: `The receiver answered 410 Gone at ${isoTime(now)}.` } : s.sub;
   const answer = next.disable ? "gone" : next.state === "pending" ? "retry" : next.state;
   return { state: { sub, delivery }, effects: [], answer };
 }

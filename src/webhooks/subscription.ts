@@ -3,6 +3,7 @@
 import type { CallbackEvent } from "./events";
 import type { EventFilter, Subscription, SubscriptionPutAnswer, SubscriptionRequest } from "./schemas";
 import { newSecret } from "./signing";
+import { isoTime } from "../status/manifest";
 
 /** After a rotation the old secret signs too, for this long. */
 export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
@@ -54,14 +55,13 @@ export function wants(row: SubscriptionRow, event: CallbackEvent): boolean {
   return Number.isFinite(at) && at >= row.created_at;
 }
 
-export const iso = (ms: number) => new Date(ms).toISOString();
 
 export function subscriptionView(row: SubscriptionRow): Subscription {
   return {
     url: row.url,
     events: row.events,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
+    createdAt: isoTime(row.created_at),
+    updatedAt: isoTime(row.updated_at),
     disabled: row.disabled_reason !== null,
     ...(row.disabled_reason !== null ? { disabledReason: row.disabled_reason } : {}),
   };
@@ -72,5 +72,5 @@ export function subscriptionView(row: SubscriptionRow): Subscription {
  * that can PUT cannot read an existing secret back.
  */
 export function putAnswer(row: SubscriptionRow, secretMade: boolean): SubscriptionPutAnswer {
-  return { url: row.url, events: row.events, ...(secretMade ? { secret: row.secret } : {}), createdAt: iso(row.created_at), updatedAt: iso(row.updated_at) };
+  return { url: row.url, events: row.events, ...(secretMade ? { secret: row.secret } : {}), createdAt: isoTime(row.created_at), updatedAt: isoTime(row.updated_at) };
 }

@@ -2,7 +2,8 @@
 import type { DeliveryRow } from "./decide";
 import type { AttemptResult } from "./schedule";
 import type { Delivery } from "./schemas";
-import { iso, type SubscriptionRow } from "./subscription";
+import { isoTime } from "../status/manifest";
+import type { SubscriptionRow } from "./subscription";
 
 export function deliveryView(row: DeliveryRow): Delivery {
   return {
@@ -11,11 +12,11 @@ export function deliveryView(row: DeliveryRow): Delivery {
     status: row.status,
     state: row.state,
     attempts: row.attempts,
-    createdAt: iso(row.created_at),
-    ...(row.last_attempt_at !== null ? { lastAttemptAt: iso(row.last_attempt_at) } : {}),
+    createdAt: isoTime(row.created_at),
+    ...(row.last_attempt_at !== null ? { lastAttemptAt: isoTime(row.last_attempt_at) } : {}),
     ...(row.last_response_status !== null ? { lastResponseStatus: row.last_response_status } : {}),
     // While an attempt is in flight next_attempt_at is its lease, not a planned attempt.
-    ...(row.state === "pending" && row.leased === 0 && row.next_attempt_at !== null ? { nextAttemptAt: iso(row.next_attempt_at) } : {}),
+    ...(row.state === "pending" && row.leased === 0 && row.next_attempt_at !== null ? { nextAttemptAt: isoTime(row.next_attempt_at) } : {}),
   };
 }
 

@@ -1,19 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { contentKeyId, contentKeysOf, openContent, sealContent } from "../../src/orders/content-cipher";
 import { MAX_REQUEST_BYTES, UNICODE_HTML, utf8Length } from "../support/bodies";
+import { previousSeal } from "../support/previous-version";
 
 const newKey = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
 const key = newKey();
 const only = (current: string | undefined) => ({ current, previous: [] });
-
-/** How the previous version sealed (no key id; frozen here on purpose). */
-async function previousSeal(secret: string, shipmentId: string, plaintext: string): Promise<string> {
-  const aes = await crypto.subtle.importKey("raw", Uint8Array.from(atob(secret), (c) => c.charCodeAt(0)), "AES-GCM", false, ["encrypt"]);
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: new TextEncoder().encode(shipmentId) }, aes, new TextEncoder().encode(plaintext));
-  const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-  return `${b64(iv)}.${b64(new Uint8Array(sealed))}`;
-}
 
 describe("content cipher", () => {
   it("seals to ciphertext that opens only for the same shipment and key", async () => {

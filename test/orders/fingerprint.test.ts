@@ -13,6 +13,7 @@ import { orderStubForShipment, shipmentIdFor } from "../../src/orders/order-key"
 import { database, shardNames } from "../../src/store/shards";
 import { expectReplay, postSms, smsRequest, uniqueKey } from "../support/api";
 import { storedOrder, syncToD1 } from "../support/order";
+import { PREVIOUS_ORDER_SCHEMA } from "../support/previous-version";
 import { shipmentIdOf } from "../support/shipments";
 
 type SmsRequest = ReturnType<typeof smsRequest>;
@@ -25,34 +26,6 @@ async function previousFingerprint(order: SmsOrder, salt: string): Promise<strin
 }
 
 const smsOrderOf = (request: SmsRequest) => toSmsOrder(request, { smsSender: env.DEFAULT_SMS_SENDER, emailSender: env.DEFAULT_EMAIL_SENDER });
-
-/** The order's SQLite schema as the previous version created it (as in rolling-deploy.test.ts). */
-const PREVIOUS_SCHEMA = `
-CREATE TABLE IF NOT EXISTS shipment (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  org TEXT NOT NULL, shipment_id TEXT NOT NULL, order_id TEXT NOT NULL, idempotency_id TEXT NOT NULL,
-  senders_reference TEXT, channel TEXT NOT NULL,
-  destination TEXT NOT NULL, sender TEXT NOT NULL, content_type TEXT,
-  fingerprint TEXT NOT NULL, salt TEXT NOT NULL, response TEXT NOT NULL,
-  created_at INTEGER NOT NULL, deadline INTEGER NOT NULL,
-  status TEXT NOT NULL, last_update INTEGER NOT NULL,
-  handover TEXT NOT NULL,
-  dispatch_at INTEGER NOT NULL, enqueued INTEGER NOT NULL,
-  redispatches INTEGER NOT NULL DEFAULT 0,
-  claim_id TEXT, claim_until INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
-  provider_ref TEXT,
-  claim_provider TEXT, claim_idempotent INTEGER NOT NULL DEFAULT 0, pinned_provider TEXT,
-  shard TEXT, change_seq INTEGER NOT NULL DEFAULT 0, pushed_seq INTEGER NOT NULL DEFAULT 0,
-  alarm_failures INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS events (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  status TEXT NOT NULL, applied INTEGER NOT NULL, source TEXT NOT NULL, detail TEXT,
-  at INTEGER NOT NULL, synced INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS seen_reports (key TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS content (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL, subject TEXT);
-`;
 
 interface PreviousOrder {
   org: string;
@@ -77,7 +50,7 @@ async function orderStoredByPreviousVersion(request: SmsRequest, org = "ttd"): P
   const now = Date.now();
   await runInDurableObject(orderStubForShipment(env, shipmentId), (_instance, state) => {
     const sql = state.storage.sql;
-    sql.exec(PREVIOUS_SCHEMA);
+    sql.exec(PREVIOUS_ORDER_SCHEMA);
     sql.exec(
       `INSERT INTO shipment (id, org, shipment_id, order_id, idempotency_id, senders_reference, channel, destination, sender, content_type,
          fingerprint, salt, response, created_at, deadline, status, last_update, handover, dispatch_at, enqueued)

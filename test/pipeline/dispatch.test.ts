@@ -102,6 +102,14 @@ describe("one hand-over per shipment", () => {
     await deliver([{ orderRef: await orderRefOf(other), shipmentId: id }]);
     expect(await simulatorHandovers(id)).toBe(0);
   });
+
+  it("a queue message naming the shipment in upper case reaches the same order and hands it over once", async () => {
+    const { id, message } = await registerWithLostMessage();
+    expect(await orderRefOf(id.toUpperCase())).toBe(message.orderRef); // the tests name orders as the service does
+    await deliver([{ ...message, orderRef: await orderRefOf(id.toUpperCase()) }]);
+    expect((await waitForShipment(id, final)).recipients[0]!.status).toBe("SMS_Delivered");
+    expect(await simulatorHandovers(id)).toBe(1);
+  });
 });
 
 describe("lost queue messages", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RECORD_RETRY } from "../../src/dispatch/dispatch";
-import { lostMessageWait, retryAfterFailure, timings } from "../../src/orders/lifecycle";
+import { ALARM_RETRY, lostMessageWait, retryAfterFailure, timings } from "../../src/orders/lifecycle";
 import { LOOKUP_RETRY } from "../../src/reports/email-events";
 import { REPORT_RETRY } from "../../src/reports/queue";
 import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, DISPATCH_RETRY, backoff, retryDelay } from "../../src/retry/backoff";
@@ -47,20 +47,34 @@ describe("the service's retry schedules", () => {
     ["lost dispatch message, redispatch 3", lostMessageWait(3, t), 40_000],
     ["lost dispatch message, redispatch 4", lostMessageWait(4, t), 60_000],
     ["lost dispatch message, redispatch 50", lostMessageWait(50, t), 60_000],
-    ["D1 write, failure 1", backoff(D1_RETRY, 1), 1_000],
-    ["D1 write, failure 5", backoff(D1_RETRY, 5), 16_000],
-    ["D1 write, failure 6", backoff(D1_RETRY, 6), 30_000],
-    ["D1 write, failure 40", backoff(D1_RETRY, 40), 30_000],
+    ["D1 write, failure 1", backoff(D1_RETRY, 1 - 1), 1_000],
+    ["D1 write, failure 5", backoff(D1_RETRY, 5 - 1), 16_000],
+    ["D1 write, failure 6", backoff(D1_RETRY, 6 - 1), 30_000],
+    ["D1 write, failure 40", backoff(D1_RETRY, 40 - 1), 30_000],
     ["callback hand-off, failure 1", backoff(HANDOFF_RETRY, 0), 1_000],
     ["callback hand-off, failure 5", backoff(HANDOFF_RETRY, 4), 16_000],
     ["callback hand-off, failure 6", backoff(HANDOFF_RETRY, 5), 30_000],
-    ["report queue, attempt 1 (s)", backoff(REPORT_RETRY, 1) / 1000, 2],
-    ["report queue, attempt 8 (s)", backoff(REPORT_RETRY, 8) / 1000, 256],
-    ["report queue, attempt 9 (s)", backoff(REPORT_RETRY, 9) / 1000, 300],
-    ["email event lookup, attempt 1 (s)", backoff(LOOKUP_RETRY, 1) / 1000, 2],
-    ["email event lookup, attempt 4 (s)", backoff(LOOKUP_RETRY, 4) / 1000, 16],
+    ["report queue, attempt 1 (s)", backoff(REPORT_RETRY, 1 - 1) / 1000, 2],
+    ["report queue, attempt 8 (s)", backoff(REPORT_RETRY, 8 - 1) / 1000, 256],
+    ["report queue, attempt 9 (s)", backoff(REPORT_RETRY, 9 - 1) / 1000, 300],
+    ["email event lookup, attempt 1 (s)", backoff(LOOKUP_RETRY, 1 - 1) / 1000, 2],
+    ["email event lookup, attempt 4 (s)", backoff(LOOKUP_RETRY, 4 - 1) / 1000, 16],
   ])("%s: %d", (_name, actual, expected) => {
     expect(actual).toBe(expected);
+  });
+
+  // The first delay is read one way: every schedule's baseMs is its first wait (docs/architecture.md).
+  it.each([
+    ["dispatch", DISPATCH_RETRY, 200],
+    ["recording", RECORD_RETRY, 50],
+    ["alarm", ALARM_RETRY, retryAfterFailure(1)],
+    ["lost dispatch message", { baseMs: t.lostMessageAfterMs, capMs: t.lostMessageCapMs }, lostMessageWait(0, t)],
+    ["D1 write", D1_RETRY, 1_000],
+    ["callback hand-off", HANDOFF_RETRY, 1_000],
+    ["report queue", REPORT_RETRY, 2_000],
+    ["email event lookup", LOOKUP_RETRY, 2_000],
+  ])("%s: baseMs is the first wait", (_name, schedule, first) => {
+    expect(schedule.baseMs).toBe(first);
   });
 });
 

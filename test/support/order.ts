@@ -2,11 +2,12 @@
 // see what it stores.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { orderStubForShipment } from "../../src/orders/order-key";
+import { orderIdForShipment, orderStubForShipment } from "../../src/orders/order-key";
 import { shardNames, shardWriter } from "../../src/store/shards";
 
+/** The reference a dispatch message carries: the order's Durable Object id, named as the service names it. */
 export async function orderRefOf(shipmentId: string): Promise<string> {
-  return env.ORDERS.idFromName(`shipment:${shipmentId}`).toString();
+  return orderIdForShipment(env, shipmentId).toString();
 }
 
 export async function orderObjectOf(shipmentId: string) {

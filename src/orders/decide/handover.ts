@@ -1,5 +1,5 @@
 // The hand-over's states and what moves them: one table, which the decisions (dispatch.ts, report.ts,
-// alarm.ts) implement. test/orders/decide.table.test.ts runs every input on every state against it and
+// alarm.ts) implement. test/unit/orders/decide.table.test.ts runs every input on every state against it and
 // checks the table in docs/order-lifecycle.md against it. While the recipient status is final, nothing
 // moves the hand-over.
 import type { Handover } from "../lifecycle";

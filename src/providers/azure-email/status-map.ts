@@ -2,7 +2,7 @@
 // (ACS Email's operation statuses and Event Grid delivery reports, with the codes and texts Altinn's client handles).
 import { z } from "zod";
 import type { EMAIL_FINAL, EmailStatus } from "../../status/statuses";
-import { transientHttp } from "../http";
+import { notProcessed, transientHttp } from "../http";
 import { lookup, type ProviderOutcome } from "../outcome";
 
 type EmailFinal = (typeof EMAIL_FINAL)[number];
@@ -17,7 +17,7 @@ export function mapAcsSendResponse(httpStatus: number, body: unknown, operationI
     return { kind: "accepted", status: "Email_Succeeded", providerRef: id.toLowerCase() };
   }
   // 429 TooManyRequests and 5xx were not processed: retry, no sooner than retry-after says.
-  if (httpStatus === 408 || httpStatus === 429 || httpStatus >= 500 || httpStatus < 400) return transientHttp(httpStatus, retryAfterMs);
+  if (notProcessed(httpStatus)) return transientHttp(httpStatus, retryAfterMs);
   const error = ErrorBody.safeParse(body);
   const code = error.success ? error.data.error.code : undefined;
   const message = error.success ? error.data.error.message ?? "" : "";

@@ -1,7 +1,7 @@
 // LINK Mobility answers and delivery reports → contract statuses (LINK Mobility's documented status codes; docs/providers.md).
 import { z } from "zod";
 import type { SMS_FINAL, SmsStatus } from "../../status/statuses";
-import { transientHttp } from "../http";
+import { notProcessed, transientHttp } from "../http";
 import { lookup, senderRefused, type ProviderOutcome } from "../outcome";
 
 type SmsFinal = (typeof SMS_FINAL)[number];
@@ -86,7 +86,7 @@ export function mapLinkSendResponse(httpStatus: number, body: unknown, retryAfte
     return messageId ? { kind: "accepted", status: "SMS_Accepted", providerRef: messageId } : { kind: "accepted", status: "SMS_Accepted" };
   }
   // 408/429/5xx: not processed, retry (also on the other provider). Other unexpected statuses too.
-  if (httpStatus === 408 || httpStatus === 429 || httpStatus >= 500 || httpStatus < 400) return transientHttp(httpStatus, retryAfterMs);
+  if (notProcessed(httpStatus)) return transientHttp(httpStatus, retryAfterMs);
   // 400/401/403: a request or account error (106xxx) that sending again will not fix. The error body's
   // shape is unconfirmed: the code is read from `resultCode` or `code` where present.
   const code = errorCode(body);

@@ -1,7 +1,7 @@
 // Twilio answers → contract statuses (Twilio's message statuses and error codes; docs/providers.md).
 
 import type { SMS_FINAL, SmsStatus } from "../../status/statuses";
-import { parseRetryAfter, transientHttp } from "../http";
+import { notProcessed, parseRetryAfter, transientHttp } from "../http";
 import { lookup, senderRefused, type ProviderOutcome } from "../outcome";
 
 type SmsFinal = (typeof SMS_FINAL)[number];
@@ -71,9 +71,8 @@ export function mapTwilioSendResponse(
       ? { kind: "accepted", status: "SMS_Accepted", providerRef: sid }
       : { kind: "accepted", status: "SMS_Accepted" };
   }
-  // 408/429/5xx: the request was not processed, so retrying cannot duplicate. Anything else
-  // unexpected (1xx/3xx) is retried too, bounded by the deadline.
-  if (httpStatus === 408 || httpStatus === 429 || httpStatus >= 500 || httpStatus < 400) {
+  // 408/429/5xx (and an unexpected 1xx/3xx): not processed, so retrying cannot duplicate.
+  if (notProcessed(httpStatus)) {
     return transientHttp(httpStatus, parseRetryAfter(headers?.retryAfter));
   }
   // Other 4xx: validation, or config errors (401/403/404) that retrying will not fix.

@@ -1,0 +1,6 @@
+/** Types of scripts/bench/report.mjs (used by test/unit/bench/report.test.ts). */
+
+/** One run as the bench gathered it: its settings, the machine, the paced and saturated phases' results. */
+export type BenchRun = Record<string, unknown>;
+export function benchFigures(run: BenchRun): Record<string, unknown>;
+export function benchMarkdown(run: BenchRun, figures: Record<string, unknown>): string;

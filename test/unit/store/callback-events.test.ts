@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import type { ShipmentState } from "../../../src/store/changes";
+import { callbackEventsOf } from "../../../src/store/callback-events";
+
+const state: ShipmentState = {
+  kind: "state",
+  shipmentId: "2d4f1359-2f4b-4a3f-9d0e-5f3b9a6d8c21",
+  org: "ttd",
+  orderId: "o",
+  idempotencyId: "k",
+  orderRef: "r",
+  sendersReference: null,
+  channel: "sms",
+  destination: "+4799999999",
+  createdAt: "2026-11-29T08:00:00.000Z",
+  deadline: "2026-11-29T08:02:00.000Z",
+  version: 5,
+  orderStatus: "Order_Completed",
+  recipientStatus: "SMS_Delivered",
+  lastUpdate: "2026-11-29T08:00:02.000Z",
+  providerRef: null,
+  events: [
+    { seq: 3, status: "SMS_Accepted", applied: true, source: "provider", detail: null, at: "2026-11-29T08:00:01.000Z" },
+    { seq: 4, status: "SMS_Accepted", applied: false, source: "provider", detail: "late", at: "2026-11-29T08:00:01.500Z" },
+    { seq: 5, status: "SMS_Delivered", applied: true, source: "report", detail: null, at: "2026-11-29T08:00:02.000Z" },
+  ],
+  completed: true,
+};
+
+describe("status events from an order's changes", () => {
+  it("one per applied status change, with the manifest at that status; deletions and unapplied proposals make none", () => {
+    const events = callbackEventsOf([state, { kind: "delete", shipmentId: "x", org: "ttd" }]);
+    expect(events.map((e) => [e.eventId, e.status, e.final, e.at])).toEqual([
+      [`${state.shipmentId}.3`, "SMS_Accepted", false, "2026-11-29T08:00:01.000Z"],
+      [`${state.shipmentId}.5`, "SMS_Delivered", true, "2026-11-29T08:00:02.000Z"],
+    ]);
+    expect(events[0]!.manifest).toMatchObject({ shipmentId: state.shipmentId, status: "Order_Processed", lastUpdate: "2026-11-29T08:00:01.000Z" });
+    expect(events[0]!.manifest.recipients[0]).toMatchObject({ type: "SMS", destination: "+4799999999", status: "SMS_Accepted" });
+    expect(events[1]!.manifest.status).toBe("Order_Completed");
+    expect(events.every((e) => e.org === "ttd" && e.manifest.sendersReference === undefined)).toBe(true);
+  });
+});
