@@ -103,6 +103,7 @@ const PURE_TESTS = [
   "test/providers/provider-status-maps.test.ts",
   "test/providers/slow-delivery.test.ts",
   "test/providers/twilio-status-map.test.ts",
+  "test/retry/dead-letter-rules.test.ts",
   "test/stats/figures.test.ts",
   "test/stats/range.test.ts",
   "test/retry/alarm-follower.test.ts",

@@ -79,6 +79,15 @@ export function performancePage(p: Performance): { html: string; csp: string } {
     ]),
   );
 
+  // Figures cached by an earlier version have no dead letters (undefined): as not known.
+  const dead = p.deadLetters ?? null;
+  const deadLetters = table(
+    "Messages a queue gave up on (dead letters) per day and queue, kept for an operator to replay or drop",
+    ["Day", "Queue", "Arrived"],
+    dead === null ? [["not known just now", "", ""]] : [...dead.days].reverse().map((d) => [d.date, d.queue, int(d.count)]),
+  );
+  const waiting = dead === null ? "not known just now" : Object.entries(dead.waiting).map(([queue, n]) => `${queue}: ${int(n)}`).join(", ") || "none";
+
   const total = (c: Channel) => p.totals[c];
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Performance</title>
@@ -115,6 +124,7 @@ ${within}
 ${delivery}
 ${providers}
 <section id="provider-states"><h2>SMS providers</h2>${states}</section>
+<section id="dead-letters"><h2>Dead letters</h2><p>Waiting for an operator now: ${escapeHtml(waiting)}.</p>${deadLetters}</section>
 <footer>Figures from ${escapeHtml(p.from)} to ${escapeHtml(p.to)}, as of ${escapeHtml(p.generatedAt)}, refreshed at most once a minute. Also as JSON: <a href="/performance.json">/performance.json</a>.</footer>
 </main></body></html>`;
   return { html, csp };

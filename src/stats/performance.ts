@@ -8,6 +8,8 @@ import { providerNames } from "../providers/names";
 import type { Channel } from "../status/statuses";
 import { CHANNELS, daysBetween, deliveryPercent, figuresOf, within10sPercent, type Figures } from "./figures";
 import { readDeployment } from "./read";
+import type { DeadLetterDay } from "../retry/dead-letter-object";
+import { deadLetterStub } from "../retry/dead-letters";
 import { utcDay } from "../status/manifest";
 
 export const PERFORMANCE_DAYS = 30;
@@ -40,6 +42,12 @@ export interface Performance {
   totals: Record<Channel, Omit<PerformanceDay, "date" | "channel"> & { providerSharePercent: Record<string, number> }>;
   /** Each SMS provider's current state and its degrade/recover events per day (null: not known just now). */
   smsProviders: { name: string; state: HealthState | null; events: { date: string; degraded: number; recovered: number; changes: ProviderChange[] }[] }[];
+  /**
+   * Messages a queue gave up on, per UTC day and queue (days without any left out), and how many each
+   * dead-letter queue keeps now for an operator (null: not known just now). Absent from figures cached
+   * by an earlier version.
+   */
+  deadLetters: { days: DeadLetterDay[]; waiting: Record<string, number> } | null;
 }
 
 /**
@@ -94,7 +102,7 @@ async function readCache(cache: Cache | null): Promise<Performance | null> {
 async function compute(env: Env, now: number): Promise<Performance> {
   const to = utcDay(now);
   const from = utcDay(now - (PERFORMANCE_DAYS - 1) * 86_400_000);
-  const [rows, health] = await Promise.all([readDeployment(env, from, to), smsHealth(env)]);
+  const [rows, health, deadLetters] = await Promise.all([readDeployment(env, from, to), smsHealth(env), deadLetterFigures(env, from)]);
   const { days } = figuresOf(rows, from, to);
   const totals = Object.fromEntries(
     CHANNELS.map((channel) => {
@@ -122,7 +130,18 @@ async function compute(env: Env, now: number): Promise<Performance> {
       state: health ? (health.providers.find((p) => p.name === name)?.state ?? "healthy") : null,
       events: eventsPerDay(health, name, from, to),
     })),
+    deadLetters,
   };
+}
+
+/** The dead letters' figures, or null when they cannot be had (the page shows the rest all the same). */
+async function deadLetterFigures(env: Env, from: string): Promise<Performance["deadLetters"]> {
+  try {
+    return await deadLetterStub(env).figures(from);
+  } catch (error) {
+    logError("performance.dead_letters_failed", error);
+    return null;
+  }
 }
 
 function summary(f: Figures): Omit<PerformanceDay, "date" | "channel"> {
