@@ -3,7 +3,7 @@
 // isolate's memory, then the Cache API across isolates), so an unauthenticated page never queries every
 // shard per hit; when D1 fails, the last figures are served, marked stale.
 import { logError } from "../log";
-import { healthStub, type HealthReport, type HealthState } from "../providers/failover/provider-health";
+import { healthStub, type HealthReport, type HealthState, type ProviderOutageDay } from "../providers/failover/provider-health";
 import { providerNames } from "../providers/names";
 import type { Channel } from "../status/statuses";
 import { CHANNELS, daysBetween, deliveryPercent, figuresOf, within10sPercent, type Figures } from "./figures";
@@ -48,6 +48,12 @@ export interface Performance {
    * by an earlier version.
    */
   deadLetters: { days: DeadLetterDay[]; waiting: Record<string, number> } | null;
+  /**
+   * Provider outages per UTC day: calls that failed because the provider could send nothing (so far
+   * only Cloudflare Email's used-up daily quota, reason "daily_quota"); null: not known just now.
+   * Absent from figures cached by an earlier version.
+   */
+  providerOutages: (ProviderOutageDay & { channel: Channel })[] | null;
 }
 
 /**
@@ -102,7 +108,7 @@ async function readCache(cache: Cache | null): Promise<Performance | null> {
 async function compute(env: Env, now: number): Promise<Performance> {
   const to = utcDay(now);
   const from = utcDay(now - (PERFORMANCE_DAYS - 1) * 86_400_000);
-  const [rows, health, deadLetters] = await Promise.all([readDeployment(env, from, to), smsHealth(env), deadLetterFigures(env, from)]);
+  const [rows, health, deadLetters, providerOutages] = await Promise.all([readDeployment(env, from, to), smsHealth(env), deadLetterFigures(env, from), outages(env, from)]);
   const { days } = figuresOf(rows, from, to);
   const totals = Object.fromEntries(
     CHANNELS.map((channel) => {
@@ -131,7 +137,19 @@ async function compute(env: Env, now: number): Promise<Performance> {
       events: eventsPerDay(health, name, from, to),
     })),
     deadLetters,
+    providerOutages,
   };
+}
+
+/** Both channels' provider outages, or null when they cannot be had. */
+async function outages(env: Env, from: string): Promise<Performance["providerOutages"]> {
+  try {
+    const perChannel = await Promise.all(CHANNELS.map(async (channel) => (await healthStub(env, channel).outages(from)).map((o) => ({ ...o, channel }))));
+    return perChannel.flat();
+  } catch (error) {
+    logError("performance.outages_failed", error);
+    return null;
+  }
 }
 
 /** The dead letters' figures, or null when they cannot be had (the page shows the rest all the same). */
