@@ -49,6 +49,8 @@ const workers = (bindings: Record<string, string>) =>
           // The strict answer to a reused key with a different request (422), and the default named explicitly.
           "idempotency-strict": { idempotencyMismatch: "reject" },
           "idempotency-replay": { idempotencyMismatch: "replay" },
+          // An organisation that may send email only from its own addresses (test/api/orders.email-sender.test.ts).
+          "sender-restricted": { emailSenders: ["noreply@altinn.example", "Post@Altinn.example"] },
         },
         ...bindings,
       },

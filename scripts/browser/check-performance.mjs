@@ -80,7 +80,7 @@ await runBrowserCheck("check:performance", USAGE, async (page, baseUrl) => {
     names.push(`${node.role}:${node.name ?? ""}`);
     for (const child of node.children ?? []) walk(child);
   })(snapshot);
-  ensure(names.filter((n) => n.startsWith("table:")).length === 5, `a screen reader does not get the 5 tables: ${names.filter((n) => n.startsWith("table")).join(", ")}`);
+  ensure(names.filter((n) => n.startsWith("table:")).length === 7, `a screen reader does not get the 7 tables: ${names.filter((n) => n.startsWith("table")).join(", ")}`);
   ensure(!names.some((n) => n.startsWith("image:") || n.startsWith("graphics")), "a chart reaches the screen reader");
 
   const text = await page.evaluate(() => document.body.innerText);

@@ -10,6 +10,7 @@ const H = 200;
 const PAD = { left: 44, right: 12, top: 12, bottom: 28 };
 const COLOURS: Record<Channel, string> = { sms: "#0969da", email: "#8250df" };
 const NAMES: Record<Channel, string> = { sms: "SMS", email: "Email" };
+const OUTAGE_REASONS: Record<string, string> = { daily_quota: "daily sending quota used up" };
 
 /** "99.95 %", "99.9 %", "100 %": two decimals at most, as many as the figure needs. */
 const pct = (v: number | null) => (v === null ? "–" : `${Number(v.toFixed(v >= 99 && v < 100 ? 2 : 1))} %`);
@@ -79,6 +80,22 @@ export function performancePage(p: Performance): { html: string; csp: string } {
     ]),
   );
 
+  // Figures cached by an earlier version have no dead letters (undefined): as not known.
+  const dead = p.deadLetters ?? null;
+  const deadLetters = table(
+    "Messages a queue gave up on (dead letters) per day and queue, kept for an operator to replay or drop",
+    ["Day", "Queue", "Arrived"],
+    dead === null ? [["not known just now", "", ""]] : [...dead.days].reverse().map((d) => [d.date, d.queue, int(d.count)]),
+  );
+  const waiting = dead === null ? "not known just now" : Object.entries(dead.waiting).map(([queue, n]) => `${queue}: ${int(n)}`).join(", ") || "none";
+
+  const outages = p.providerOutages ?? null;
+  const outageTable = table(
+    "Provider outages per day: calls that failed because the provider could send nothing",
+    ["Day", "Channel", "Provider", "Reason", "Calls"],
+    outages === null ? [["not known just now", "", "", "", ""]] : [...outages].reverse().map((o) => [o.date, NAMES[o.channel], o.provider, OUTAGE_REASONS[o.reason] ?? o.reason, int(o.calls)]),
+  );
+
   const total = (c: Channel) => p.totals[c];
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Performance</title>
@@ -115,6 +132,8 @@ ${within}
 ${delivery}
 ${providers}
 <section id="provider-states"><h2>SMS providers</h2>${states}</section>
+<section id="provider-outages"><h2>Provider outages</h2>${outageTable}</section>
+<section id="dead-letters"><h2>Dead letters</h2><p>Waiting for an operator now: ${escapeHtml(waiting)}.</p>${deadLetters}</section>
 <footer>Figures from ${escapeHtml(p.from)} to ${escapeHtml(p.to)}, as of ${escapeHtml(p.generatedAt)}, refreshed at most once a minute. Also as JSON: <a href="/performance.json">/performance.json</a>.</footer>
 </main></body></html>`;
   return { html, csp };

@@ -4,10 +4,10 @@
 import { log, logError } from "../log";
 import { orderStubByRef } from "../orders/order-key";
 import type { DispatchMessage, ProviderChoice, SendClaim } from "../orders/order-object";
-import { isSenderRefusal, type ProviderOutcome } from "../providers/outcome";
+import { isSenderRefusal, outageOf, type ProviderOutcome } from "../providers/outcome";
 import { honoursIdempotencyKey, providerFor, providerNames } from "../providers/choose";
 import { healthyCall } from "../providers/failover/breaker";
-import { handOverOrder, noteAccepted, noteCall } from "../providers/failover/health-client";
+import { flushHealthNotes, handOverOrder, noteAccepted, noteCall } from "../providers/failover/health-client";
 import type { Provider } from "../providers/provider";
 import { isSandboxRecipient } from "../providers/simulator/sandbox";
 import { backoff, type Backoff } from "../retry/backoff";
@@ -58,6 +58,8 @@ export async function handOverClaimed(env: Env, order: OrderStub, shipmentId: st
     noteAccepted(env, channel, provider, shipmentId, { organisation: claim.org, sandbox: isSandboxRecipient(channel, to) });
   }
   await recordWithRetry(order, shipmentId, claim.claimId, outcome, provider);
+  // An outage (a used-up daily quota) reaches the provider's health, and so the page, even with one provider.
+  if (outageOf(outcome)) await flushHealthNotes(env, claim.message.channel);
 }
 
 /** The channel's providers in hand-over order, each ready to call, or why none can be. */
@@ -104,7 +106,8 @@ export async function handOver(claim: SendClaim, candidates: Candidates): Promis
     if (last && (budgetEnd - now < Math.min(MIN_FAILOVER_MS, claim.timeoutMs / 2) || validitySeconds < 1)) break;
     const outcome = await provider.send({ ...message, validitySeconds: Math.max(1, validitySeconds) }, signal);
     // A refused sender says nothing of the provider's health: it counts neither way.
-    if (!isSenderRefusal(outcome)) noteCall(claim.message.channel, name, healthyCall(outcome.kind, Date.now() - now));
+    // A used-up daily quota is the provider's outage (noteCall counts it so).
+    if (!isSenderRefusal(outcome)) noteCall(claim.message.channel, name, healthyCall(outcome.kind, Date.now() - now), outageOf(outcome));
     last = { provider: name, outcome };
     if (outcome.kind !== "transient") break;
     failures.push(`${name}: ${outcome.detail ?? "transient"}`);

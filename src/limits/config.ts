@@ -3,7 +3,8 @@
 // TOML tables in wrangler.toml (or JSON strings); a field left out takes the level below it.
 // LIMITS_ORGANISATIONS is where every per-organisation setting lives: an organisation's answer to a
 // reused key with a different request (`idempotencyMismatch`) overrides the deployment's var
-// IDEMPOTENCY_MISMATCH there too.
+// IDEMPOTENCY_MISMATCH there too, and the sender addresses it may use (`emailSenders`) narrow the
+// deployment's (EMAIL_SENDER_DOMAINS).
 import { isSupportedCountry } from "libphonenumber-js/max";
 import { z } from "zod";
 
@@ -60,7 +61,13 @@ const PartialSettings = SettingsSchema.partial();
 const MismatchSchema = z.enum(["replay", "reject"]);
 export type IdempotencyMismatch = z.infer<typeof MismatchSchema>;
 
-const OrganisationSchema = PartialSettings.extend({ idempotencyMismatch: MismatchSchema.optional() });
+/** An organisation's sender addresses, compared case-insensitively. */
+const EmailSendersSchema = z
+  .array(z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "must be an email address"))
+  .min(1, "must list at least one address (leave it out to allow the deployment's)")
+  .max(100);
+
+const OrganisationSchema = PartialSettings.extend({ idempotencyMismatch: MismatchSchema.optional(), emailSenders: EmailSendersSchema.optional() });
 const OrganisationsSchema = z.record(z.string().min(1), OrganisationSchema);
 type OrganisationSettings = z.infer<typeof OrganisationSchema>;
 
@@ -80,7 +87,7 @@ export function limitsFor(env: Pick<Env, "LIMITS" | "LIMITS_ORGANISATIONS">, org
   const parsed = parseConfig(env.LIMITS, env.LIMITS_ORGANISATIONS);
   const override = organisationOverride(parsed, org);
   if (!override) return parsed.deployment;
-  const { idempotencyMismatch: _notALimit, ...limits } = override;
+  const { idempotencyMismatch: _notALimit, emailSenders: _notALimitEither, ...limits } = override;
   return { ...parsed.deployment, ...withoutUndefined(limits) };
 }
 
@@ -96,6 +103,31 @@ export function idempotencyMismatchFor(env: Pick<Env, "IDEMPOTENCY_MISMATCH" | "
   const result = MismatchSchema.safeParse(deployment);
   if (!result.success) throw new LimitsConfigError(`IDEMPOTENCY_MISMATCH: must be "replay" or "reject", not ${JSON.stringify(deployment)}`);
   return result.data;
+}
+
+/**
+ * Why `org` may not send email from `address` (the caller's senderEmailAddress), or null when it may: an
+ * organisation with a list (emailSenders in LIMITS_ORGANISATIONS) only from one of those; any other,
+ * where EMAIL_SENDER_DOMAINS names the deployment's sending domains, from an address of one of them;
+ * else (unset or empty, as locally) from any address. Throws LimitsConfigError, naming the setting, when
+ * either is invalid.
+ */
+export function emailSenderRefusal(env: Pick<Env, "EMAIL_SENDER_DOMAINS" | "LIMITS" | "LIMITS_ORGANISATIONS">, org: string, address: string): string | null {
+  const given = address.trim().toLowerCase();
+  const listed = organisationOverride(parseConfig(env.LIMITS, env.LIMITS_ORGANISATIONS), org)?.emailSenders;
+  if (listed) return listed.includes(given) ? null : `Must be one of the sender addresses configured for this organisation: ${listed.join(", ")}.`;
+  const domains = senderDomains(env.EMAIL_SENDER_DOMAINS);
+  if (domains.length === 0) return null;
+  const domain = given.slice(given.lastIndexOf("@") + 1);
+  return domains.includes(domain) ? null : `Must be an address of this deployment's sending domain${domains.length > 1 ? "s" : ""}: ${domains.join(", ")}.`;
+}
+
+/** EMAIL_SENDER_DOMAINS: comma-separated domains, lower-cased; empty when unset. */
+function senderDomains(raw: string | undefined): string[] {
+  const domains = (raw ?? "").split(",").map((d) => d.trim().toLowerCase()).filter(Boolean);
+  const bad = domains.find((d) => !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/.test(d));
+  if (bad !== undefined) throw new LimitsConfigError(`EMAIL_SENDER_DOMAINS: ${JSON.stringify(bad)} is not a domain name`);
+  return domains;
 }
 
 function organisationOverride(parsed: Parsed, org: string): OrganisationSettings | undefined {

@@ -11,14 +11,24 @@ import type { RecipientStatus } from "../status/statuses";
  * - ignore: no status change (the report is still kept for audit by the caller).
  * `detail` carries the provider's own code/reason for audit logs.
  * A final outcome with `senderRefused` is the provider refusing the SMS sender (senderRefused()).
+ * A final outcome with `providerOutage` failed because the provider cannot send anything just now (the
+ * deployment's daily quota is used up): counted against the provider's health and shown as an outage.
  */
 export type ProviderOutcome<S extends RecipientStatus = RecipientStatus> =
   | { kind: "accepted"; status: S; providerRef?: string }
-  | { kind: "final"; status: S; detail?: string; senderRefused?: true }
+  | { kind: "final"; status: S; detail?: string; senderRefused?: true; providerOutage?: ProviderOutage }
   | { kind: "transient"; retryAfterMs?: number; detail?: string }
   | { kind: "unknown"; detail?: string }
   | { kind: "progress"; status: S }
   | { kind: "ignore" };
+
+/** Why a provider could send nothing at all: the deployment's daily sending quota is used up. */
+export type ProviderOutage = "daily_quota";
+
+/** The provider's outage an outcome tells of, if any. */
+export function outageOf(outcome: ProviderOutcome): ProviderOutage | undefined {
+  return outcome.kind === "final" ? outcome.providerOutage : undefined;
+}
 
 /** Own-property lookup, so provider strings such as "constructor" never hit Object.prototype. */
 export function lookup<V>(table: Readonly<Record<string, V>>, key: string | number | undefined): V | undefined {

@@ -9,7 +9,7 @@ export interface QueueConsumer<T> {
   /** The body as this queue's item, or null when it is not one. */
   parse(body: unknown): T | null;
   /** Does the work. Answers a delay instead to have the message again without it being a failure. */
-  handle(item: T, attempts: number): Promise<void | { retryAfterSeconds: number }>;
+  handle(item: T, attempts: number, message: Pick<Message<unknown>, "id" | "timestamp">): Promise<void | { retryAfterSeconds: number }>;
   /** What a failure may log: ids only, never a body, subject or recipient. */
   logFields(item: T): Record<string, unknown>;
   /** The wait before a message whose handler threw comes again, by the attempts made so far. */
@@ -26,7 +26,7 @@ export async function consume<T>(batch: MessageBatch<unknown>, consumer: QueueCo
         return;
       }
       try {
-        const again = await consumer.handle(item, message.attempts);
+        const again = await consumer.handle(item, message.attempts, message);
         if (again) message.retry({ delaySeconds: again.retryAfterSeconds });
         else message.ack();
       } catch (error) {

@@ -3,11 +3,13 @@
 // isolate's memory, then the Cache API across isolates), so an unauthenticated page never queries every
 // shard per hit; when D1 fails, the last figures are served, marked stale.
 import { logError } from "../log";
-import { healthStub, type HealthReport, type HealthState } from "../providers/failover/provider-health";
+import { healthStub, type HealthReport, type HealthState, type ProviderOutageDay } from "../providers/failover/provider-health";
 import { providerNames } from "../providers/names";
 import type { Channel } from "../status/statuses";
 import { CHANNELS, daysBetween, deliveryPercent, figuresOf, within10sPercent, type Figures } from "./figures";
 import { readDeployment } from "./read";
+import type { DeadLetterDay } from "../retry/dead-letter-object";
+import { deadLetterStub } from "../retry/dead-letters";
 import { utcDay } from "../status/manifest";
 
 export const PERFORMANCE_DAYS = 30;
@@ -40,6 +42,18 @@ export interface Performance {
   totals: Record<Channel, Omit<PerformanceDay, "date" | "channel"> & { providerSharePercent: Record<string, number> }>;
   /** Each SMS provider's current state and its degrade/recover events per day (null: not known just now). */
   smsProviders: { name: string; state: HealthState | null; events: { date: string; degraded: number; recovered: number; changes: ProviderChange[] }[] }[];
+  /**
+   * Messages a queue gave up on, per UTC day and queue (days without any left out), and how many each
+   * dead-letter queue keeps now for an operator (null: not known just now). Absent from figures cached
+   * by an earlier version.
+   */
+  deadLetters: { days: DeadLetterDay[]; waiting: Record<string, number> } | null;
+  /**
+   * Provider outages per UTC day: calls that failed because the provider could send nothing (so far
+   * only Cloudflare Email's used-up daily quota, reason "daily_quota"); null: not known just now.
+   * Absent from figures cached by an earlier version.
+   */
+  providerOutages: (ProviderOutageDay & { channel: Channel })[] | null;
 }
 
 /**
@@ -94,7 +108,7 @@ async function readCache(cache: Cache | null): Promise<Performance | null> {
 async function compute(env: Env, now: number): Promise<Performance> {
   const to = utcDay(now);
   const from = utcDay(now - (PERFORMANCE_DAYS - 1) * 86_400_000);
-  const [rows, health] = await Promise.all([readDeployment(env, from, to), smsHealth(env)]);
+  const [rows, health, deadLetters, providerOutages] = await Promise.all([readDeployment(env, from, to), smsHealth(env), deadLetterFigures(env, from), outages(env, from)]);
   const { days } = figuresOf(rows, from, to);
   const totals = Object.fromEntries(
     CHANNELS.map((channel) => {
@@ -122,7 +136,30 @@ async function compute(env: Env, now: number): Promise<Performance> {
       state: health ? (health.providers.find((p) => p.name === name)?.state ?? "healthy") : null,
       events: eventsPerDay(health, name, from, to),
     })),
+    deadLetters,
+    providerOutages,
   };
+}
+
+/** Both channels' provider outages, or null when they cannot be had. */
+async function outages(env: Env, from: string): Promise<Performance["providerOutages"]> {
+  try {
+    const perChannel = await Promise.all(CHANNELS.map(async (channel) => (await healthStub(env, channel).outages(from)).map((o) => ({ ...o, channel }))));
+    return perChannel.flat();
+  } catch (error) {
+    logError("performance.outages_failed", error);
+    return null;
+  }
+}
+
+/** The dead letters' figures, or null when they cannot be had (the page shows the rest all the same). */
+async function deadLetterFigures(env: Env, from: string): Promise<Performance["deadLetters"]> {
+  try {
+    return await deadLetterStub(env).figures(from);
+  } catch (error) {
+    logError("performance.dead_letters_failed", error);
+    return null;
+  }
 }
 
 function summary(f: Figures): Omit<PerformanceDay, "date" | "channel"> {

@@ -79,7 +79,19 @@ describe("cloudflareEmailProvider", () => {
     expect(await cloudflareEmailProvider(binding).send(email(), neverAborted())).toEqual({ kind: "final", status, detail: code });
   });
 
-  it.each([["E_RATE_LIMIT_EXCEEDED"], ["E_DAILY_LIMIT_EXCEEDED"], ["E_INTERNAL_SERVER_ERROR"], ["E_SOMETHING_NEW"]])(
+  it("ends on the used-up daily quota at once (Email_Failed, the reason, a provider outage)", async () => {
+    const { binding } = fakeBinding(async () => {
+      throw bindingError("E_DAILY_LIMIT_EXCEEDED", "daily sending limit exceeded");
+    });
+    expect(await cloudflareEmailProvider(binding).send(email(), neverAborted())).toMatchObject({
+      kind: "final",
+      status: "Email_Failed",
+      detail: expect.stringContaining("daily sending quota"),
+      providerOutage: "daily_quota",
+    });
+  });
+
+  it.each([["E_RATE_LIMIT_EXCEEDED"], ["E_INTERNAL_SERVER_ERROR"], ["E_SOMETHING_NEW"]])(
     "treats %s as transient (retried until the deadline)",
     async (code) => {
       const { binding } = fakeBinding(async () => {

@@ -78,9 +78,9 @@ describe("GET /performance.json and /performance", () => {
     expect(response.headers.get("content-type")).toContain("text/html");
     expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
     const html = await response.text();
-    for (const id of ["messages", "within-10s", "delivery", "providers", "provider-states"]) expect(html).toContain(`<section id="${id}">`);
+    for (const id of ["messages", "within-10s", "delivery", "providers", "provider-states", "provider-outages", "dead-letters"]) expect(html).toContain(`<section id="${id}">`);
     expect(html.match(/<svg [^>]*aria-hidden="true"/g)?.length).toBe(4);
-    expect(html.match(/<table>/g)?.length).toBe(5);
+    expect(html.match(/<table>/g)?.length).toBe(7);
     expect(html).toContain("objective 99.9 %");
     expect(html).toContain(`<th scope="row">${today()}</th>`);
     expect(html).not.toContain("<script");

@@ -12,7 +12,7 @@ import { registerAndDispatch } from "../../dispatch/first-attempt";
 import { log } from "../../log";
 import { smsProviderNames } from "../../providers/names";
 import type { LimitRefusal } from "../../limits/check";
-import { idempotencyMismatchFor, type IdempotencyMismatch } from "../../limits/config";
+import { emailSenderRefusal, idempotencyMismatchFor, type IdempotencyMismatch } from "../../limits/config";
 import type { OrderResponse } from "../../orders/order-object";
 
 const SMS_PATH = `${BASE_PATH}/future/orders/instant/sms`;
@@ -162,6 +162,20 @@ function mismatched(c: AppContext, org: string, first: OrderResponse | undefined
   });
 }
 
+/** A sender address the deployment or the organisation does not allow: a 400 naming the field. */
+function checkEmailSender(c: AppContext, given: string | null | undefined): void {
+  if (given == null) return; // the configured default is the deployment's own
+  const org = c.get("org");
+  let refusal: string | null;
+  try {
+    refusal = emailSenderRefusal(c.env, org, given);
+  } catch (error) {
+    log("limits.config_invalid", { org, problem: error instanceof Error ? error.message : String(error) });
+    throw ApiError.of("NOT-00004", { detail: "A dependency failed; nothing was registered. Retry with the same idempotencyId." });
+  }
+  if (refusal) throw new ApiError(400, { detail: "Validation failed.", errors: { "recipientEmail.emailSettings.senderEmailAddress": [refusal] } });
+}
+
 function refusedError(refusal: LimitRefusal, phoneField: string): ApiError {
   if (refusal.kind === "country") return new ApiError(400, { detail: "Validation failed.", errors: { [phoneField]: [refusal.message] } });
   return ApiError.of(refusal.code, { detail: refusal.detail, headers: { "Retry-After": String(refusal.retryAfterSeconds) } });
@@ -171,9 +185,11 @@ export function registerOrderRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(orderRoute("registerInstantSms", SMS_PATH, SMS_REQUEST, "Send one SMS to one recipient, now"), (c) =>
     register(c, toSmsOrder(c.req.valid("json"), defaults(c))),
   );
-  app.openapi(orderRoute("registerInstantEmail", `${BASE_PATH}/future/orders/instant/email`, EMAIL_REQUEST, "Send one email to one recipient, now"), (c) =>
-    register(c, toEmailOrder(c.req.valid("json"), defaults(c))),
-  );
+  app.openapi(orderRoute("registerInstantEmail", `${BASE_PATH}/future/orders/instant/email`, EMAIL_REQUEST, "Send one email to one recipient, now"), (c) => {
+    const request = c.req.valid("json");
+    checkEmailSender(c, request.recipientEmail.emailSettings.senderEmailAddress);
+    return register(c, toEmailOrder(request, defaults(c)));
+  });
   app.openapi(
     orderRoute("registerInstantNotification", `${BASE_PATH}/future/orders/instant`, DEPRECATED_REQUEST, "Deprecated: use /future/orders/instant/sms", true),
     (c) => {

@@ -12,15 +12,26 @@ type SendErrorOutcome = Extract<EmailOutcome, { kind: "final" | "transient" }>;
 
 const final = (status: EmailFinal): SendErrorOutcome => ({ kind: "final", status });
 const TRANSIENT: SendErrorOutcome = { kind: "transient" };
+/**
+ * The account's daily sending quota is used up (new accounts start small; it resets the next day): no
+ * retry before the deadline can send it, and every other email fails the same way, so it ends the
+ * shipment at once and counts as the provider's outage.
+ */
+const DAILY_QUOTA_USED_UP: SendErrorOutcome = {
+  kind: "final",
+  status: "Email_Failed",
+  detail: "the deployment's daily sending quota at Cloudflare Email Service is used up (E_DAILY_LIMIT_EXCEEDED); nothing was sent",
+  providerOutage: "daily_quota",
+};
 
 /** `.code` of the Error thrown by `env.EMAIL.send()`. */
 const SEND_ERROR_OUTCOME: Readonly<Record<string, SendErrorOutcome>> = {
   E_RECIPIENT_SUPPRESSED: final("Email_Failed_SuppressedRecipient"),
   // Our own address check runs first, so what is left is the provider's stricter view of the address.
   E_VALIDATION_ERROR: final("Email_Failed_InvalidFormat"),
-  // Quota and provider faults: nothing was sent, retry until the deadline.
+  // Rate limit and provider faults: nothing was sent, retry until the deadline.
   E_RATE_LIMIT_EXCEEDED: TRANSIENT,
-  E_DAILY_LIMIT_EXCEEDED: TRANSIENT,
+  E_DAILY_LIMIT_EXCEEDED: DAILY_QUOTA_USED_UP,
   E_INTERNAL_SERVER_ERROR: TRANSIENT,
   E_DELIVERY_FAILED: final("Email_Failed"),
   // Configuration and message-shape errors: retrying the same call cannot succeed.
@@ -47,7 +58,7 @@ export function mapEmailSendError(code: string | undefined): EmailOutcome {
     lookup(SEND_ERROR_OUTCOME, code) ??
     SEND_ERROR_PREFIXES.find(([prefix]) => code?.startsWith(prefix))?.[1] ??
     TRANSIENT;
-  return code ? { ...outcome, detail: code } : { ...outcome };
+  return code ? { ...outcome, detail: outcome.detail ?? code } : { ...outcome };
 }
 
 const EVENT_PREFIX = "cf.email.sending.message.";

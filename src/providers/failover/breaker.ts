@@ -10,6 +10,8 @@
 //   half_open  gets a share (`probeRate`) of hand-overs first, as probes. `probesToClose` successes
 //              in a row close it; one failure opens it again.
 
+import type { ProviderOutage } from "../outcome";
+
 export type BreakerPosition = "closed" | "open" | "half_open";
 
 export interface BreakerSettings {
@@ -37,6 +39,8 @@ export interface Observation {
   provider: string;
   ok: boolean;
   at: number;
+  /** The call failed because the provider could send nothing (a failure, and counted as an outage). */
+  outage?: ProviderOutage;
 }
 
 export interface BreakerState {

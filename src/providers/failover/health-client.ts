@@ -8,6 +8,7 @@ import { logError } from "../../log";
 import { boundedBy } from "../http";
 import { smsProviderNames } from "../names";
 import type { Channel } from "../../status/statuses";
+import type { ProviderOutage } from "../outcome";
 import type { Observation } from "./breaker";
 import { healthStub, type DeliveryNote } from "./provider-health";
 import { handOverSequence, type HealthVerdict } from "./selection";
@@ -116,11 +117,19 @@ export async function noteFinalReport(env: Env, provider: string, shipmentId: st
   await refreshIfStale(env, "sms", view);
 }
 
-/** Notes what a provider call came to; sent to ProviderHealth with this isolate's next refresh. */
-export function noteCall(channel: Channel, provider: string, ok: boolean): void {
+/** Notes what a provider call came to (and the outage it told of); sent to ProviderHealth with this isolate's next refresh. */
+export function noteCall(channel: Channel, provider: string, ok: boolean, outage?: ProviderOutage): void {
   const view = viewOf(channel);
-  view.pending.push({ provider, ok, at: Date.now() });
+  view.pending.push({ provider, ok: ok && !outage, at: Date.now(), ...(outage ? { outage } : {}) });
   if (view.pending.length > MAX_PENDING) view.pending.splice(0, view.pending.length - MAX_PENDING);
+}
+
+/**
+ * Sends what this isolate has noted when its last exchange is about a second old, whatever the number of
+ * providers: an outage must reach the page even where a single provider never asks for a verdict.
+ */
+export async function flushHealthNotes(env: Env, channel: Channel): Promise<void> {
+  await refreshIfStale(env, channel, viewOf(channel));
 }
 
 /** Makes this isolate's cached verdicts stale, so the next hand-over refreshes them (tests; nothing noted is lost). */

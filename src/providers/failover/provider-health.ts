@@ -7,6 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import { log } from "../../log";
 import { smsProviderNames } from "../names";
 import type { Channel } from "../../status/statuses";
+import type { ProviderOutage } from "../outcome";
 import { asOf, CLOSED, observe, type BreakerState, type Observation } from "./breaker";
 import type { HealthVerdict } from "./selection";
 import { combinedFigures, isDegraded, slowSettings, type SlowFigures, type Tally } from "./slow-delivery";
@@ -35,6 +36,14 @@ export interface SlowEvent extends Omit<SlowFigures, "organisations"> {
   at: string;
   /** The organisations that counted against the provider; null for an event of an earlier version. */
   organisations: number | null;
+}
+
+/** Calls that failed because a provider could send nothing, per UTC day, provider and reason (the performance page). */
+export interface ProviderOutageDay {
+  date: string;
+  provider: string;
+  reason: ProviderOutage;
+  calls: number;
 }
 
 export interface HealthReport {
@@ -70,6 +79,12 @@ export class ProviderHealth extends DurableObject<Env> {
       states.set(observation.provider, after);
       changed.add(observation.provider);
     }
+    for (const { provider, outage, at } of observations) {
+      if (!outage) continue;
+      const date = new Date(at).toISOString().slice(0, 10);
+      this.sql.exec("INSERT INTO outages (day, provider, reason, n) VALUES (?, ?, ?, 1) ON CONFLICT (day, provider, reason) DO UPDATE SET n = n + 1", date, provider, outage);
+      log("provider_health.outage", { provider, reason: outage });
+    }
     for (const provider of changed) {
       this.sql.exec("INSERT INTO breakers (provider, state) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET state = excluded.state", provider, JSON.stringify(states.get(provider)));
     }
@@ -99,6 +114,15 @@ export class ProviderHealth extends DurableObject<Env> {
       .toArray()
       .map((e) => ({ provider: e.provider, kind: e.kind, at: new Date(e.at).toISOString(), aged: e.aged, overdue: e.overdue, organisations: e.organisations }));
     return { providers, events };
+  }
+
+  /** The outages of the channel's providers since the UTC day `from` (older ones are forgotten). */
+  async outages(from: string): Promise<ProviderOutageDay[]> {
+    this.sql.exec("DELETE FROM outages WHERE day < ?", new Date(Date.now() - EVENTS_KEPT_MS).toISOString().slice(0, 10));
+    return this.sql
+      .exec<{ day: string; provider: string; reason: ProviderOutage; n: number }>("SELECT day, provider, reason, n FROM outages WHERE day >= ? ORDER BY day, provider, reason", from)
+      .toArray()
+      .map((r) => ({ date: r.day, provider: r.provider, reason: r.reason, calls: r.n }));
   }
 
   private breakers(): Map<string, BreakerState> {
@@ -205,6 +229,7 @@ export function createHealthTables(sql: SqlStorage): void {
     CREATE INDEX IF NOT EXISTS deliveries_by_acceptance ON deliveries (accepted_at);
     CREATE TABLE IF NOT EXISTS degraded (provider TEXT PRIMARY KEY, since INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS slow_events (id INTEGER PRIMARY KEY AUTOINCREMENT, provider TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL, aged INTEGER NOT NULL, overdue INTEGER NOT NULL, organisations INTEGER);
+    CREATE TABLE IF NOT EXISTS outages (day TEXT NOT NULL, provider TEXT NOT NULL, reason TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (day, provider, reason));
   `);
   const columns = (table: string) => new Set(sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().map((c) => c.name));
   const deliveries = columns("deliveries");

@@ -7,7 +7,6 @@ describe("mapEmailSendError", () => {
     ["E_RECIPIENT_SUPPRESSED", { kind: "final", status: "Email_Failed_SuppressedRecipient" }],
     ["E_VALIDATION_ERROR", { kind: "final", status: "Email_Failed_InvalidFormat" }],
     ["E_RATE_LIMIT_EXCEEDED", { kind: "transient" }],
-    ["E_DAILY_LIMIT_EXCEEDED", { kind: "transient" }],
     ["E_INTERNAL_SERVER_ERROR", { kind: "transient" }],
     ["E_DELIVERY_FAILED", { kind: "final", status: "Email_Failed" }],
     ["E_SENDER_NOT_VERIFIED", { kind: "final", status: "Email_Failed" }],
@@ -26,6 +25,15 @@ describe("mapEmailSendError", () => {
       expect(mapEmailSendError(code)).toEqual({ ...expected, detail: code });
     });
   }
+
+  it("ends at once on the used-up daily quota, saying so, as the provider's outage", () => {
+    expect(mapEmailSendError("E_DAILY_LIMIT_EXCEEDED")).toEqual({
+      kind: "final",
+      status: "Email_Failed",
+      detail: "the deployment's daily sending quota at Cloudflare Email Service is used up (E_DAILY_LIMIT_EXCEEDED); nothing was sent",
+      providerOutage: "daily_quota",
+    });
+  });
 
   it("retries when there is no code (network or non-provider error)", () => {
     expect(mapEmailSendError(undefined)).toEqual({ kind: "transient" });
