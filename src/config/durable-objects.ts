@@ -1,4 +1,4 @@
-// Every Durable Object id and stub of the Worker is made here, and only here (test/config/durable-objects.test.ts
+// Every Durable Object id and stub of the Worker is made here, and only here (test/unit/config/durable-objects-one-place.test.ts
 // greps src/ for any other), so the data-residency setting DATA_JURISDICTION applies to every object or none.
 // With DATA_JURISDICTION = "eu" each namespace is `namespace.jurisdiction("eu")`: the objects are created and
 // run in the EU, and their ids differ from the plain namespace's (docs/operations.md, "Data residency").

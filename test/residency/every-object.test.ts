@@ -13,7 +13,7 @@ import { subscribe } from "../support/callbacks";
 import { fakeReceiver } from "../support/fake-receiver";
 import { shipmentIdOf, waitForShipment } from "../support/shipments";
 
-const BINDINGS = ["ORDERS", "SIMULATOR", "SHARD_WRITER", "SHARD_DIRECTORY", "PROVIDER_HEALTH", "WEBHOOKS", "LIMIT_COUNTERS"] as const;
+const BINDINGS = ["ORDERS", "SIMULATOR", "SHARD_WRITER", "SHARD_DIRECTORY", "PROVIDER_HEALTH", "WEBHOOKS", "LIMIT_COUNTERS", "DEAD_LETTERS"] as const;
 const METHODS = ["idFromName", "idFromString", "newUniqueId", "get", "getByName"] as const;
 type Method = (typeof METHODS)[number];
 
@@ -51,7 +51,7 @@ function recordNamespaces() {
 
 afterEach(() => vi.restoreAllMocks());
 
-it("registration, dispatch (the first attempt and a queue message), report, read, status callback and statistics make every object in the jurisdiction", async () => {
+it("registration, dispatch (the first attempt and a queue message), report, read, status callback, statistics and a dead letter make every object in the jurisdiction", async () => {
   const org = `residency${crypto.randomUUID().slice(0, 8)}`;
   const receiver = fakeReceiver();
   const warnings = vi.spyOn(console, "warn");
@@ -70,6 +70,12 @@ it("registration, dispatch (the first attempt and a queue message), report, read
   expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["residency-1"]);
 
   expect((await call("GET", "/future/stats?channel=sms", undefined, { org })).status).toBe(200);
+
+  // A dead letter of the dispatch queue: kept by the deployment's dead-letter object.
+  const dead = createMessageBatch("sms-dispatch-dlq", [{ id: "residency-dead-1", timestamp: new Date(), attempts: 1, body: { orderRef, shipmentId, channel: "sms" } }]);
+  const deadCtx = createExecutionContext();
+  await (worker.queue as ExportedHandlerQueueHandler<Env>)(dead, env, deadCtx);
+  expect((await getQueueResult(dead, deadCtx)).explicitAcks).toEqual(["residency-dead-1"]);
 
   const used = (binding: string) => jurisdictions.filter((j) => j.binding === binding);
   for (const binding of BINDINGS) {
