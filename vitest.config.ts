@@ -95,7 +95,14 @@ export default defineConfig({
         extends: true,
         // Dispatch only through the queue here, so tests can lose, hold back and redeliver its messages.
         plugins: [workers({ DISPATCH_ON_REGISTRATION: "queue" })],
-        test: { name: "simulator", include: ["test/**/*.test.ts"], exclude: ["test/twilio/**", "test/provider-apis/**", "test/slow-delivery/**", "test/unit/**"] },
+        test: { name: "simulator", include: ["test/**/*.test.ts"], exclude: ["test/twilio/**", "test/provider-apis/**", "test/slow-delivery/**", "test/residency/**", "test/unit/**"] },
+      },
+      {
+        // Data residency (DATA_JURISDICTION = "eu"): every Durable Object comes from its namespace's
+        // jurisdiction, in the Worker and in the objects alike (src/config/durable-objects.ts).
+        extends: true,
+        plugins: [workers({ DATA_JURISDICTION: "eu" })],
+        test: { name: "residency", include: ["test/residency/**/*.test.ts"] },
       },
       {
         // The slow-delivery rule through the API: a short SLOW_REPORT_SECONDS, so a test sees a provider

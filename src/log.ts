@@ -14,3 +14,8 @@ function describeError(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
+
+/** Something an operator should see but that does not fail the request (a warning line). */
+export function logWarning(event: string, fields: Record<string, unknown> = {}): void {
+  console.warn(JSON.stringify({ event, level: "warn", ...fields }));
+}

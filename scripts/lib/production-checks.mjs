@@ -147,6 +147,8 @@ export function queueNames(production) {
 export function jurisdictionProblems(production) {
   const jurisdiction = production.vars?.DATA_JURISDICTION;
   if (jurisdiction === undefined || jurisdiction === "") return [];
+  // The Worker refuses any other value too (src/config/durable-objects.ts): every object would answer 503.
+  if (jurisdiction !== "eu") return [`env.production.vars.DATA_JURISDICTION = ${JSON.stringify(jurisdiction)}: must be empty or "eu"`];
   const listed = production.vars?.DATA_JURISDICTION_CREATED;
   if (!Array.isArray(listed)) {
     return [`env.production.vars.DATA_JURISDICTION = ${JSON.stringify(jurisdiction)}: list every D1 database and queue you created in it in env.production.vars.DATA_JURISDICTION_CREATED (["d1:<database_name>", "queue:<name>", …]; docs/configuration.md)`];

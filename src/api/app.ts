@@ -15,6 +15,7 @@ import { registerPerformanceRoutes } from "./routes/performance";
 import { registerStatsRoutes } from "./routes/stats";
 import { registerStatusCallbackRoutes } from "./routes/status-callbacks";
 import { log, logError } from "../log";
+import { JurisdictionUnavailable } from "../config/durable-objects";
 import { OK, readiness } from "./readiness";
 import { registerReportRoutes } from "./routes/reports/routes";
 
@@ -91,6 +92,11 @@ export function newApp() {
       problem = error;
     } else if (error instanceof HTTPException) {
       status = error.status;
+    } else if (error instanceof JurisdictionUnavailable) {
+      // Nothing is made outside the configured jurisdiction; src/config/durable-objects.ts logged why.
+      const unavailable = ApiError.of("NOT-00004", { detail: "A dependency failed; nothing was changed. Retry shortly." });
+      status = unavailable.status;
+      problem = unavailable;
     } else {
       // The detail stays in the log (by trace id), never in the answer.
       logError("unhandled_error", error, { traceId });

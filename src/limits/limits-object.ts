@@ -2,6 +2,7 @@
 // organisation makes one call here, so the object stays warm (no new object per request), and the
 // organisation's request rate (3,000 a minute by default) keeps its load far below what one object takes.
 import { DurableObject } from "cloudflare:workers";
+import { objectByName } from "../config/durable-objects";
 import { logError } from "../log";
 import { AlarmFollower } from "../retry/alarm-follower";
 import { utcDay } from "../status/manifest";
@@ -41,7 +42,7 @@ export interface Tally {
 const CLEANUP_INTERVAL_MS = 10 * 60 * 1000;
 
 export function limitsStub(env: Env, org: string) {
-  return env.LIMIT_COUNTERS.get(env.LIMIT_COUNTERS.idFromName(org));
+  return objectByName(env, "LIMIT_COUNTERS", org);
 }
 
 export class LimitsObject extends DurableObject<Env> {

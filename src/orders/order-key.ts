@@ -2,6 +2,7 @@
 // Durable Object is named by the shipment id, so both the registration (by key) and every later step
 // that knows only the shipment id (a read, a queue message, a provider report) reach the same object
 // without asking D1 (docs/order-lifecycle.md).
+import { objectById, objectByName, objectIdByName } from "../config/durable-objects";
 
 /**
  * The shipment id of (org, idempotencyId): a UUID (version 4 layout) from SHA-256 of the pair. It is
@@ -17,14 +18,16 @@ export async function shipmentIdFor(org: string, idempotencyId: string): Promise
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+const orderName = (shipmentId: string) => `shipment:${shipmentId.toLowerCase()}`;
+
 /** The id of the order's Durable Object: named by the shipment id, lower-cased (a UUID in any case names one order). */
 export function orderIdForShipment(env: Env, shipmentId: string): DurableObjectId {
-  return env.ORDERS.idFromName(`shipment:${shipmentId.toLowerCase()}`);
+  return objectIdByName(env, "ORDERS", orderName(shipmentId));
 }
 
 /** The order's Durable Object by the shipment id. */
 export function orderStubForShipment(env: Env, shipmentId: string) {
-  return env.ORDERS.get(orderIdForShipment(env, shipmentId));
+  return objectByName(env, "ORDERS", orderName(shipmentId));
 }
 
 /** The order's Durable Object by its key: one per (organisation, idempotencyId). */
@@ -35,5 +38,5 @@ export async function orderStub(env: Env, org: string, idempotencyId: string) {
 
 /** The same object by the reference a queue message carries (its Durable Object id). */
 export function orderStubByRef(env: Env, orderRef: string) {
-  return env.ORDERS.get(env.ORDERS.idFromString(orderRef));
+  return objectById(env, "ORDERS", orderRef);
 }

@@ -2,6 +2,7 @@
 // `<queue>-dlq`, where this consumer keeps it in the deployment's DeadLetterObject, counts it per day
 // and queue for the performance page, and logs its ids. An operator lists, replays (back to its
 // original queue) or drops what is kept (POST /operator/dead-letters/…, docs/configuration.md).
+import { objectByName } from "../config/durable-objects";
 import { log } from "../log";
 import type { DeadLetterObject } from "./dead-letter-object";
 import { idsOf } from "./dead-letter-rules";
@@ -10,7 +11,7 @@ import { consume } from "./queue-consumer";
 export { isDeadLetterQueue } from "./dead-letter-rules";
 
 export function deadLetterStub(env: Env): DurableObjectStub<DeadLetterObject> {
-  return env.DEAD_LETTERS.get(env.DEAD_LETTERS.idFromName("deployment"));
+  return objectByName(env, "DEAD_LETTERS", "deployment");
 }
 
 /** A dead letter as the queue handed it over. */

@@ -3,6 +3,7 @@
 // ShardDirectory object) and never changes, so adding a shard moves no existing organisation's data;
 // new organisations are spread over the shards listed in D1_SHARDS_OPEN (default: all of them), or go
 // where ORG_SHARDS pins them (a JSON object, organisation → shard: a large organisation on its own).
+import { objectByName } from "../config/durable-objects";
 
 /** The D1 bindings of this deployment, in the configured order. */
 export function shardNames(env: Env): string[] {
@@ -57,14 +58,14 @@ const known = new Map<string, string>();
 export async function shardOf(env: Env, org: string): Promise<string> {
   const cached = known.get(org);
   if (cached) return cached;
-  const shard = await env.SHARD_DIRECTORY.get(env.SHARD_DIRECTORY.idFromName("directory")).shardOf(org);
+  const shard = await objectByName(env, "SHARD_DIRECTORY", "directory").shardOf(org);
   known.set(org, shard);
   return shard;
 }
 
 /** The writer object of a shard: the one path by which D1 is written. */
 export function shardWriter(env: Env, shard: string) {
-  return env.SHARD_WRITER.get(env.SHARD_WRITER.idFromName(shard));
+  return objectByName(env, "SHARD_WRITER", shard);
 }
 
 function listOf(value: string | undefined): string[] {

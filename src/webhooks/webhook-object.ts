@@ -4,6 +4,7 @@
 // (delivery-store.ts), takes a pure decision (decide.ts), saves it with no await in between, and only
 // then runs the effects: the attempts, and the alarm (kept by the shared follower).
 import { DurableObject } from "cloudflare:workers";
+import { objectByName } from "../config/durable-objects";
 import { retentionMs } from "../config/settings";
 import { log, logError } from "../log";
 import { AlarmFollower } from "../retry/alarm-follower";
@@ -157,4 +158,4 @@ export class WebhookObject extends DurableObject<Env> {
 }
 
 /** The organisation's status-callback object. */
-export const webhookStub = (env: Env, org: string) => env.WEBHOOKS.get(env.WEBHOOKS.idFromName(org));
+export const webhookStub = (env: Env, org: string) => objectByName(env, "WEBHOOKS", org);

@@ -4,6 +4,7 @@
 // It keeps two rules side by side: the circuit breaker (breaker.ts) and the slow-delivery rule
 // (slow-delivery.ts), whose acceptances and final reports come batched the same way.
 import { DurableObject } from "cloudflare:workers";
+import { objectByName } from "../../config/durable-objects";
 import { log } from "../../log";
 import { smsProviderNames } from "../names";
 import type { Channel } from "../../status/statuses";
@@ -239,5 +240,5 @@ export function createHealthTables(sql: SqlStorage): void {
 }
 
 export function healthStub(env: Env, channel: Channel) {
-  return env.PROVIDER_HEALTH.get(env.PROVIDER_HEALTH.idFromName(channel));
+  return objectByName(env, "PROVIDER_HEALTH", channel);
 }

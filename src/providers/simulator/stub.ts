@@ -1,4 +1,6 @@
 // The one simulator object that plays every simulated provider (its class: src/simulator/provider-simulator.ts).
+import { objectByName } from "../../config/durable-objects";
+
 export function simulatorStub(env: Env) {
-  return env.SIMULATOR.get(env.SIMULATOR.idFromName("simulator"));
+  return objectByName(env, "SIMULATOR", "simulator");
 }

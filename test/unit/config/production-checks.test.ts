@@ -177,6 +177,8 @@ describe("DATA_JURISDICTION: resources listed as created in it", () => {
       { DATA_JURISDICTION: "eu", DATA_JURISDICTION_CREATED: everything.filter((r) => r !== "d1:notifications-1" && r !== "queue:provider-reports-dlq") },
       'env.production.vars.DATA_JURISDICTION = "eu": not listed in DATA_JURISDICTION_CREATED as created in it: d1:notifications-1, queue:provider-reports-dlq',
     ],
+    [{ DATA_JURISDICTION: "EU", DATA_JURISDICTION_CREATED: everything }, 'env.production.vars.DATA_JURISDICTION = "EU": must be empty or "eu"'],
+    [{ DATA_JURISDICTION: "fedramp", DATA_JURISDICTION_CREATED: everything }, 'env.production.vars.DATA_JURISDICTION = "fedramp": must be empty or "eu"'],
   ])("%j is refused", (vars, problem) => {
     expect(jurisdictionProblems(withVars(vars))).toEqual([problem]);
     expect(problemsIn(withVars(vars))).toContain(problem);

@@ -17,7 +17,7 @@ const wrangler = read("wrangler.toml");
 /** Bindings (objects, databases, queues, email) are wiring, not settings. */
 const bindings = new Set([...wrangler.matchAll(/^\s*(?:name|binding)\s*=\s*"([A-Z][A-Z0-9_]*)"/gm)].map((m) => m[1]!));
 
-/** Every UPPER_CASE name the code reads from its Env, the vars wrangler.toml sets, and the secrets src/env.d.ts declares. */
+/** Every UPPER_CASE name the code reads from its Env, the vars wrangler.toml sets, the secrets src/env.d.ts declares, and the vars the preflight reads. */
 function namesTheCodeReads(): Set<string> {
   const names = new Set<string>();
   for (const file of sourceFiles("src")) {
@@ -26,6 +26,8 @@ function namesTheCodeReads(): Set<string> {
   for (const m of wrangler.matchAll(/^([A-Z][A-Z0-9_]+)\s*=/gm)) names.add(m[1]!);
   for (const m of wrangler.matchAll(/^\[(?:env\.\w+\.)?vars\.([A-Z][A-Z0-9_]+)\]/gm)) names.add(m[1]!);
   for (const m of read("src/env.d.ts").matchAll(/^\s+([A-Z][A-Z0-9_]+)\??:/gm)) names.add(m[1]!);
+  // The production preflight reads [env.production.vars] too (DATA_JURISDICTION_CREATED only there).
+  for (const m of read("scripts/lib/production-checks.mjs").matchAll(/\bvars\?\.([A-Z][A-Z0-9_]+)\b/g)) names.add(m[1]!);
   for (const binding of bindings) names.delete(binding);
   names.delete("TEST_MIGRATIONS"); // the tests' own binding (vitest.config.ts)
   return names;
