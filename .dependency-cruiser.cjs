@@ -10,7 +10,8 @@ const LAYERS = [
   ["limits"], // what the order calls first: its limits (their refusals go to the statistics through the write-behind)
   ["store"], // the write-behind to D1 (with the callback outbox and the statistics' rollups)
   ["providers", "webhooks"], // provider clients and their status maps; the organisations' callback objects
-  ["auth", "config", "encoding", "retry", "status"], // shared, pure or nearly so
+  ["auth", "encoding", "retry", "status"], // shared, pure or nearly so
+  ["config"], // settings, whether this is local development, and the one place that makes Durable Object ids and stubs (used by retry/'s dead letters)
   ["log.ts", "env.d.ts"],
 ];
 
