@@ -15,9 +15,9 @@ import { Webhook } from "standardwebhooks";
 
 /**
  * Starts the receiver. `secret` (optional, settable later as `receiver.secret`) turns on verification;
- * `status` is what it answers (200). Only loopback addresses are allowed as `host`.
+ * `status` is what it answers (200), after `delayMs` (0: at once). Only loopback addresses are allowed as `host`.
  */
-export async function startCallbackReceiver({ port = 0, host = "127.0.0.1", status = 200, secret, onCallback } = {}) {
+export async function startCallbackReceiver({ port = 0, host = "127.0.0.1", status = 200, delayMs = 0, secret, onCallback } = {}) {
   if (!["127.0.0.1", "::1", "localhost"].includes(host)) throw new Error("the callback receiver listens on loopback only");
   /** @type {Map<string, object>} the first arrival of each webhook-id */
   const byWebhookId = new Map();
@@ -25,6 +25,8 @@ export async function startCallbackReceiver({ port = 0, host = "127.0.0.1", stat
   const byShipment = new Map();
   const waiters = new Set();
   let duplicates = 0;
+  let holding = 0;
+  let mostHeld = 0;
 
   const receiver = {
     secret,
@@ -37,6 +39,10 @@ export async function startCallbackReceiver({ port = 0, host = "127.0.0.1", stat
     /** Callbacks that carried a webhook-id seen before (retries, or at-least-once repeats). */
     get duplicates() {
       return duplicates;
+    },
+    /** The most callbacks this receiver held unanswered at once (with `delayMs`: the sender's concurrency). */
+    get mostInFlight() {
+      return mostHeld;
     },
     /** Resolves with the first callback for `shipmentId` that satisfies `match` (by default any). */
     waitFor(shipmentId, { timeoutMs = 30_000, match = () => true } = {}) {
@@ -60,6 +66,8 @@ export async function startCallbackReceiver({ port = 0, host = "127.0.0.1", stat
   };
 
   const server = createServer((request, response) => {
+    mostHeld = Math.max(mostHeld, ++holding);
+    response.on("close", () => holding--);
     const chunks = [];
     request.on("data", (chunk) => chunks.push(chunk));
     request.on("end", () => {
@@ -94,7 +102,9 @@ export async function startCallbackReceiver({ port = 0, host = "127.0.0.1", stat
       if (record.shipmentId) byShipment.set(record.shipmentId, [...(byShipment.get(record.shipmentId) ?? []), record]);
       onCallback?.(record);
       for (const waiter of [...waiters]) waiter.check(record);
-      response.writeHead(status, { "Content-Type": "text/plain" }).end(status < 300 ? "ok" : "");
+      const reply = () => response.writeHead(status, { "Content-Type": "text/plain" }).end(status < 300 ? "ok" : "");
+      if (delayMs > 0) setTimeout(reply, delayMs);
+      else reply();
     });
   });
   await new Promise((resolve, reject) => {

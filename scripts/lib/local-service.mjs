@@ -247,7 +247,7 @@ export function freePort() {
  * port and waits for GET /health.
  * Returns { baseUrl, port, workDir, persistDir, logFile, pgids, stop(), halt(), crash(), restart(), tail() }.
  */
-export async function startService({ vars = {}, label = "bench", readyTimeoutMs = 90_000, keep = false } = {}) {
+export async function startService({ vars = {}, label = "bench", readyTimeoutMs = 90_000, keep = false, port } = {}) {
   installExitHandlers();
   const workDir = mkdtempSync(join(tmpdir(), `instant-notifications-${label}-`));
   if (!keep) tempDirs.add(workDir);
@@ -343,7 +343,7 @@ export async function startService({ vars = {}, label = "bench", readyTimeoutMs 
     // Every D1 database of the configuration (one per shard), each with its own migrations.
     const config = JSON.parse(readFileSync(configFile, "utf8"));
     for (const { database_name: name } of config.d1_databases ?? []) await migrateDatabase(name);
-    await launch(await freePort());
+    await launch(port ?? (await freePort()));
     return service;
   } catch (error) {
     await service.stop().catch(() => undefined);

@@ -5,7 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { BASE_PATH, type AppEnv } from "./context";
 import { docsPage } from "./docs-page";
 import { requireToken, traceAndNoStore } from "./middleware";
-import { ApiError, PROBLEM_CODES, PROBLEM_TITLES, problemBody, problemHeaders, validationFailed, type ProblemCode } from "./problem";
+import { ApiError, dependencyFailed, PROBLEM_CODES, PROBLEM_TITLES, problemBody, problemHeaders, validationFailed, type ProblemCode } from "./problem";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerOperatorRoutes } from "./routes/operator";
 import { registerOutboxRoutes } from "./routes/outbox";
@@ -16,6 +16,7 @@ import { registerStatsRoutes } from "./routes/stats";
 import { registerStatusCallbackRoutes } from "./routes/status-callbacks";
 import { log, logError } from "../log";
 import { JurisdictionUnavailable } from "../config/durable-objects";
+import { isOverloaded } from "../retry/overloaded";
 import { OK, readiness } from "./readiness";
 import { registerReportRoutes } from "./routes/reports/routes";
 
@@ -97,6 +98,11 @@ export function newApp() {
       const unavailable = ApiError.of("NOT-00004", { detail: "A dependency failed; nothing was changed. Retry shortly." });
       status = unavailable.status;
       problem = unavailable;
+    } else if (isOverloaded(error)) {
+      // A Durable Object no route caught: the caller waits (Retry-After) instead of adding to its load.
+      logError("durable_object.overloaded", error, { traceId });
+      problem = dependencyFailed("A Durable Object is overloaded; nothing was changed. Retry after Retry-After seconds.", true);
+      status = 503;
     } else {
       // The detail stays in the log (by trace id), never in the answer.
       logError("unhandled_error", error, { traceId });

@@ -1,4 +1,5 @@
 // One error envelope: every failure leaves the service as application/problem+json (RFC 9457).
+import { OVERLOADED_RETRY_AFTER_SECONDS } from "../retry/overloaded";
 
 /**
  * Every problem code, once: its status, its short title and what it means. NOT-00003 and NOT-00004 are
@@ -14,7 +15,9 @@ const PROBLEMS = {
   "NOT-00004": {
     status: 503,
     title: "A temporary network failure occurred",
-    explanation: "A dependency (database, queue or the token issuer's keys) failed; nothing was registered. Safe to retry with the same idempotencyId.",
+    explanation:
+      "A dependency (database, queue, a Durable Object or the token issuer's keys) failed; nothing was registered. Safe to retry with the same idempotencyId; " +
+      "with Retry-After (an overloaded Durable Object), not before that many seconds.",
   },
   "NOT-00005": {
     status: 404,
@@ -109,6 +112,14 @@ export class ApiError extends Error {
     (error as { code?: ProblemCode }).code = code;
     return error;
   }
+}
+
+/**
+ * NOT-00004 for a dependency that failed. When it was an overloaded Durable Object (src/retry/overloaded.ts)
+ * the answer says when to come back, Retry-After: 1, so the caller does not retry at once.
+ */
+export function dependencyFailed(detail: string, overloaded = false): ApiError {
+  return ApiError.of("NOT-00004", { detail, ...(overloaded ? { headers: { "Retry-After": String(OVERLOADED_RETRY_AFTER_SECONDS) } } : {}) });
 }
 
 /**

@@ -31,10 +31,21 @@ export const problemResponses = {
   403: problem("The token lacks the scope `altinn:serviceowner/notifications.create` or the `urn:altinn:org` claim.", 403, {
     detail: "The token lacks the scope altinn:serviceowner/notifications.create.",
   }),
-  503: problem("Code `NOT-00004`: a dependency (database, queue, the token issuer's keys) failed; nothing was registered; safe to retry.", 503, {
-    code: "NOT-00004",
-    detail: "A dependency failed; nothing was registered. Retry with the same idempotencyId.",
-  }),
+  503: {
+    ...problem(
+      "Code `NOT-00004`: a dependency (database, queue, a Durable Object, the token issuer's keys) failed; nothing was registered; safe to retry. " +
+        "With `Retry-After` (an overloaded Durable Object): not before that many seconds.",
+      503,
+      { code: "NOT-00004", detail: "A dependency failed; nothing was registered. Retry with the same idempotencyId." },
+    ),
+    headers: {
+      ...helpLink("NOT-00004"),
+      "Retry-After": {
+        schema: { type: "integer" as const, minimum: 1 },
+        description: "Present when a Durable Object was overloaded: whole seconds (1) to wait before retrying; retrying at once adds to the overload.",
+      },
+    },
+  },
 };
 
 /** For routes that take a JSON body (the `jsonBody` middleware). */

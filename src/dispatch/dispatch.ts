@@ -11,6 +11,7 @@ import { flushHealthNotes, handOverOrder, noteAccepted, noteCall } from "../prov
 import type { Provider } from "../providers/provider";
 import { isSandboxRecipient } from "../providers/simulator/sandbox";
 import { backoff, type Backoff } from "../retry/backoff";
+import { isOverloaded } from "../retry/overloaded";
 import { withTextPart } from "../providers/text-part";
 import type { Channel } from "../status/statuses";
 
@@ -124,13 +125,17 @@ export async function handOver(claim: SendClaim, candidates: Candidates): Promis
 /** Recording retries: 50 ms, then 100 ms (three tries in all). */
 export const RECORD_RETRY: Backoff = { baseMs: 50, capMs: 100 };
 
-/** The provider has answered: losing that answer would leave the order in doubt, so try a little harder. */
+/**
+ * The provider has answered: losing that answer would leave the order in doubt, so try a little harder,
+ * but never at an overloaded order object (retrying adds to its load): then the claim's expiry and the
+ * queue's delayed retry recover it.
+ */
 async function recordWithRetry(order: OrderStub, shipmentId: string, claimId: string, outcome: ProviderOutcome, provider: string) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await order.record(shipmentId, claimId, outcome, provider);
     } catch (error) {
-      if (attempt >= 3) throw error;
+      if (attempt >= 3 || isOverloaded(error)) throw error;
       await scheduler.wait(backoff(RECORD_RETRY, attempt - 1));
     }
   }

@@ -2,6 +2,7 @@
 // (and, when the providers are known at once, claims the hand-over in the same call), then the attempt
 // starts right after the answer, without the queue. The route only maps the outcome to HTTP.
 import { logError } from "../log";
+import { isOverloaded } from "../retry/overloaded";
 import type { Order } from "../orders/order";
 import { orderStub, orderStubByRef } from "../orders/order-key";
 import type { DispatchMessage, ProviderChoice, RegisterOutcome, SendClaim } from "../orders/order-object";
@@ -32,7 +33,7 @@ export async function registerAndDispatch(env: Env, org: string, order: Order, s
     outcome = await stub.register(org, order, claimFor?.choice);
   } catch (error) {
     logError("register.order_object_failed", error, { traceId: scope.traceId });
-    return { kind: "unavailable" };
+    return { kind: "unavailable", ...(isOverloaded(error) ? { overloaded: true as const } : {}) };
   }
   if (outcome.kind !== "created") return outcome;
   if (rightAway) {

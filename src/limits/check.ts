@@ -4,6 +4,7 @@
 import { providerNames, SIMULATOR_NAMES } from "../providers/names";
 import { isSandboxRecipient } from "../providers/simulator/sandbox";
 import { log, logError } from "../log";
+import { isOverloaded } from "../retry/overloaded";
 import { limitsFor, LimitsConfigError, type LimitSettings } from "./config";
 import { countryRefusal } from "./countries";
 import { limitsStub } from "./limits-object";
@@ -19,7 +20,8 @@ export type LimitRefusal =
   /** A 400 on the phone number: `message` names the country. */
   | { kind: "country"; message: string };
 
-export type LimitVerdict = { kind: "ok" } | LimitRefusal | { kind: "unavailable" };
+/** `overloaded`: the counter object was overloaded (src/retry/overloaded.ts), so the caller is told to wait. */
+export type LimitVerdict = { kind: "ok" } | LimitRefusal | { kind: "unavailable"; overloaded?: true };
 
 const DAY_MS = 86_400_000;
 
@@ -40,7 +42,7 @@ export async function checkLimits(env: Env, org: string, order: LimitedOrder, no
   } catch (error) {
     if (error instanceof LimitsConfigError) log("limits.config_invalid", { org, problem: error.message });
     else logError("limits.check_failed", error, { org });
-    return { kind: "unavailable" };
+    return { kind: "unavailable", ...(isOverloaded(error) ? { overloaded: true as const } : {}) };
   }
 }
 

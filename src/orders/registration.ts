@@ -21,7 +21,8 @@ export type RegisterOutcome =
   /** The same key with a different request, and the first request's answer (absent from an order object of an earlier version). */
   | { kind: "conflict"; response?: OrderResponse }
   | { kind: "refused"; refusal: LimitRefusal }
-  | { kind: "unavailable" };
+  /** `overloaded`: a Durable Object it needed was overloaded; the API answers Retry-After (src/retry/overloaded.ts). */
+  | { kind: "unavailable"; overloaded?: true };
 
 /** What a queue message carries: a reference to the order, never its content. */
 export interface DispatchMessage {

@@ -6,6 +6,11 @@ import { orderStubByRef, orderStubForShipment } from "../orders/order-key";
 import type { ReportResult } from "../orders/order-object";
 import { noteFinalReport } from "../providers/failover/health-client";
 import type { ProviderOutcome } from "../providers/outcome";
+import { backoff } from "../retry/backoff";
+import { isOverloaded, OVERLOADED_QUEUE_RETRY } from "../retry/overloaded";
+
+/** A report whose order was overloaded reaches the queue with the overloaded backoff's first wait. */
+const OVERLOADED_REPORT_DELAY_SECONDS = backoff(OVERLOADED_QUEUE_RETRY, 0) / 1000;
 
 export interface DeliveryReport {
   /** The order's Durable Object id, where the report carries it; else the shipment id finds the order. */
@@ -56,7 +61,8 @@ export async function acceptReport(env: Env, report: DeliveryReport): Promise<Ac
   } catch (orderError) {
     logError("report.order_failed", orderError, { shipmentId: report.shipmentId, source: report.source });
     try {
-      await env.PROVIDER_REPORTS.send(report, { contentType: "json" });
+      // An overloaded order is not asked again at once: the queued report waits (src/retry/overloaded.ts).
+      await env.PROVIDER_REPORTS.send(report, { contentType: "json", ...(isOverloaded(orderError) ? { delaySeconds: OVERLOADED_REPORT_DELAY_SECONDS } : {}) });
     } catch (queueError) {
       logError("report.queue_failed", queueError, { shipmentId: report.shipmentId, source: report.source });
       throw new ReportNotDurable("the report reached neither its order nor the report queue");

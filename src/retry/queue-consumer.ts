@@ -1,7 +1,10 @@
 // The one shape of every queue consumer: read the body, run the handler, ack; on a failure log the
 // message's ids (never its content) and let it come again after a delay. A body that is not this
-// queue's kind is acked at once: no retry can fix it.
+// queue's kind is acked at once: no retry can fix it. A Durable Object that was overloaded is given
+// time: the message comes again after at least the overloaded backoff, never at once (overloaded.ts).
 import { logError } from "../log";
+import { backoff } from "./backoff";
+import { isOverloaded, OVERLOADED_QUEUE_RETRY } from "./overloaded";
 
 export interface QueueConsumer<T> {
   /** Log events: a body that is not this queue's kind, and a handler that threw. */
@@ -30,9 +33,15 @@ export async function consume<T>(batch: MessageBatch<unknown>, consumer: QueueCo
         if (again) message.retry({ delaySeconds: again.retryAfterSeconds });
         else message.ack();
       } catch (error) {
-        logError(consumer.events.failed, error, { ...consumer.logFields(item), attempt: message.attempts });
-        message.retry({ delaySeconds: consumer.retryDelaySeconds(message.attempts) });
+        const overloaded = isOverloaded(error);
+        logError(consumer.events.failed, error, { ...consumer.logFields(item), attempt: message.attempts, ...(overloaded ? { overloaded } : {}) });
+        message.retry({ delaySeconds: retryDelaySeconds(consumer.retryDelaySeconds(message.attempts), message.attempts, overloaded) });
       }
     }),
   );
+}
+
+/** The queue's own schedule; after an overloaded Durable Object, at least the overloaded backoff. */
+function retryDelaySeconds(own: number, attempts: number, overloaded: boolean): number {
+  return overloaded ? Math.max(own, backoff(OVERLOADED_QUEUE_RETRY, attempts - 1) / 1000) : own;
 }

@@ -2,12 +2,13 @@
 // lease's time (the attempt's webhook-timestamp), by every secret that signs then (two during a rotation).
 import { isLocal } from "../config/environment";
 import type { DeliveryRow } from "./decide";
-import { attemptTimeoutMs, resultOfError, resultOfResponse, type AttemptResult } from "./schedule";
+import { resultOfError, resultOfResponse, type AttemptResult } from "./schedule";
 import { webhookHeaders } from "./signing";
 import { signingSecrets, type SubscriptionRow } from "./subscription";
 import { allowedPortsOf, receiverUrlProblem } from "./url-rules";
 
-export async function postAttempt(env: Env, sub: SubscriptionRow, delivery: DeliveryRow): Promise<AttemptResult> {
+/** `signal`: the attempt's timeout, made when it is sent (pool.ts), never while it waited for a place. */
+export async function postAttempt(env: Env, sub: SubscriptionRow, delivery: DeliveryRow, signal: AbortSignal): Promise<AttemptResult> {
   // A URL the rules refuse now (stored before the rule existed) is never called: a failed attempt.
   const refused = receiverUrlProblem(sub.url, !isLocal(env), allowedPortsOf(env.CALLBACK_ALLOWED_PORTS));
   if (refused !== null) return { kind: "failed", reason: `the receiver URL is not allowed: ${refused}` };
@@ -19,7 +20,7 @@ export async function postAttempt(env: Env, sub: SubscriptionRow, delivery: Deli
       headers: await webhookHeaders(signingSecrets(sub, startedAt), delivery.id, Math.floor(startedAt / 1000), body),
       body,
       redirect: "manual",
-      signal: AbortSignal.timeout(attemptTimeoutMs(env)),
+      signal,
     });
     await response.body?.cancel();
     return resultOfResponse(response.status);

@@ -12,6 +12,7 @@ import * as decide from "./decide";
 import type { CallbackState, Decision, Effect, RetryResult } from "./decide";
 import { DeliveryStore } from "./delivery-store";
 import type { CallbackEvent } from "./events";
+import { Pool } from "./pool";
 import { postAttempt } from "./post";
 import { attemptTimeoutMs, type DeliveryState } from "./schedule";
 import type { Delivery, Subscription, SubscriptionPutAnswer, SubscriptionRequest } from "./schemas";
@@ -22,8 +23,11 @@ import { handOffAnswer, type HandOffAnswer } from "./subscription-filter";
 export type { RetryResult } from "./decide";
 
 const PRUNE_EVERY_MS = 60 * 1000;
-/** At most this many attempts are leased at once; the rest follow as these finish. */
-const SEND_BATCH = 50;
+/**
+ * At most this many attempts in flight (Cloudflare: an invocation holds at most 6 outgoing connections);
+ * a continuous pool (pool.ts): the next due delivery is leased and sent as soon as one ends.
+ */
+export const MAX_IN_FLIGHT = 6;
 type Attempt = Extract<Effect, { kind: "attempt" }>;
 const isAttempt = (e: Effect): e is Attempt => e.kind === "attempt";
 
@@ -31,6 +35,7 @@ export class WebhookObject extends DurableObject<Env> {
   private readonly store = new DeliveryStore(this.ctx.storage.sql);
   private readonly alarms = new AlarmFollower(this.ctx.storage);
   private lastPrunedAt = 0;
+  private readonly pool = new Pool(MAX_IN_FLIGHT, attemptTimeoutMs(this.env), (e) => logError("callbacks.send_failed", e));
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -89,7 +94,7 @@ export class WebhookObject extends DurableObject<Env> {
     return d.answer;
   }
 
-  /** Retries, and attempts whose sender died (their lease ran out). Sends batch after batch until none is due. */
+  /** Retries, and attempts whose sender died (their lease ran out). Sends through the pool until none is due. */
   override async alarm(): Promise<void> {
     this.alarms.fired();
     const now = Date.now();
@@ -97,12 +102,8 @@ export class WebhookObject extends DurableObject<Env> {
       const d = this.decide(id, (s) => decide.decideLeaseOver(s, now));
       log("callbacks.attempt_interrupted", { deliveryId: id, attempt: d.state.delivery?.attempts, result: d.answer });
     }
-    for (let leased = SEND_BATCH; leased === SEND_BATCH; ) {
-      const attempts = this.leaseDue();
-      await this.followAlarm();
-      await this.send(attempts);
-      leased = attempts.length;
-    }
+    await this.followAlarm();
+    await this.sendDue();
     await this.alarms.exactly(this.store.wake()); // the next retry, or none: no early alarm for nothing
     this.pruneNowAndThen(now);
   }
@@ -116,33 +117,35 @@ export class WebhookObject extends DurableObject<Env> {
 
   /** A stored decision's effects. The caller never waits for the receivers; the leases' alarm covers a crash. */
   private async run(effects: Effect[]): Promise<void> {
-    const attempts = effects.filter(isAttempt);
-    if (effects.some((e) => e.kind === "start due")) attempts.push(...this.leaseDue());
     const alarmSet = this.followAlarm();
-    if (attempts.length > 0) this.ctx.waitUntil(this.send(attempts).catch((e) => logError("callbacks.send_failed", e)));
+    if (effects.some((e) => e.kind === "start due")) this.ctx.waitUntil(this.sendDue());
     await alarmSet;
   }
 
-  /** Leases up to SEND_BATCH due deliveries, decided and saved in one synchronous step: their attempts. */
-  private leaseDue(): Attempt[] {
+  /** Due deliveries go out through the pool, the first at once while a place is free; resolves once none is in flight. */
+  private sendDue(): Promise<void> {
+    return this.pool.fill(() => this.leaseNext());
+  }
+
+  /**
+   * The longest-waiting due delivery, leased (decided and saved in one synchronous step) as it starts,
+   * so its lease and its timeout both run from its send; null when none is due.
+   */
+  private leaseNext(): ((signal: AbortSignal) => Promise<void>) | null {
     const now = Date.now();
-    const sub = this.store.subscription();
+    const [due] = this.store.due(now, 1);
+    if (!due) return null;
     const lease = (s: CallbackState) => decide.decideLease(s, now, attemptTimeoutMs(this.env));
-    const due = this.store.due(now, SEND_BATCH);
-    return due.flatMap((d) => this.decide(d.id, lease, { sub, delivery: d }).effects).filter(isAttempt);
+    const attempt = this.decide(due.id, lease, { sub: this.store.subscription(), delivery: due }).effects.find(isAttempt);
+    return attempt ? (signal) => this.attempt(attempt, signal) : null;
   }
 
-  /** The attempts, all at once (a cap on those in flight belongs here), each settled as it ends. */
-  private async send(attempts: Attempt[]): Promise<void> {
-    await Promise.all(attempts.map((a) => this.attempt(a)));
-    await this.followAlarm();
-  }
-
-  private async attempt(a: Attempt): Promise<void> {
-    const result = await postAttempt(this.env, a.sub, a.delivery);
+  private async attempt(a: Attempt, signal: AbortSignal): Promise<void> {
+    const result = await postAttempt(this.env, a.sub, a.delivery, signal);
     const d = this.decide(a.delivery.id, (s) => decide.decideSettle(s, { attempt: a.attempt, result }, Date.now()));
     log("callbacks.attempt", attemptFields(a.sub, a.delivery.id, a.attempt, result));
     if (d.answer === "gone") log("callbacks.disabled", { deliveryId: a.delivery.id, reason: "410" });
+    await this.followAlarm(); // a retry's time
   }
 
   /** The alarm no later than the earliest due attempt or lease end; computed and set with no await between. */

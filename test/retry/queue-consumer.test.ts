@@ -9,7 +9,7 @@ afterEach(() => vi.restoreAllMocks());
 interface Item {
   id: string;
   secret: string;
-  behaviour: "ok" | "again" | "throw";
+  behaviour: "ok" | "again" | "throw" | "overloaded";
 }
 
 const asItem = (body: unknown): Item | null => {
@@ -43,6 +43,8 @@ async function run(bodies: { body: unknown; attempts: number }[], overrides: Par
     async handle(item, attempts) {
       handled.push(`${item.id}@${attempts}`);
       if (item.behaviour === "throw") throw new Error(`could not handle ${item.id}`);
+      // The shape Cloudflare gives an overloaded Durable Object's error.
+      if (item.behaviour === "overloaded") throw Object.assign(new Error("Durable Object is overloaded."), { overloaded: true, retryable: false, remote: false });
       if (item.behaviour === "again") return { retryAfterSeconds: 7 };
     },
     logFields: ({ id }) => ({ id }),
@@ -74,6 +76,24 @@ describe("consume", () => {
     expect(logged).toContainEqual({ event: "test.malformed", id: "m1", error: "not a test-queue message" });
     expect(logged).toContainEqual({ event: "test.failed", id: "d", attempt: 3, error: "Error: could not handle d" });
     expect(errors.join("\n")).not.toContain("s-d"); // only what logFields names
+  });
+
+  it("a message whose handler met an overloaded Durable Object comes again after the overloaded backoff, not the queue's shorter delay", async () => {
+    const errors: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((line: string) => void errors.push(line));
+    const { handled, result, delays } = await run(
+      [
+        { body: { id: "o1", secret: "s", behaviour: "overloaded" }, attempts: 1 },
+        { body: { id: "o3", secret: "s", behaviour: "overloaded" }, attempts: 3 },
+        { body: { id: "o9", secret: "s", behaviour: "overloaded" }, attempts: 9 },
+        { body: { id: "t1", secret: "s", behaviour: "throw" }, attempts: 1 },
+      ],
+      { retryDelaySeconds: () => 1 }, // the dispatch queue's: 1 s after any failure
+    );
+    expect(handled.sort()).toEqual(["o1@1", "o3@3", "o9@9", "t1@1"]); // each handled once: no re-call in this run
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId).sort()).toEqual(["m0", "m1", "m2", "m3"]);
+    expect(delays).toEqual({ m0: 2, m1: 8, m2: 60, m3: 1 }); // 2 s, 4 s, … at most 60 s; another failure keeps its own
+    expect(errors.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ event: "test.failed", id: "o1", overloaded: true }));
   });
 
   it("never hands a malformed body to the handler", async () => {

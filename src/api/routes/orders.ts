@@ -6,7 +6,7 @@ import { DeprecatedSmsOrderSchema, EmailOrderSchema, OrderResponseSchema, SmsOrd
 import { BASE_PATH, type AppContext, type AppEnv } from "../context";
 import { jsonBody } from "../middleware";
 import { caseInsensitive } from "../property-names";
-import { ApiError, validationFailed } from "../problem";
+import { ApiError, dependencyFailed, validationFailed } from "../problem";
 import { orderProblemResponses } from "../responses";
 import { registerAndDispatch } from "../../dispatch/first-attempt";
 import { log } from "../../log";
@@ -138,7 +138,7 @@ async function register(c: AppContext, order: Order, phoneField = "recipientSms.
     case "refused":
       throw refusedError(outcome.refusal, phoneField);
     case "unavailable":
-      throw ApiError.of("NOT-00004", { detail: "A dependency failed; nothing was registered. Retry with the same idempotencyId." });
+      throw dependencyFailed("A dependency failed; nothing was registered. Retry with the same idempotencyId.", outcome.overloaded);
   }
 }
 

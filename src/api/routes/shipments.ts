@@ -7,7 +7,8 @@ import { database, shardOf } from "../../store/shards";
 import { readFeed } from "../../store/shipments";
 import { logError } from "../../log";
 import { BASE_PATH, type AppEnv } from "../context";
-import { ApiError } from "../problem";
+import { ApiError, dependencyFailed } from "../problem";
+import { isOverloaded } from "../../retry/overloaded";
 import { notFoundResponse, problemResponses } from "../responses";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -24,7 +25,7 @@ async function orUnavailable<T>(what: string, traceId: string, read: () => Promi
     return await read();
   } catch (error) {
     logError(what, error, { traceId });
-    throw ApiError.of("NOT-00004", { detail: "A dependency failed; try again shortly." });
+    throw dependencyFailed("A dependency failed; try again shortly.", isOverloaded(error));
   }
 }
 

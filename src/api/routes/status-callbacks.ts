@@ -14,7 +14,8 @@ import { allowedPortsOf, receiverUrlProblem } from "../../webhooks/url-rules";
 import { webhookStub } from "../../webhooks/webhook-object";
 import { BASE_PATH, type AppContext, type AppEnv } from "../context";
 import { jsonBody } from "../middleware";
-import { ApiError } from "../problem";
+import { ApiError, dependencyFailed } from "../problem";
+import { isOverloaded } from "../../retry/overloaded";
 import { noSubscriptionResponse, problem, problemResponses, requestBodyProblemResponses } from "../responses";
 import { logError } from "../../log";
 import { shardOf, shardWriter } from "../../store/shards";
@@ -29,7 +30,7 @@ async function callbacks<T>(c: AppContext, call: (stub: ReturnType<typeof webhoo
     return await call(webhookStub(c.env, c.get("org")));
   } catch (error) {
     logError("callbacks.object_failed", error, { traceId: c.get("traceId") });
-    throw ApiError.of("NOT-00004", { detail: "The status-callback store failed. Retry shortly." });
+    throw dependencyFailed("The status-callback store failed. Retry shortly.", isOverloaded(error));
   }
 }
 
