@@ -1,5 +1,5 @@
 // What a dead letter is: which queue it came from (where a replay sends it) and which of its fields may
-// be shown (ids only). Pure, table-tested in test/retry/dead-letter-rules.test.ts.
+// be shown (ids only). Pure, table-tested in test/unit/retry/dead-letter-rules.test.ts.
 
 const DLQ_SUFFIX = "-dlq";
 
@@ -46,4 +46,19 @@ export function idsOf(body: unknown): Record<string, string> {
   take("messageId", payload.messageId);
   take("type", b.type);
   return ids;
+}
+
+/**
+ * What a dead letter keeps: the message as it came, less an email event's subject (Cloudflare's events
+ * carry it, and a caller may have put a one-time code there). The subject is never needed again: the
+ * events consumer reads only ids, the event type and a rejection's reason.
+ */
+export function keptBody(body: unknown): unknown {
+  if (!isRecord(body) || !isRecord(body.payload) || !("subject" in body.payload)) return body;
+  const { subject: _subject, ...payload } = body.payload;
+  return { ...body, payload };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -5,7 +5,7 @@
 import { objectByName } from "../config/durable-objects";
 import { log } from "../log";
 import type { DeadLetterObject } from "./dead-letter-object";
-import { idsOf } from "./dead-letter-rules";
+import { idsOf, keptBody } from "./dead-letter-rules";
 import { consume } from "./queue-consumer";
 
 export { isDeadLetterQueue } from "./dead-letter-rules";
@@ -24,8 +24,8 @@ export function handleDeadLetterBatch(batch: MessageBatch<unknown>, env: Env): P
   const stub = deadLetterStub(env);
   return consume<Arrival>(batch, {
     events: { malformed: "dead_letter.malformed", failed: "dead_letter.keep_failed" },
-    // Any body is kept as it is: a dead letter is never dropped for its shape.
-    parse: (body) => ({ body }),
+    // Any body is kept (less an email event's subject): a dead letter is never dropped for its shape.
+    parse: (body) => ({ body: keptBody(body) }),
     async handle({ body }, attempts, message) {
       const kept = await stub.keep({ id: message.id, queue: batch.queue, body, attempts, sentAt: message.timestamp.getTime() });
       if (kept) log("dead_letter.arrived", { queue: batch.queue, id: message.id, ...idsOf(body) });

@@ -1,6 +1,6 @@
 // Which queue a dead letter came from (where a replay sends it), and what of it may be shown: ids only.
 import { describe, expect, it } from "vitest";
-import { idsOf, isDeadLetterQueue, originalQueueOf } from "../../../src/retry/dead-letter-rules";
+import { idsOf, isDeadLetterQueue, keptBody, originalQueueOf } from "../../../src/retry/dead-letter-rules";
 
 describe("originalQueueOf", () => {
   it.each([
@@ -33,5 +33,23 @@ describe("idsOf", () => {
     ["null", null, {}],
   ])("%s", (_, body, ids) => {
     expect(idsOf(body)).toEqual(ids);
+  });
+});
+
+describe("keptBody", () => {
+  const event = { type: "cf.email.sending.message.bounced", payload: { eventId: "e-1", messageId: "m-1", recipient: "a@b.example", subject: "code 1234" } };
+  it.each([
+    ["an email event keeps everything but its subject", event, { type: event.type, payload: { eventId: "e-1", messageId: "m-1", recipient: "a@b.example" } }],
+    ["an email event without a subject is kept as it came", { type: "t", payload: { eventId: "e-2" } }, { type: "t", payload: { eventId: "e-2" } }],
+    ["a dispatch message is kept as it came", { orderRef: "abc", shipmentId: "s-1", channel: "sms" }, { orderRef: "abc", shipmentId: "s-1", channel: "sms" }],
+    ["a body of another shape is kept as it came", "just text", "just text"],
+  ])("%s", (_, body, kept) => {
+    expect(keptBody(body)).toEqual(kept);
+  });
+
+  it("leaves the message it was given unchanged (a retry of the consumer sees the same body)", () => {
+    const copy = structuredClone(event);
+    keptBody(event);
+    expect(event).toEqual(copy);
   });
 });
