@@ -81,6 +81,7 @@ export const ShardDirectory = meteredClass(serviceExports.ShardDirectory, "Shard
 export const ShardWriter = meteredClass(serviceExports.ShardWriter, "ShardWriter", meteredEnv);
 export const WebhookObject = meteredClass(serviceExports.WebhookObject, "WebhookObject", meteredEnv);
 export const LimitsObject = meteredClass(serviceExports.LimitsObject, "LimitsObject", meteredEnv);
+export const DeadLetterObject = meteredClass(serviceExports.DeadLetterObject, "DeadLetterObject", meteredEnv);
 // The simulator stands in for a provider's HTTP API: not counted, but its reports reach the orders
 // through metered stubs, and its report delay can be changed.
 export const ProviderSimulator = meteredClass(serviceExports.ProviderSimulator, "ProviderSimulator", meteredEnv, false);
