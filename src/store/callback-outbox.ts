@@ -20,7 +20,7 @@ import type { ShipmentChange } from "./changes";
 import { callbackEventsOf } from "./callback-events";
 import { backoffAfter, orgsToHandOver, type OrgBackoff } from "./callback-handoffs";
 import type { CallbackEvent } from "../webhooks/events";
-import { webhookStub } from "../webhooks/webhook-object";
+import { webhookStub } from "../webhooks/stub";
 import { forwards, learntFromHandOff, type FilterNote, type SubscriptionFilter } from "../webhooks/subscription-filter";
 
 /** While the outbox is not empty, the writer's alarm comes back after this long. */

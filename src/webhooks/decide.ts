@@ -41,6 +41,8 @@ export type Effect =
   | { kind: "attempt"; sub: SubscriptionRow; delivery: DeliveryRow; attempt: number }
   /** Lease and send whatever is due now. */
   | { kind: "start due" };
+export type Attempt = Extract<Effect, { kind: "attempt" }>;
+export const isAttempt = (e: Effect): e is Attempt => e.kind === "attempt";
 
 export interface Decision<A> {
   state: CallbackState;

@@ -4,12 +4,11 @@
 // (delivery-store.ts), takes a pure decision (decide.ts), saves it with no await in between, and only
 // then runs the effects: the attempts, and the alarm (kept by the shared follower).
 import { DurableObject } from "cloudflare:workers";
-import { objectByName } from "../config/durable-objects";
 import { retentionMs } from "../config/settings";
 import { log, logError } from "../log";
 import { AlarmFollower } from "../retry/alarm-follower";
 import * as decide from "./decide";
-import type { CallbackState, Decision, Effect, RetryResult } from "./decide";
+import { isAttempt, type Attempt, type CallbackState, type Decision, type Effect, type RetryResult } from "./decide";
 import { DeliveryStore } from "./delivery-store";
 import type { CallbackEvent } from "./events";
 import { Pool } from "./pool";
@@ -28,14 +27,13 @@ const PRUNE_EVERY_MS = 60 * 1000;
  * a continuous pool (pool.ts): the next due delivery is leased and sent as soon as one ends.
  */
 export const MAX_IN_FLIGHT = 6;
-type Attempt = Extract<Effect, { kind: "attempt" }>;
-const isAttempt = (e: Effect): e is Attempt => e.kind === "attempt";
 
 export class WebhookObject extends DurableObject<Env> {
   private readonly store = new DeliveryStore(this.ctx.storage.sql);
   private readonly alarms = new AlarmFollower(this.ctx.storage);
   private lastPrunedAt = 0;
-  private readonly pool = new Pool(MAX_IN_FLIGHT, attemptTimeoutMs(this.env), (e) => logError("callbacks.send_failed", e));
+  private readonly pool = new Pool(MAX_IN_FLIGHT, attemptTimeoutMs(this.env), (e) =>
+    logError("callbacks.send_failed", e));
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -94,7 +92,7 @@ export class WebhookObject extends DurableObject<Env> {
     return d.answer;
   }
 
-  /** Retries, and attempts whose sender died (their lease ran out). Sends through the pool until none is due. */
+  /** Retries, and attempts whose sender died (their lease ran out): sent through the pool until none is due. */
   override async alarm(): Promise<void> {
     this.alarms.fired();
     const now = Date.now();
@@ -122,7 +120,7 @@ export class WebhookObject extends DurableObject<Env> {
     await alarmSet;
   }
 
-  /** Due deliveries go out through the pool, the first at once while a place is free; resolves once none is in flight. */
+  /** Due deliveries go out through the pool, at once while a place is free; resolves when none is in flight. */
   private sendDue(): Promise<void> {
     return this.pool.fill(() => this.leaseNext());
   }
@@ -136,7 +134,8 @@ export class WebhookObject extends DurableObject<Env> {
     const [due] = this.store.due(now, 1);
     if (!due) return null;
     const lease = (s: CallbackState) => decide.decideLease(s, now, attemptTimeoutMs(this.env));
-    const attempt = this.decide(due.id, lease, { sub: this.store.subscription(), delivery: due }).effects.find(isAttempt);
+    const leased = this.decide(due.id, lease, { sub: this.store.subscription(), delivery: due });
+    const attempt = leased.effects.find(isAttempt);
     return attempt ? (signal) => this.attempt(attempt, signal) : null;
   }
 
@@ -159,6 +158,3 @@ export class WebhookObject extends DurableObject<Env> {
     this.store.prune(now, retentionMs(this.env));
   }
 }
-
-/** The organisation's status-callback object. */
-export const webhookStub = (env: Env, org: string) => objectByName(env, "WEBHOOKS", org);

@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { call } from "./api";
 import { callbackEventId, type CallbackEvent } from "../../src/webhooks/events";
-import { webhookStub } from "../../src/webhooks/webhook-object";
+import { webhookStub } from "../../src/webhooks/stub";
 import type { Delivery, SubscriptionPutAnswer } from "../../src/webhooks/schemas";
 import type { RecipientStatus } from "../../src/status/statuses";
 import { channelOf, isFinal } from "../../src/status/transitions";

@@ -11,7 +11,7 @@ import {
 } from "../../webhooks/schemas";
 import { isLocal } from "../../config/environment";
 import { allowedPortsOf, receiverUrlProblem } from "../../webhooks/url-rules";
-import { webhookStub } from "../../webhooks/webhook-object";
+import { webhookStub } from "../../webhooks/stub";
 import { BASE_PATH, type AppContext, type AppEnv } from "../context";
 import { jsonBody } from "../middleware";
 import { ApiError, dependencyFailed } from "../problem";
