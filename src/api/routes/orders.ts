@@ -148,13 +148,7 @@ async function register(c: AppContext, order: Order, phoneField = "recipientSms.
  * object of an earlier version answers a conflict without the stored answer: then the 422 it answered.
  */
 function mismatched(c: AppContext, org: string, first: OrderResponse | undefined) {
-  let answer: IdempotencyMismatch;
-  try {
-    answer = first ? idempotencyMismatchFor(c.env, org) : "reject";
-  } catch (error) {
-    log("idempotency.config_invalid", { org, problem: error instanceof Error ? error.message : String(error) });
-    throw ApiError.of("NOT-00004", { detail: "A dependency failed; nothing was registered. Retry with the same idempotencyId." });
-  }
+  const answer: IdempotencyMismatch = first ? setting(org, "idempotency.config_invalid", () => idempotencyMismatchFor(c.env, org)) : "reject";
   log("idempotency.mismatch", { shipmentId: first?.notification.shipmentId, answer });
   if (answer === "replay" && first) return c.json(first, 200, { [MISMATCH_HEADER]: "true" });
   throw ApiError.of("NOT-10001", {
@@ -162,17 +156,21 @@ function mismatched(c: AppContext, org: string, first: OrderResponse | undefined
   });
 }
 
+/** A setting read for this request: an invalid one is logged and answered 503, never a silent default. */
+function setting<T>(org: string, event: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    log(event, { org, problem: error instanceof Error ? error.message : String(error) });
+    throw ApiError.of("NOT-00004", { detail: "A dependency failed; nothing was registered. Retry with the same idempotencyId." });
+  }
+}
+
 /** A sender address the deployment or the organisation does not allow: a 400 naming the field. */
 function checkEmailSender(c: AppContext, given: string | null | undefined): void {
   if (given == null) return; // the configured default is the deployment's own
   const org = c.get("org");
-  let refusal: string | null;
-  try {
-    refusal = emailSenderRefusal(c.env, org, given);
-  } catch (error) {
-    log("limits.config_invalid", { org, problem: error instanceof Error ? error.message : String(error) });
-    throw ApiError.of("NOT-00004", { detail: "A dependency failed; nothing was registered. Retry with the same idempotencyId." });
-  }
+  const refusal = setting(org, "limits.config_invalid", () => emailSenderRefusal(c.env, org, given));
   if (refusal) throw new ApiError(400, { detail: "Validation failed.", errors: { "recipientEmail.emailSettings.senderEmailAddress": [refusal] } });
 }
 
