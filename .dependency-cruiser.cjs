@@ -5,6 +5,7 @@
 const LAYERS = [
   ["index.ts"], // the Worker's entry: exports every Durable Object, routes fetch and queue
   ["api", "simulator"], // the edges: HTTP in, and the local stand-in for the providers' side
+  ["verifications"], // one-time codes: a verification's object makes, seals and checks the code, and sends it as orders
   ["dispatch", "reports", "stats"], // the pipelines: hand-overs out to providers, reports back into orders; the statistics read side
   ["orders"], // the order's Durable Object and what it decides
   ["limits"], // what the order calls first: its limits (their refusals go to the statistics through the write-behind)

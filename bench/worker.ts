@@ -82,6 +82,7 @@ export const ShardWriter = meteredClass(serviceExports.ShardWriter, "ShardWriter
 export const WebhookObject = meteredClass(serviceExports.WebhookObject, "WebhookObject", meteredEnv);
 export const LimitsObject = meteredClass(serviceExports.LimitsObject, "LimitsObject", meteredEnv);
 export const DeadLetterObject = meteredClass(serviceExports.DeadLetterObject, "DeadLetterObject", meteredEnv);
+export const VerificationObject = meteredClass(serviceExports.VerificationObject, "VerificationObject", meteredEnv);
 // The simulator stands in for a provider's HTTP API: not counted, but its reports reach the orders
 // through metered stubs, and its report delay can be changed.
 export const ProviderSimulator = meteredClass(serviceExports.ProviderSimulator, "ProviderSimulator", meteredEnv, false);

@@ -14,6 +14,7 @@ export { ShardWriter } from "./store/shard-writer";
 export { WebhookObject } from "./webhooks/webhook-object";
 export { LimitsObject } from "./limits/limits-object";
 export { DeadLetterObject } from "./retry/dead-letter-object";
+export { VerificationObject } from "./verifications/verification-object";
 
 const app = newApp();
 

@@ -1,6 +1,7 @@
 // The shapes of what an order (and a limits object) sends behind it to D1, apart from the statements
 // that write them (changes.ts), so the statistics' statements can read them too.
 import type { Channel, OrderStatus, RecipientStatus } from "../status/statuses";
+import type { VerificationView } from "../status/verification";
 
 export interface StatusEventRow {
   seq: number;
@@ -42,6 +43,8 @@ export interface ShipmentState {
    */
   handedOverAt?: string | null;
   handedOverBy?: string | null;
+  /** The verification this shipment is a message of (src/verifications/); absent or null: a plain order. */
+  verificationId?: string | null;
 }
 
 /** The retention period is over: the shipment leaves D1. */
@@ -58,4 +61,28 @@ export interface RefusalTally {
   counts: { day: string; channel: Channel; code: string; n: number }[];
 }
 
-export type ShipmentChange = ShipmentState | ShipmentDeletion | RefusalTally;
+/**
+ * A verification's start or end (src/verifications/), for the statistics and, at its end, its
+ * organisation's `verification.status` callback. The start rides with its first message's first change
+ * (the order's write-behind); the end comes from the verification object. Each (verificationId, event)
+ * counts once, however often it arrives.
+ */
+export interface VerificationChange {
+  kind: "verification";
+  org: string;
+  verificationId: string;
+  /** The channel it started on. */
+  channel: Channel;
+  /** The UTC day it started (YYYY-MM-DD): every count of this verification goes to that day. */
+  day: string;
+  /** "started" at its 201; otherwise how it ended. */
+  event: "started" | "approved" | "expired" | "max_attempts";
+  /** ISO 8601 UTC: when it started or ended (the callback's `timestamp`). */
+  at: string;
+  /** "approved": the provider of the last SMS handed over before approval (null: none known, or email only). */
+  provider?: string | null;
+  /** At its end: the GET body, which the `verification.status` callback carries as `data`. */
+  view?: VerificationView;
+}
+
+export type ShipmentChange = ShipmentState | ShipmentDeletion | RefusalTally | VerificationChange;

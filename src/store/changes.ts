@@ -12,9 +12,18 @@ export type { RefusalTally, ShipmentChange, ShipmentDeletion, ShipmentState, Sta
  * transaction), so the feed's sequence numbers are assigned in commit order.
  */
 export function changeStatements(db: D1Database, changes: readonly ShipmentChange[]): D1PreparedStatement[] {
-  const statements = changes.flatMap((change) =>
-    change.kind === "delete" ? deleteStatements(db, change.shipmentId) : change.kind === "refusals" ? refusalStatements(db, change) : stateStatements(db, change),
-  );
+  const statements = changes.flatMap((change) => {
+    switch (change.kind) {
+      case "delete":
+        return deleteStatements(db, change.shipmentId);
+      case "refusals":
+        return refusalStatements(db, change);
+      case "verification":
+        return []; // TODO(verif-stats): the verification statistics
+      case "state":
+        return stateStatements(db, change);
+    }
+  });
   // Once per organisation per batch, not per entry: each entry's number is read from the live rows too.
   const feedOrgs = new Set(changes.flatMap((c) => (c.kind === "state" && c.completed ? [c.org] : [])));
   for (const org of feedOrgs) statements.push(raiseFeedCounter(db, org));
