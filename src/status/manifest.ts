@@ -20,6 +20,8 @@ export interface ShipmentView {
   statusDescription: string;
   lastUpdate: string;
   recipients: RecipientView[];
+  /** The verification this shipment is a message of (src/verifications/); absent for a plain order. */
+  verificationId?: string;
 }
 
 export interface ManifestFacts {
@@ -30,6 +32,9 @@ export interface ManifestFacts {
   status: RecipientStatus;
   /** ISO 8601 UTC. */
   lastUpdate: string;
+  verificationId?: string | null;
+  /** The recipient's status description when the order says more than the status does (e.g. VERIFICATION_ENDED_DETAIL). */
+  statusDescription?: string | null;
 }
 
 export function manifestOf(facts: ManifestFacts): ShipmentView {
@@ -46,10 +51,11 @@ export function manifestOf(facts: ManifestFacts): ShipmentView {
         type: facts.channel === "sms" ? "SMS" : "Email",
         destination: facts.destination,
         status: facts.status,
-        statusDescription: describeStatus(facts.status),
+        statusDescription: facts.statusDescription ?? describeStatus(facts.status),
         lastUpdate: facts.lastUpdate,
       },
     ],
+    ...(facts.verificationId != null ? { verificationId: facts.verificationId } : {}),
   };
 }
 
