@@ -27,7 +27,7 @@ const FORBIDDEN_CONTROLS = {
   body: { pattern: /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/, message: "Must not contain control characters other than tab, CR and LF." },
 } as const;
 
-const text = (options: { max?: number; blank?: "allowed" | "refused"; controls: keyof typeof FORBIDDEN_CONTROLS; normalize?: (v: string) => string }) => {
+export const text = (options: { max?: number; blank?: "allowed" | "refused"; controls: keyof typeof FORBIDDEN_CONTROLS; normalize?: (v: string) => string }) => {
   let schema = z.string();
   if (options.normalize) schema = schema.overwrite(options.normalize);
   if (options.max !== undefined) schema = schema.max(options.max, `At most ${options.max} characters.`);
@@ -40,68 +40,64 @@ const text = (options: { max?: number; blank?: "allowed" | "refused"; controls: 
 // Keys and references Altinn accepts: up to 1,000 characters.
 export const MAX_KEY_LENGTH = 1000;
 
-const idempotencyId = text({ max: MAX_KEY_LENGTH, controls: "none" }).openapi({
+export const idempotencyId = text({ max: MAX_KEY_LENGTH, controls: "none" }).openapi({
   description: "The caller's key for this order; with the caller's organisation it makes registration exactly-once.",
   example: "94e9d0f6-5c5a-4a47-9a2f-0e4f2b1a7c11",
 });
-const sendersReference = text({ max: MAX_KEY_LENGTH, blank: "allowed", controls: "none" })
+export const sendersReference = text({ max: MAX_KEY_LENGTH, blank: "allowed", controls: "none" })
   .nullish()
   .openapi({ description: "The caller's own reference, echoed back.", example: "otp-login-1234" });
 
 const TTL_DIGITS = /^[0-9]+$/;
-const ttlRange = z
-  .number()
-  .int("Must be an integer.")
-  .min(MIN_TTL_SECONDS, `At least ${MIN_TTL_SECONDS}.`)
-  .max(MAX_TTL_SECONDS, `At most ${MAX_TTL_SECONDS}.`);
 
 // A JSON string of ASCII digits is read as the number, as Altinn's JSON settings read numbers from
 // strings; any other string (signs, spaces, decimals, exponents) is refused.
-const timeToLiveInSeconds = z
-  .union(
-    [
-      ttlRange,
-      z
-        .string()
-        .regex(TTL_DIGITS, "Must be an integer, or a string of the digits 0-9 only.")
-        .transform(Number)
-        .pipe(ttlRange),
-    ],
+/** Whole seconds from `min` to `max`, as a JSON integer or a string of digits (orders, verifications). */
+export const wholeSeconds = (min: number, max: number) => {
+  const range = z.number().int("Must be an integer.").min(min, `At least ${min}.`).max(max, `At most ${max}.`);
+  return z.union(
+    [range, z.string().regex(TTL_DIGITS, "Must be an integer, or a string of the digits 0-9 only.").transform(Number).pipe(range)],
     { error: (issue) => (issue.input == null ? "Required" : "Must be an integer, or a string of the digits 0-9 only.") },
-  )
+  );
+};
+
+const timeToLiveInSeconds = wholeSeconds(MIN_TTL_SECONDS, MAX_TTL_SECONDS).openapi({
+  description: `Deadline for hand-over, counted from registration: ${MIN_TTL_SECONDS} to ${MAX_TTL_SECONDS}. A JSON string of digits ("3600") is read as the number.`,
+  example: 120,
+});
+
+export const phoneNumber = z
+  .string()
+  .superRefine((value, ctx) => {
+    const result = normalizePhoneNumber(value);
+    if (!result.ok) ctx.addIssue({ code: "custom", message: result.message });
+  })
+  .openapi({ description: "International number starting with + or 00; stored and sent in E.164.", example: "+4799999999" });
+
+// Any string Altinn accepts: one a provider cannot carry is replaced at registration (sms-sender.ts), never refused.
+export const smsSender = z
+  .string()
+  .max(MAX_SMS_SENDER_LENGTH, `At most ${MAX_SMS_SENDER_LENGTH} characters.`)
+  .refine((v) => v.isWellFormed(), "Must be well-formed Unicode text.")
+  .nullish()
+  // Left out, null, empty or blank: the configured default, as in Altinn.
+  .transform((v) => (v == null || isDefaultSmsSender(v) ? undefined : v))
   .openapi({
-    description: `Deadline for hand-over, counted from registration: ${MIN_TTL_SECONDS} to ${MAX_TTL_SECONDS}. A JSON string of digits ("3600") is read as the number.`,
-    example: 120,
+    description:
+      `Sender id; the configured default when left out, null, empty or blank. Any other string of at most ${MAX_SMS_SENDER_LENGTH} characters is accepted. ` +
+      "It is sent as given when every configured SMS provider carries it: a name of 1 to 11 characters that each provider takes, with at least one letter " +
+      `(${SMS_SENDER_CHARACTERS.map(([provider, described]) => `${provider}: ${described}`).join("; ")}), ` +
+      "or a number of at most 15 digits with an optional `+`. Any other sender is replaced by the configured default: the answer carries `Sender-Replaced: true` " +
+      "and the shipment's status history says why. The idempotency comparison uses the sender as given.",
+    example: "Altinn",
   });
 
 export const RecipientSmsSchema = z
   .object({
-    phoneNumber: z
-      .string()
-      .superRefine((value, ctx) => {
-        const result = normalizePhoneNumber(value);
-        if (!result.ok) ctx.addIssue({ code: "custom", message: result.message });
-      })
-      .openapi({ description: "International number starting with + or 00; stored and sent in E.164.", example: "+4799999999" }),
+    phoneNumber,
     timeToLiveInSeconds,
     smsSettings: z.object({
-      // Any string Altinn accepts: one a provider cannot carry is replaced at registration (sms-sender.ts), never refused.
-      sender: z
-        .string()
-        .max(MAX_SMS_SENDER_LENGTH, `At most ${MAX_SMS_SENDER_LENGTH} characters.`)
-        .refine((v) => v.isWellFormed(), "Must be well-formed Unicode text.")
-        .nullish()
-        // Left out, null, empty or blank: the configured default, as in Altinn.
-        .transform((v) => (v == null || isDefaultSmsSender(v) ? undefined : v))
-        .openapi({
-          description:
-            `Sender id; the configured default when left out, null, empty or blank. Any other string of at most ${MAX_SMS_SENDER_LENGTH} characters is accepted. ` +
-            "It is sent as given when every configured SMS provider carries it: a name of 1 to 11 characters that each provider takes, with at least one letter " +
-            `(${SMS_SENDER_CHARACTERS.map(([provider, described]) => `${provider}: ${described}`).join("; ")}), ` +
-            "or a number of at most 15 digits with an optional `+`. Any other sender is replaced by the configured default: the answer carries `Sender-Replaced: true` " +
-            "and the shipment's status history says why. The idempotency comparison uses the sender as given.",
-          example: "Altinn",
-        }),
+      sender: smsSender,
       body: text({ controls: "body" })
         .refine((v) => countSmsSegments(v).segments <= MAX_SMS_SEGMENTS, `At most ${MAX_SMS_SEGMENTS} SMS segments.`)
         .openapi({ description: "The message text (GSM-7 or UCS-2), at most 16 segments.", example: "Your code is 428516" }),
@@ -118,7 +114,7 @@ export const DeprecatedSmsOrderSchema = z
   .openapi("InstantNotificationOrderRequest");
 
 // Surrounding whitespace is ignored (Altinn trims), so the address is stored and compared without it.
-const emailAddress = (description: string) =>
+export const emailAddress = (description: string) =>
   z
     .string()
     .trim()
@@ -135,22 +131,25 @@ const lineBreaksToSpaces = (v: string) => v.replace(/\r\n|[\r\n]/g, " ");
 const CONTENT_TYPES = { plain: "Plain", html: "Html", "0": "Plain", "1": "Html" } as const;
 export type EmailContentType = "Plain" | "Html";
 
+export const emailSubject = text({ max: MAX_SUBJECT_LENGTH, controls: "line", normalize: lineBreaksToSpaces }).openapi({
+  description: `At most ${MAX_SUBJECT_LENGTH} characters; each CR, LF or CRLF is read as one space (a header line must not break).`,
+  example: "One-time code",
+});
+
+export const emailContentType = z
+  .union([z.string(), z.number()])
+  .refine((v) => Object.hasOwn(CONTENT_TYPES, String(v).toLowerCase()), "Must be Plain or Html (or 0 or 1).")
+  .nullish()
+  .openapi({ description: "Plain (default) or Html, case-insensitive; 0 and 1 also accepted.", example: "Html" });
+
 export const RecipientEmailSchema = z
   .object({
     emailAddress: emailAddress("The recipient's address."),
     emailSettings: z.object({
-      subject: text({ max: MAX_SUBJECT_LENGTH, controls: "line", normalize: lineBreaksToSpaces })
-        .openapi({
-          description: `At most ${MAX_SUBJECT_LENGTH} characters; each CR, LF or CRLF is read as one space (a header line must not break).`,
-          example: "One-time code",
-        }),
+      subject: emailSubject,
       body: text({ controls: "body" }).openapi({ example: "<p>Your code is 428516</p>" }),
       senderEmailAddress: emailAddress("Sender address; the configured default when left out.").nullish(),
-      contentType: z
-        .union([z.string(), z.number()])
-        .refine((v) => Object.hasOwn(CONTENT_TYPES, String(v).toLowerCase()), "Must be Plain or Html (or 0 or 1).")
-        .nullish()
-        .openapi({ description: "Plain (default) or Html, case-insensitive; 0 and 1 also accepted.", example: "Html" }),
+      contentType: emailContentType,
     }),
   })
   .openapi("RecipientEmail");
