@@ -59,12 +59,28 @@ function fingerprintKey(secret: string | undefined, name?: string): Promise<Cryp
 
 /** The salted SHA-256 of the normalised request (hex): the value versions before v1 stored, now only the HMAC's input. */
 export async function saltedDigest(order: Order, salt: string): Promise<string> {
-  const canonical = JSON.stringify(
+  // A verification's message is compared by its text with the placeholder, so no fingerprint ever covers a one-time code.
+  const body = order.verification?.template ?? order.body;
+  return digestOf(
     order.channel === "sms"
-      ? ["sms", order.idempotencyId, order.sendersReference ?? null, order.phoneNumber, order.timeToLiveInSeconds, order.sender, order.body]
-      : ["email", order.idempotencyId, order.sendersReference ?? null, order.emailAddress, order.subject, order.body, order.senderEmailAddress, order.contentType],
+      ? ["sms", order.idempotencyId, order.sendersReference ?? null, order.phoneNumber, order.timeToLiveInSeconds, order.sender, body]
+      : ["email", order.idempotencyId, order.sendersReference ?? null, order.emailAddress, order.subject, body, order.senderEmailAddress, order.contentType],
+    salt,
   );
-  return hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${salt}\u0000${canonical}`)));
+}
+
+async function digestOf(canonical: readonly unknown[], salt: string): Promise<string> {
+  return hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${salt}\u0000${JSON.stringify(canonical)}`)));
+}
+
+/** The keyed fingerprint of any other normalised request (a verification's), as an order keeps its own. */
+export async function requestFingerprint(secret: string | undefined, canonical: readonly unknown[], salt: string): Promise<string> {
+  return keyedFingerprint(secret, await digestOf(canonical, salt));
+}
+
+/** Compares another request with its stored fingerprint, by the rules orders use (compareFingerprint). */
+export async function compareRequestFingerprint(keys: ContentKeys, stored: { fingerprint: string; salt: string }, canonical: readonly unknown[]): Promise<FingerprintCheck> {
+  return compareDigest(keys, stored, await digestOf(canonical, stored.salt));
 }
 
 /** The keyed (v2) form of a salted digest under the current key: what a new order stores, and what an older form becomes. */
@@ -100,9 +116,12 @@ export interface FingerprintCheck {
  * not know, or a key id no configured key has, is never taken for the same request, and never replaced.
  */
 export async function compareFingerprint(keys: ContentKeys, stored: { fingerprint: string; salt: string }, order: Order): Promise<FingerprintCheck> {
+  return compareDigest(keys, stored, await saltedDigest(order, stored.salt));
+}
+
+async function compareDigest(keys: ContentKeys, stored: { fingerprint: string; salt: string }, digest: string): Promise<FingerprintCheck> {
   const scheme = schemeOf(stored.fingerprint);
   if (scheme === "unknown") return { same: false, replacement: null };
-  const digest = await saltedDigest(order, stored.salt);
   if (scheme === "unkeyed") return { same: digest === stored.fingerprint, replacement: await keyedFingerprint(keys.current, stored.fingerprint) };
 
   const current = await keyedFingerprint(keys.current, digest);

@@ -3,6 +3,7 @@
 // that knows only the shipment id (a read, a queue message, a provider report) reach the same object
 // without asking D1 (docs/order-lifecycle.md).
 import { objectById, objectByName, objectIdByName } from "../config/durable-objects";
+import type { Order } from "./order";
 
 /**
  * The shipment id of (org, idempotencyId): a UUID (version 4 layout) from SHA-256 of the pair. It is
@@ -10,7 +11,20 @@ import { objectById, objectByName, objectIdByName } from "../config/durable-obje
  * secret is rotated. After the retention period a reused key therefore gets the same id again.
  */
 export async function shipmentIdFor(org: string, idempotencyId: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(["shipment", org, idempotencyId]))));
+  return uuidOf(["shipment", org, idempotencyId]);
+}
+
+/**
+ * The shipment id of an order: by its key, or, for a verification's message, in the verification's
+ * own scope (its id and the message's number), which no caller's order key can reach.
+ */
+export function shipmentIdOf(org: string, order: Pick<Order, "idempotencyId" | "verification">): Promise<string> {
+  return order.verification ? uuidOf(["verification-message", org, order.verification.verificationId, order.verification.n]) : shipmentIdFor(org, order.idempotencyId);
+}
+
+/** A UUID (version 4 layout) from SHA-256 of a list of names: stable for as long as the names are. */
+export async function uuidOf(names: readonly unknown[]): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(names))));
   const bytes = digest.slice(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x40; // version 4 layout
   bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 9562 variant
@@ -30,9 +44,9 @@ export function orderStubForShipment(env: Env, shipmentId: string) {
   return objectByName(env, "ORDERS", orderName(shipmentId));
 }
 
-/** The order's Durable Object by its key: one per (organisation, idempotencyId). */
-export async function orderStub(env: Env, org: string, idempotencyId: string) {
-  const shipmentId = await shipmentIdFor(org, idempotencyId);
+/** The order's Durable Object by its key: one per (organisation, idempotencyId), or per verification message. */
+export async function orderStub(env: Env, org: string, order: Pick<Order, "idempotencyId" | "verification">) {
+  const shipmentId = await shipmentIdOf(org, order);
   return { shipmentId, stub: orderStubForShipment(env, shipmentId) };
 }
 

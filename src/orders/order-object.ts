@@ -13,6 +13,9 @@ import { decideAlarm, decideAlarmFailure, decideAlarmSucceeded } from "./decide/
 import { decideClaim, decideRecord, decideRefuse, decideRelease, type ClaimAnswer, type ProviderChoice } from "./decide/dispatch";
 import { decideExisting, type OrderResponse } from "./decide/register";
 import { decideReport, type ReportAnswer } from "./decide/report";
+import { decideVerificationEnded, type MessageOutcome } from "./decide/verification";
+import { failureToTell, tellVerificationFailed } from "./verification-link";
+import { isFinal } from "../status/transitions";
 import type { Decision, OrderState } from "./decide/state";
 import { nextWake, timings } from "./lifecycle";
 import type { ShipmentView } from "../status/manifest";
@@ -27,6 +30,7 @@ export type { OrderResponse } from "./decide/register";
 export type { ProviderChoice } from "./decide/dispatch";
 export type { DispatchMessage, RegisterOutcome } from "./registration";
 export type { HistoryEntry } from "./views";
+export type { MessageOutcome } from "./decide/verification";
 export type ReportResult = ReportAnswer;
 /** What the fingerprint sweep found in one order. */
 export type KeyFingerprintResult = "wrapped" | "already keyed" | "missing";
@@ -137,6 +141,15 @@ export class OrderObject extends DurableObject<Env> {
     return d?.answer ?? { kind: "unknown" };
   }
 
+  /**
+   * The verification this order is a message of has ended: a message still waiting is not sent, and the
+   * code is erased (decide/verification.ts). Answers what became of the message; null: no such shipment.
+   */
+  async verificationEnded(shipmentId: string): Promise<MessageOutcome | null> {
+    const d = await this.step((row) => decideVerificationEnded(row, { shipmentId }, Date.now()));
+    return d?.answer ?? null;
+  }
+
   /** The delivery manifest, or null when this object holds no such shipment of this organisation. */
   async manifest(org: string, shipmentId: string): Promise<ShipmentView | null> {
     return manifestView(this.store.load(), org, shipmentId);
@@ -225,6 +238,9 @@ export class OrderObject extends DurableObject<Env> {
    * sent again, a hand-off that never happened is retried.
    */
   private async follow(d: Decision<unknown>) {
+    const failed = failureToTell(d.events, isFinal);
+    const verificationId = d.state.verification_id;
+    if (failed && verificationId) this.ctx.waitUntil(tellVerificationFailed(this.env, verificationId, d.state.shipment_id, failed));
     for (const effect of d.effects) {
       if (effect.kind !== "enqueue") continue;
       const row = this.store.load()!;

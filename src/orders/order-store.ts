@@ -19,7 +19,8 @@ CREATE TABLE IF NOT EXISTS shipment (
   provider_ref TEXT,
   claim_provider TEXT, claim_idempotent INTEGER NOT NULL DEFAULT 0, pinned_provider TEXT,
   shard TEXT, change_seq INTEGER NOT NULL DEFAULT 0, pushed_seq INTEGER NOT NULL DEFAULT 0,
-  alarm_failures INTEGER NOT NULL DEFAULT 0
+  alarm_failures INTEGER NOT NULL DEFAULT 0,
+  verification_id TEXT, verification_first INTEGER NOT NULL DEFAULT 0, verification_ended INTEGER NOT NULL DEFAULT 0, status_detail TEXT
 );
 -- Rows written are billed. Events are never deleted one by one, so the rowid alone already grows;
 -- AUTOINCREMENT would write its sqlite_sequence row with every event. A report's key needs no rowid.
@@ -53,6 +54,8 @@ const MUTABLE = [
   "change_seq",
   "pushed_seq",
   "alarm_failures",
+  "status_detail",
+  "verification_ended",
 ] as const satisfies readonly (keyof OrderState)[];
 
 const ALL = [
@@ -70,6 +73,8 @@ const ALL = [
   "response",
   "created_at",
   "deadline",
+  "verification_id",
+  "verification_first",
   ...MUTABLE,
 ] as const satisfies readonly (keyof OrderState)[];
 

@@ -29,9 +29,23 @@ export interface EmailOrder {
   body: string;
   senderEmailAddress: string;
   contentType: EmailContentType;
+  /** A deadline for the hand-over other than the email lifetime (a verification's email: its expiry). */
+  timeToLiveInSeconds?: number;
 }
 
-export type Order = SmsOrder | EmailOrder;
+/**
+ * An order a verification makes (src/verifications/): one of its messages, the code in the body. Its key
+ * is in the verification's scope (order-key.ts), never an order key a caller could use.
+ */
+export interface MessageOfVerification {
+  verificationId: string;
+  /** 1 for the first message, then each resend and the fallback in turn. */
+  n: number;
+  /** The body as the verification was asked for, with `{code}`: the fingerprint covers this, never the code. */
+  template: string;
+}
+
+export type Order = (SmsOrder | EmailOrder) & { verification?: MessageOfVerification };
 
 export interface OrderDefaults {
   smsSender: string;

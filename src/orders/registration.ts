@@ -12,7 +12,7 @@ import type { Decision } from "./decide/state";
 import { timings } from "./lifecycle";
 import { fingerprintOf } from "./fingerprint";
 import type { Order } from "./order";
-import { shipmentIdFor } from "./order-key";
+import { shipmentIdOf } from "./order-key";
 import type { SealedContent } from "./order-store";
 
 export type RegisterOutcome =
@@ -38,7 +38,7 @@ export type Prepared =
 
 /** Everything a new order needs before it is stored, or why it cannot be. */
 export async function prepareRegistration(env: Env, orderRef: string, org: string, order: Order, now: number): Promise<Prepared> {
-  const shipmentId = await shipmentIdFor(org, order.idempotencyId);
+  const shipmentId = await shipmentIdOf(org, order);
   const salt = crypto.randomUUID();
   const [verdict, sealed, fingerprint] = await Promise.all([
     // Limits count only new requests, before anything is stored.

@@ -196,6 +196,7 @@ export const ShipmentSchema = z
     statusDescription,
     lastUpdate: z.string(),
     recipients: z.array(RecipientStatusSchema),
+    verificationId: z.uuid().optional().openapi({ description: "Present when the shipment is a message of a verification (POST /future/verifications/…)." }),
   })
   .openapi("ShipmentDeliveryManifest");
 
@@ -219,7 +220,9 @@ export const ProblemSchema = z
       example: "urn:altinn:error:NOT-00003",
     }),
     title: z.string().openapi({ description: "The code's own short title; otherwise the HTTP status text.", example: "Shipment not found" }),
-    status: z.number().int(),
+    status: z.union([z.number().int(), z.enum(["approved", "expired", "max_attempts"])]).openapi({
+      description: "The HTTP status; for `NOT-20001` (a verification no longer pending) the verification's status instead, as the contract says (the HTTP status is 410).",
+    }),
     code: z.string().optional().openapi({ description: "The problem code; its explanation is at the `Link` header's `rel=\"help\"` target." }),
     detail: z.string().optional(),
     traceId: z.string(),

@@ -24,6 +24,8 @@ export function manifestView(row: OrderState | null, org: string, shipmentId: st
     destination: row.destination,
     status: row.status,
     lastUpdate: isoTime(row.last_update),
+    verificationId: row.verification_id,
+    statusDescription: row.status_detail,
   });
 }
 

@@ -6,7 +6,7 @@ import type { ShipmentChange } from "../store/changes";
 import { shardOf, shardWriter } from "../store/shards";
 import { isFinal, orderStatusOf } from "../status/transitions";
 import type { OrderState } from "./decide/state";
-import { isoTime } from "../status/manifest";
+import { isoTime, utcDay } from "../status/manifest";
 import { learnCallbacks, mayWantEveryStatus } from "../webhooks/subscription-filter";
 import type { OrderStore } from "./order-store";
 
@@ -77,9 +77,9 @@ export class WriteBehind {
     const row = this.store.load();
     if (!row || row.change_seq <= row.pushed_seq) return true;
     const events = this.store.events(true);
-    const change = stateChange(row, this.ctx.id.toString(), events);
+    const changes = [stateChange(row, this.ctx.id.toString(), events), ...verificationStart(row)];
     const shard = await this.shard(row);
-    learnCallbacks(row.org, await shardWriter(this.env, shard).append(shard, [change]), Date.now());
+    learnCallbacks(row.org, await shardWriter(this.env, shard).append(shard, changes), Date.now());
     this.store.markPushed(row.change_seq, events.length > 0 ? events[events.length - 1]!.seq : null);
     await this.afterPush();
     return true;
@@ -115,5 +115,17 @@ export function stateChange(row: OrderState, orderRef: string, events: ReturnTyp
     providerRef: row.provider_ref,
     events: events.map((e) => ({ seq: e.seq, status: e.status, applied: e.applied === 1, source: e.source, detail: e.detail, at: isoTime(e.at) })),
     completed: isFinal(row.status),
+    verificationId: row.verification_id ?? null,
+    statusDescription: row.status_detail ?? null,
   };
+}
+
+/**
+ * A verification's start goes behind with its first message's first hand-off (no request of its own);
+ * a repeat (a hand-off sent again) counts once in D1.
+ */
+function verificationStart(row: OrderState): ShipmentChange[] {
+  if (!row.verification_id || row.verification_first !== 1 || row.pushed_seq > 0) return [];
+  const at = isoTime(row.created_at);
+  return [{ kind: "verification", org: row.org, verificationId: row.verification_id, channel: row.channel, day: utcDay(row.created_at), event: "started", at }];
 }

@@ -299,7 +299,7 @@ describe("dispatch right after registration", () => {
     const twilio = fakeTwilio();
     const send = spyOnQueue(env.SMS_QUEUE);
     const request = smsRequest({ phoneNumber: uniqueMobile() });
-    const { shipmentId, stub } = await orderStub(env, "ttd", request.idempotencyId);
+    const { shipmentId, stub } = await orderStub(env, "ttd", request);
     const registeredAt = Date.now();
     // What the route does, without the attempt it starts after the 201.
     const outcome = await stub.register("ttd", toSmsOrder(request, { smsSender: "Altinn", emailSender: "noreply@altinn.no" }));
@@ -347,7 +347,7 @@ describe("dispatch right after registration", () => {
   it("when the isolate dies between the registration's claim and the hand-over, the expired claim is settled as any other", async () => {
     const twilio = fakeTwilio();
     const request = smsRequest({ phoneNumber: uniqueMobile() });
-    const { shipmentId, stub } = await orderStub(env, "ttd", request.idempotencyId);
+    const { shipmentId, stub } = await orderStub(env, "ttd", request);
     // What the route does, without the hand-over it starts after the 201.
     const outcome = await stub.register("ttd", toSmsOrder(request, { smsSender: "Altinn", emailSender: "noreply@altinn.no" }), { name: "twilio", idempotent: false });
     expect(outcome.kind === "created" && outcome.claim?.message).toMatchObject({ shipmentId, to: request.recipientSms.phoneNumber, body: request.recipientSms.smsSettings.body });

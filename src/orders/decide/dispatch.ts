@@ -5,6 +5,7 @@ import type { ProviderOutcome } from "../../providers/outcome";
 import { isFinal } from "../../status/transitions";
 import type { Timings } from "../lifecycle";
 import { Draft, failedStatus, ttlStatus, unchanged, type Decision, type Handover, type OrderState } from "./state";
+import { failNotSent } from "./verification";
 
 /** The provider a dispatcher means to call. `idempotent`: it honours our idempotency key (the shipment id). */
 export interface ProviderChoice {
@@ -23,7 +24,8 @@ export type SkipReason =
   | "deadline_passed" // made final (TTL) by this decision
   | "retry_not_due" // a transient failure's retry waits for `dispatch_at`
   | "pinned" // an earlier hand-over is in doubt at another provider (`pinnedTo`)
-  | "content_unreadable"; // the sealed body could not be opened: failed, nothing sent
+  | "content_unreadable" // the sealed body could not be opened: failed, nothing sent
+  | "verification_ended"; // its verification ended while this waited for a retry: failed, nothing sent
 
 export type ClaimAnswer =
   /**
@@ -58,6 +60,10 @@ export function decideClaim(s: OrderState, input: ClaimInput, now: number, t: Pi
   }
   if (now < s.dispatch_at) return unchanged(s, skip("retry_not_due"));
   if (s.pinned_provider && input.via?.name !== s.pinned_provider) return unchanged(s, skip("pinned", s.pinned_provider));
+  if (s.verification_ended === 1) {
+    failNotSent(d);
+    return d.done(skip("verification_ended"));
+  }
   if (input.content === "unreadable") {
     d.handedOver("done");
     d.propose(failedStatus(s.channel), "dispatch", "the message content could not be opened (its key is neither CONTENT_KEY nor in CONTENT_KEYS_PREVIOUS); nothing was sent");

@@ -61,7 +61,7 @@ export function decideNewOrder(input: NewOrderInput, now: number, t: Pick<Timing
     salt: input.salt,
     response: JSON.stringify(input.response),
     created_at: now,
-    deadline: now + (order.channel === "sms" ? order.timeToLiveInSeconds * 1000 : t.emailLifetimeMs),
+    deadline: now + (order.timeToLiveInSeconds !== undefined ? order.timeToLiveInSeconds * 1000 : t.emailLifetimeMs),
     status,
     last_update: now,
     handover: "waiting",
@@ -79,6 +79,10 @@ export function decideNewOrder(input: NewOrderInput, now: number, t: Pick<Timing
     change_seq: 0, // the first event makes it 1
     pushed_seq: 0,
     alarm_failures: 0,
+    verification_id: order.verification?.verificationId ?? null,
+    verification_first: order.verification?.n === 1 ? 1 : 0,
+    verification_ended: 0,
+    status_detail: null,
   };
   const d = new Draft(state, now).begin("registration", order.channel === "sms" && order.senderReplaced ? senderReplacedNote(order.senderReplaced) : undefined);
   if (order.channel === "sms" && order.noSms) d.handedOver("done").propose("SMS_Failed_InvalidRecipient", "registration", `${order.noSms} Nothing was sent.`);

@@ -31,6 +31,16 @@ export interface OrderState extends LifecycleState {
   change_seq: number;
   pushed_seq: number;
   alarm_failures: number;
+  /**
+   * The verification this order is a message of, and whether it is its first (whose first change tells
+   * the statistics the verification started). Absent from orders of earlier versions.
+   */
+  verification_id?: string | null;
+  verification_first?: number;
+  /** 1 once its verification has ended: nothing more is sent (decide/verification.ts). */
+  verification_ended?: number;
+  /** The recipient's status description when it says more than the status (VERIFICATION_ENDED_DETAIL); null: the status's own. */
+  status_detail?: string | null;
 }
 
 /** A status proposal, applied or kept for audit only. */
