@@ -13,7 +13,9 @@ export function handleDispatchBatch(batch: MessageBatch<unknown>, env: Env): Pro
   return consume(batch, {
     events: { malformed: "dispatch.malformed_message", failed: "dispatch.failed" },
     parse: asDispatchMessage,
-    handle: (message) => dispatchShipment(env, message),
+    handle: async (message) => {
+      await dispatchShipment(env, message);
+    },
     logFields: ({ shipmentId }) => ({ shipmentId }),
     // Redelivery is safe: the claim makes a second hand-over impossible.
     retryDelaySeconds: () => 1,

@@ -18,7 +18,10 @@ import type { Channel } from "../status/statuses";
 /** The next provider is tried only with this much of the call's time left (or half of it, if less). */
 const MIN_FAILOVER_MS = 1_000;
 
-export async function dispatchShipment(env: Env, { orderRef, shipmentId, channel }: DispatchMessage): Promise<void> {
+/** What one attempt came to: the provider that answered last, and its answer (null: nothing was handed over). */
+export type HandOverResult = { provider: string; outcome: ProviderOutcome } | null;
+
+export async function dispatchShipment(env: Env, { orderRef, shipmentId, channel }: DispatchMessage): Promise<HandOverResult> {
   const order = orderStubByRef(env, orderRef);
   // The providers are decided before the claim, which names the first (messages of older versions carry
   // no channel: their claim names none). A deployment that has no usable provider fails the shipment at
@@ -27,7 +30,10 @@ export async function dispatchShipment(env: Env, { orderRef, shipmentId, channel
   let candidates: [string, Provider][] = [];
   if (channel) {
     const usable = await usableProviders(env, channel);
-    if (!usable.ok) return order.refuse(shipmentId, usable.reason);
+    if (!usable.ok) {
+      await order.refuse(shipmentId, usable.reason);
+      return null;
+    }
     candidates = usable.candidates;
   }
   let claim = await order.claim(shipmentId, choiceOf(candidates.map(([name]) => name)));
@@ -35,7 +41,7 @@ export async function dispatchShipment(env: Env, { orderRef, shipmentId, channel
     candidates = [[claim.pinnedTo, providerFor(env, channel!, claim.pinnedTo)]];
     claim = await order.claim(shipmentId, choiceOf([claim.pinnedTo]));
   }
-  if (claim.kind !== "send") return;
+  if (claim.kind !== "send") return null;
   if (candidates.length === 0) {
     const usable = await usableProviders(env, claim.message.channel);
     if (!usable.ok) {
@@ -44,14 +50,14 @@ export async function dispatchShipment(env: Env, { orderRef, shipmentId, channel
     }
     candidates = usable.candidates;
   }
-  await handOverClaimed(env, order, shipmentId, claim, candidates);
+  return handOverClaimed(env, order, shipmentId, claim, candidates);
 }
 
 type OrderStub = ReturnType<typeof orderStubByRef>;
 export type Candidates = readonly [string, Provider][];
 
 /** A claimed hand-over: the providers called in order, and what they answered recorded. */
-export async function handOverClaimed(env: Env, order: OrderStub, shipmentId: string, claim: SendClaim, candidates: Candidates): Promise<void> {
+export async function handOverClaimed(env: Env, order: OrderStub, shipmentId: string, claim: SendClaim, candidates: Candidates): Promise<HandOverResult> {
   const { provider, outcome } = await handOver(claim, candidates);
   if (outcome.kind === "accepted") {
     // For the slow-delivery rule, which counts organisations and never the sandbox recipients.
@@ -61,6 +67,7 @@ export async function handOverClaimed(env: Env, order: OrderStub, shipmentId: st
   await recordWithRetry(order, shipmentId, claim.claimId, outcome, provider);
   // An outage (a used-up daily quota) reaches the provider's health, and so the page, even with one provider.
   if (outageOf(outcome)) await flushHealthNotes(env, claim.message.channel);
+  return { provider, outcome };
 }
 
 /** The channel's providers in hand-over order, each ready to call, or why none can be. */
