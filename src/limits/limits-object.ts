@@ -83,6 +83,28 @@ export class LimitsObject extends DurableObject<Env> {
     return decision;
   }
 
+  /**
+   * Adds requests that were already answered (a verification's checks, summed by an isolate: check-rate.ts)
+   * to the request-rate rule, and says until when that rule now refuses (0: it does not).
+   */
+  async countRequests(rule: Rule, n: number, now: number): Promise<{ refusedUntil: number }> {
+    for (const { key, slot, expiresAt } of incrementsFor([rule], now)) {
+      this.sql.exec(
+        `INSERT INTO counters (key, slot, count, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key, slot) DO UPDATE SET count = count + excluded.count, expires_at = max(expires_at, excluded.expires_at)`,
+        key,
+        slot,
+        n,
+        expiresAt,
+      );
+    }
+    const [[key, from]] = [...slotsToRead([rule], now)] as [[string, number]];
+    const slots = this.sql.exec<{ slot: number; count: number }>("SELECT slot, count FROM counters WHERE key = ? AND slot >= ?", key, from).toArray();
+    const decision = decide([rule], new Map([[key, slots]]), now);
+    await this.scheduleCleanup();
+    return { refusedUntil: decision.ok ? 0 : now + decision.retryAfterSeconds * 1000 };
+  }
+
   /** Counts a refusal here (durable at once) and sends the totals to the statistics shortly, with others. */
   private async countRefusal(tally: Tally, code: string, now: number) {
     this.sql.exec("INSERT INTO meta (key, value) VALUES ('org', ?) ON CONFLICT (key) DO NOTHING", tally.org);
