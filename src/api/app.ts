@@ -14,6 +14,7 @@ import { registerSimulatorRoutes } from "./routes/simulator";
 import { registerPerformanceRoutes } from "./routes/performance";
 import { registerStatsRoutes } from "./routes/stats";
 import { registerStatusCallbackRoutes } from "./routes/status-callbacks";
+import { registerVerificationRoutes } from "./routes/verifications";
 import { log, logError } from "../log";
 import { JurisdictionUnavailable } from "../config/durable-objects";
 import { isOverloaded } from "../retry/overloaded";
@@ -62,6 +63,7 @@ export function newApp() {
   });
   registerOrderRoutes(app);
   registerShipmentRoutes(app);
+  registerVerificationRoutes(app);
   registerStatusCallbackRoutes(app);
   registerStatsRoutes(app);
   registerPerformanceRoutes(app);

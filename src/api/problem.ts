@@ -49,6 +49,23 @@ const PROBLEMS = {
     explanation:
       "The organisation's daily volume of this channel was reached; nothing was registered and the key is not remembered. Retry after Retry-After seconds (the next UTC midnight).",
   },
+  "NOT-20001": {
+    status: 410,
+    title: "Verification not pending",
+    explanation:
+      "No code can be approved any more: the verification was approved, expired (past expiresAt) or ran out of attempts; the problem's `status` says which " +
+      "(`approved`, `expired`, `max_attempts`; the HTTP status is 410). A new code needs a new verification.",
+  },
+  "NOT-20002": {
+    status: 404,
+    title: "Verification not found",
+    explanation: "No such verification for this organisation: unknown, another organisation's, or not a UUID. Use the verificationId (or Location) of the 201.",
+  },
+  "NOT-20003": {
+    status: 409,
+    title: "Resend not possible",
+    explanation: "The verification is no longer pending, or has had its 2 resends (the fallback email not counted); nothing was sent.",
+  },
 } as const satisfies Record<string, { status: number; title: string; explanation: string }>;
 
 export type ProblemCode = keyof typeof PROBLEMS;
@@ -65,7 +82,8 @@ export const problemHelpPath = (code: ProblemCode) => `/docs#problem-${code}`;
 export interface Problem {
   type: string;
   title: string;
-  status: number;
+  /** The HTTP status; for NOT-20001 the verification's status instead, as the contract says. */
+  status: number | string;
   code?: ProblemCode;
   detail?: string;
   traceId?: string;
@@ -92,6 +110,8 @@ export interface ProblemOptions {
   detail?: string;
   errors?: Record<string, string[]>;
   headers?: Record<string, string>;
+  /** A verification that is not pending says which end it reached: the contract puts it in the problem's `status` (NOT-20001). */
+  verificationStatus?: string;
 }
 
 /** A failure the API answers on purpose; thrown anywhere, turned into problem+json in one place. */
@@ -131,7 +151,7 @@ export function problemBody(status: number, traceId: string, options: ProblemOpt
   return {
     type: code ? `urn:altinn:error:${code}` : `https://www.rfc-editor.org/rfc/rfc9110#status.${status}`,
     title: code ? PROBLEMS[code].title : (TITLES[status] ?? `HTTP ${status}`),
-    status,
+    status: options.verificationStatus ?? status,
     ...(code ? { code } : {}),
     ...(options.detail ? { detail: options.detail } : {}),
     traceId,

@@ -45,6 +45,8 @@ export interface ShipmentState {
   handedOverBy?: string | null;
   /** The verification this shipment is a message of (src/verifications/); absent or null: a plain order. */
   verificationId?: string | null;
+  /** The recipient's status description when the order says more than its status (a message its verification's end kept from being sent). */
+  statusDescription?: string | null;
 }
 
 /** The retention period is over: the shipment leaves D1. */

@@ -136,7 +136,7 @@ async function register(c: AppContext, order: Order, phoneField = "recipientSms.
     case "conflict":
       return mismatched(c, org, outcome.response);
     case "refused":
-      throw refusedError(outcome.refusal, phoneField);
+      throw limitRefusalError(outcome.refusal, phoneField);
     case "unavailable":
       throw dependencyFailed("A dependency failed; nothing was registered. Retry with the same idempotencyId.", outcome.overloaded);
   }
@@ -167,14 +167,15 @@ function setting<T>(org: string, event: string, read: () => T): T {
 }
 
 /** A sender address the deployment or the organisation does not allow: a 400 naming the field. */
-function checkEmailSender(c: AppContext, given: string | null | undefined): void {
+export function checkEmailSender(c: AppContext, given: string | null | undefined, field = "recipientEmail.emailSettings.senderEmailAddress"): void {
   if (given == null) return; // the configured default is the deployment's own
   const org = c.get("org");
   const refusal = setting(org, "limits.config_invalid", () => emailSenderRefusal(c.env, org, given));
-  if (refusal) throw new ApiError(400, { detail: "Validation failed.", errors: { "recipientEmail.emailSettings.senderEmailAddress": [refusal] } });
+  if (refusal) throw new ApiError(400, { detail: "Validation failed.", errors: { [field]: [refusal] } });
 }
 
-function refusedError(refusal: LimitRefusal, phoneField: string): ApiError {
+/** A limit's refusal in HTTP: a country as a 400 on the phone number's field, any other limit as its 429 with Retry-After. */
+export function limitRefusalError(refusal: LimitRefusal, phoneField: string): ApiError {
   if (refusal.kind === "country") return new ApiError(400, { detail: "Validation failed.", errors: { [phoneField]: [refusal.message] } });
   return ApiError.of(refusal.code, { detail: refusal.detail, headers: { "Retry-After": String(refusal.retryAfterSeconds) } });
 }
