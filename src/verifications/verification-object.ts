@@ -322,7 +322,10 @@ export class VerificationObject extends DurableObject<Env> {
       const outcome = await orderStubForShipment(this.env, m.shipment_id).verificationEnded(m.shipment_id);
       this.store.updateMessage(m.shipment_id, { ended: true, ...(outcome ? { status: outcome.status, provider: outcome.provider, handedOver: outcome.handedOver } : {}) });
     }
-    if (row.end_sent === 0) {
+    if (row.end_sent === 0 && row.response === "") {
+      // A start cut off and never repeated: no caller knows of it, so nothing counts it or is called back.
+      this.store.save(row, { ...row, end_sent: 1 });
+    } else if (row.end_sent === 0) {
       const messages = this.store.messages();
       const proven = deliveryProvenByApproval(row, messages);
       if (proven) await noteFinalReport(this.env, proven.provider, proven.shipmentId).catch((error: unknown) => logError("verification.report_note_failed", error, {}));

@@ -1,5 +1,5 @@
 // The hand-over's states and what moves them: one table, which the decisions (dispatch.ts, report.ts,
-// alarm.ts) implement. test/unit/orders/decide.table.test.ts runs every input on every state against it and
+// alarm.ts, verification.ts) implement. test/unit/orders/decide.table.test.ts runs every input on every state against it and
 // checks the table in docs/order-lifecycle.md against it. While the recipient status is final, nothing
 // moves the hand-over.
 import type { Handover } from "../lifecycle";
@@ -10,6 +10,7 @@ export const HANDOVER_STATES: readonly Handover[] = ["waiting", "claimed", "in_d
 export const HANDOVER_INPUTS = [
   "claim",
   "claim, content unreadable",
+  "claim, verification ended",
   "record accepted",
   "record final",
   "record transient",
@@ -23,6 +24,7 @@ export const HANDOVER_INPUTS = [
   "alarm, nothing due",
   "alarm, lease over",
   "alarm, past the report deadline",
+  "verification ended",
 ] as const;
 export type HandoverInput = (typeof HANDOVER_INPUTS)[number];
 
@@ -34,7 +36,15 @@ export type HandoverInput = (typeof HANDOVER_INPUTS)[number];
 export const HANDOVER: Readonly<Record<Handover, { meaning: string; leaves: Partial<Record<HandoverInput, Handover>> }>> = {
   waiting: {
     meaning: "Not handed over; may be claimed once `dispatch_at` is due.",
-    leaves: { claim: "claimed", "claim, content unreadable": "done", "report delivered": "accepted", refuse: "done", "alarm, past the report deadline": "done" },
+    leaves: {
+      claim: "claimed",
+      "claim, content unreadable": "done",
+      "claim, verification ended": "done",
+      "report delivered": "accepted",
+      refuse: "done",
+      "alarm, past the report deadline": "done",
+      "verification ended": "done",
+    },
   },
   claimed: {
     meaning: "One dispatcher holds the lease (`claim_until`) and is calling a provider.",

@@ -5,16 +5,21 @@ import { isFinal } from "../../status/transitions";
 import { VERIFICATION_ENDED_DETAIL } from "../../status/verification";
 import { Draft, failedStatus, unchanged, type Decision, type OrderState } from "./state";
 
-/** What the verification learns of one message: its status, and the provider that took it (if one did). */
+/**
+ * What the verification learns of one message: what its end did to it (`not_sent`: it was waiting;
+ * `erased`: a call was in flight, its content is erased; `settled`: handed over or final already), its
+ * status, and the provider that took it (if one did).
+ */
 export interface MessageOutcome {
+  kind: "not_sent" | "erased" | "settled";
   status: RecipientStatus;
   /** A provider accepted it (it may still fail later). */
   handedOver: boolean;
   provider: string | null;
 }
 
-export function messageOutcome(s: OrderState): MessageOutcome {
-  return { status: s.status, handedOver: s.handover === "accepted", provider: s.claim_provider };
+function messageOutcome(kind: MessageOutcome["kind"], s: OrderState): MessageOutcome {
+  return { kind, status: s.status, handedOver: s.handover === "accepted", provider: s.claim_provider };
 }
 
 /**
@@ -24,16 +29,19 @@ export function messageOutcome(s: OrderState): MessageOutcome {
  */
 export function decideVerificationEnded(s: OrderState, input: { shipmentId: string }, now: number): Decision<MessageOutcome | null> {
   if (s.shipment_id !== input.shipmentId) return unchanged(s, null);
-  if (s.verification_ended === 1) return unchanged(s, messageOutcome(s));
-  const d = new Draft(s, now).set({ verification_ended: 1, change_seq: s.change_seq + 1 });
-  if (isFinal(s.status)) return d.done(messageOutcome(d.state));
-  if (s.handover === "waiting") {
+  if (s.verification_ended === 1) return unchanged(s, messageOutcome("settled", s));
+  // The mark is this order's own (D1 does not keep it), so it changes no version.
+  const d = new Draft(s, now).set({ verification_ended: 1 });
+  if (!isFinal(s.status) && s.handover === "waiting") {
     failNotSent(d);
-  } else if (s.handover === "claimed" || s.handover === "in_doubt") {
+    return d.done(messageOutcome("not_sent", d.state));
+  }
+  if (!isFinal(s.status) && (s.handover === "claimed" || s.handover === "in_doubt")) {
     d.eraseContent = true;
     d.note("verification", "its verification ended: the code is erased and no further attempt is made");
+    return d.done(messageOutcome("erased", d.state));
   }
-  return d.done(messageOutcome(d.state));
+  return d.done(messageOutcome("settled", d.state));
 }
 
 /** The message is not sent: its verification ended first. */

@@ -9,6 +9,7 @@ import { decideAlarm, decideAlarmFailure, decideAlarmSucceeded } from "../../../
 import { decideClaim, decideRecord, decideRefuse, decideRelease } from "../../../src/orders/decide/dispatch";
 import { decideExisting, decideNewOrder } from "../../../src/orders/decide/register";
 import { decideReport } from "../../../src/orders/decide/report";
+import { decideVerificationEnded } from "../../../src/orders/decide/verification";
 import { HANDOVER, HANDOVER_INPUTS, HANDOVER_STATES, handoverAfter, type HandoverInput } from "../../../src/orders/decide/handover";
 import type { Decision, Handover, OrderState } from "../../../src/orders/decide/state";
 import { timings } from "../../../src/orders/lifecycle";
@@ -76,6 +77,7 @@ const record = (outcome: ProviderOutcome): Input => (s) => decideRecord(s, { shi
 const inputs: Record<HandoverInput, Input> = {
   claim: (s) => decideClaim(s, { shipmentId: "s-1", via: { name: "twilio", idempotent: false }, content: "opened", claimId: "c-2" }, NOW, t),
   "claim, content unreadable": (s) => decideClaim(s, { shipmentId: "s-1", via: { name: "twilio", idempotent: false }, content: "unreadable", claimId: "c-2" }, NOW, t),
+  "claim, verification ended": (s) => decideClaim(s, { shipmentId: "s-1", via: { name: "twilio", idempotent: false }, content: "opened", claimId: "c-2" }, NOW, t),
   "record accepted": record(outcomes.accepted!),
   "record final": record(outcomes.final!),
   "record transient": record(outcomes.transient!),
@@ -89,6 +91,12 @@ const inputs: Record<HandoverInput, Input> = {
   "alarm, nothing due": (s) => decideAlarm({ ...s, enqueued: 1, dispatch_at: NOW }, NOW, t),
   "alarm, lease over": (s) => decideAlarm({ ...s, enqueued: 1, dispatch_at: LEASE_OVER }, LEASE_OVER, t),
   "alarm, past the report deadline": (s) => decideAlarm(s, DEADLINE + t.reportGraceMs, t),
+  "verification ended": (s) => decideVerificationEnded(s, { shipmentId: "s-1" }, NOW),
+};
+/** The order an input needs besides its hand-over state: a verification's message, its verification ended or not. */
+const orderFor: Partial<Record<HandoverInput, Partial<OrderState>>> = {
+  "claim, verification ended": { verification_id: "v-1", verification_ended: 1 },
+  "verification ended": { verification_id: "v-1", verification_ended: 0 },
 };
 
 /** A decision's named result: a claim's `send` or skip reason, a report's kind, the code the others answer ("–": none). */
@@ -105,6 +113,7 @@ const resultNotFinal: Record<HandoverInput, Row> = {
   //                                   waiting               claimed             in_doubt            accepted            done
   claim:                              ["send",               "claimed",          "in_doubt",         "accepted",         "done"],
   "claim, content unreadable":        ["content_unreadable", "claimed",          "in_doubt",         "accepted",         "done"],
+  "claim, verification ended":        ["verification_ended", "claimed",          "in_doubt",         "accepted",         "done"],
   "record accepted":                  ["not_this_claim",     "recorded",         "recorded",         "settled_already",  "settled_already"],
   "record final":                     ["not_this_claim",     "recorded",         "recorded",         "settled_already",  "settled_already"],
   "record transient":                 ["not_this_claim",     "recorded",         "recorded",         "settled_already",  "settled_already"],
@@ -118,12 +127,14 @@ const resultNotFinal: Record<HandoverInput, Row> = {
   "alarm, nothing due":               ["–",                  "–",                "–",                "–",                "–"],
   "alarm, lease over":                ["–",                  "–",                "–",                "–",                "–"],
   "alarm, past the report deadline":  ["–",                  "–",                "–",                "–",                "–"],
+  "verification ended":               ["not_sent",           "erased",           "erased",           "settled",          "settled"],
 };
 /** The same once the recipient status is final: every decision refuses, nothing moves. */
 const resultFinal: Record<HandoverInput, Row> = {
   //                                   waiting               claimed             in_doubt            accepted            done
   claim:                              ["final",              "final",            "final",            "final",            "final"],
   "claim, content unreadable":        ["final",              "final",            "final",            "final",            "final"],
+  "claim, verification ended":        ["final",              "final",            "final",            "final",            "final"],
   "record accepted":                  ["not_this_claim",     "settled_already",  "settled_already",  "settled_already",  "settled_already"],
   "record final":                     ["not_this_claim",     "settled_already",  "settled_already",  "settled_already",  "settled_already"],
   "record transient":                 ["not_this_claim",     "settled_already",  "settled_already",  "settled_already",  "settled_already"],
@@ -137,12 +148,15 @@ const resultFinal: Record<HandoverInput, Row> = {
   "alarm, nothing due":               ["–",                  "–",                "–",                "–",                "–"],
   "alarm, lease over":                ["–",                  "–",                "–",                "–",                "–"],
   "alarm, past the report deadline":  ["–",                  "–",                "–",                "–",                "–"],
+  "verification ended":               ["settled",            "settled",          "settled",          "settled",          "settled"],
 };
 /** The recipient status that follows, while not final (same columns); "=" unchanged. */
 const statusAfter: Partial<Record<HandoverInput, (RecipientStatus | "=")[]>> = {
   //                                   waiting               claimed                          in_doubt                         accepted          done
   claim:                              ["SMS_Sending",        "=",                             "=",                             "=",              "="],
   "claim, content unreadable":        ["SMS_Failed",         "=",                             "=",                             "=",              "="],
+  "claim, verification ended":        ["SMS_Failed",         "=",                             "=",                             "=",              "="],
+  "verification ended":               ["SMS_Failed",         "=",                             "=",                             "=",              "="],
   "record accepted":                  ["=",                  "SMS_Accepted",                  "SMS_Accepted",                  "=",              "="],
   "record final":                     ["=",                  "SMS_Failed_InvalidRecipient",   "SMS_Failed_InvalidRecipient",   "=",              "="],
   "report delivered":                 ["SMS_Delivered",      "SMS_Delivered",                 "SMS_Delivered",                 "SMS_Delivered",  "SMS_Delivered"],
@@ -181,7 +195,7 @@ describe("the hand-over's table (src/orders/decide/handover.ts): every state × 
       HANDOVER_STATES.forEach((handover, i) => {
         const next = handoverAfter(handover, input);
         it(`${handover}, recipient not final → ${next}, ${resultNotFinal[input][i]}`, () => {
-          const before = orderState(handover, false);
+          const before = orderState(handover, false, orderFor[input]);
           const d = inputs[input](before);
           checkInvariants(before, d);
           expect(d.state.handover).toBe(next);
@@ -191,7 +205,7 @@ describe("the hand-over's table (src/orders/decide/handover.ts): every state × 
           expect(d.effects).toEqual([]);
         });
         it(`${handover}, recipient final → refused (${resultFinal[input][i]}): status and hand-over stay`, () => {
-          const before = orderState(handover, true);
+          const before = orderState(handover, true, orderFor[input]);
           const d = inputs[input](before);
           checkInvariants(before, d);
           expect(resultOf(d.answer)).toBe(resultFinal[input][i]);
@@ -389,5 +403,44 @@ describe("registration and a replaced sender", () => {
     const asGiven = { ...sms, sender: "Altinn-test" };
     expect(decideExisting(register(asGiven).state, true, asGiven)).toEqual({ kind: "replayed", response });
     expect(decideExisting(register(replaced).state, false, replaced)).toEqual({ kind: "conflict", response });
+  });
+});
+
+describe("a verification's end, as its message's order takes it (decide/verification.ts)", () => {
+  const message = (handover: Handover, final = false) => orderState(handover, final, { verification_id: "v-1", verification_ended: 0 });
+
+  it("a message still waiting is not sent: SMS_Failed with the contract's description, its content erased", () => {
+    const d = decideVerificationEnded(message("waiting"), { shipmentId: "s-1" }, NOW);
+    expect(d.answer).toEqual({ kind: "not_sent", status: "SMS_Failed", handedOver: false, provider: null });
+    expect(d.state).toMatchObject({ status: "SMS_Failed", status_detail: "not sent: its verification had ended", handover: "done", verification_ended: 1 });
+    expect(d.eraseContent).toBe(true);
+    expect(d.events).toMatchObject([{ status: "SMS_Failed", applied: true, source: "verification", detail: "not sent: its verification had ended" }]);
+  });
+
+  it("a call in flight cannot be taken back: the content is erased, the status stays, and a later claim fails it unsent", () => {
+    const d = decideVerificationEnded(message("claimed"), { shipmentId: "s-1" }, NOW);
+    expect(d.answer.kind).toBe("erased");
+    expect(d.eraseContent).toBe(true);
+    expect(d.state.status).toBe("SMS_Sending");
+    // The provider answered "try again": the retry's claim finds the verification ended.
+    const retry = decideClaim({ ...d.state, handover: "waiting", claim_id: null }, { shipmentId: "s-1", content: "unreadable", claimId: "c-3" }, NOW, t);
+    expect(retry.answer).toEqual({ kind: "skip", reason: "verification_ended" });
+    expect(retry.state).toMatchObject({ status: "SMS_Failed", status_detail: "not sent: its verification had ended" });
+  });
+
+  it("a message handed over keeps its status and names its provider; a second end changes nothing", () => {
+    const d = decideVerificationEnded(message("accepted"), { shipmentId: "s-1" }, NOW);
+    expect(d.answer).toEqual({ kind: "settled", status: "SMS_Accepted", handedOver: true, provider: "twilio" });
+    expect(d.eraseContent).toBe(false);
+    const again = decideVerificationEnded(d.state, { shipmentId: "s-1" }, NOW + 1);
+    expect(again.state).toBe(d.state);
+    expect(again.events).toEqual([]);
+  });
+
+  it("another shipment's end is not this order's", () => {
+    const before = message("waiting");
+    const d = decideVerificationEnded(before, { shipmentId: "s-2" }, NOW);
+    expect(d.answer).toBeNull();
+    expect(d.state).toBe(before);
   });
 });
