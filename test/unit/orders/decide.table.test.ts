@@ -419,7 +419,7 @@ describe("a verification's end, as its message's order takes it (decide/verifica
 
   it("a call in flight cannot be taken back: the content is erased, the status stays, and a later claim fails it unsent", () => {
     const d = decideVerificationEnded(message("claimed"), { shipmentId: "s-1" }, NOW);
-    expect(d.answer.kind).toBe("erased");
+    expect(d.answer?.kind).toBe("erased");
     expect(d.eraseContent).toBe(true);
     expect(d.state.status).toBe("SMS_Sending");
     // The provider answered "try again": the retry's claim finds the verification ended.
