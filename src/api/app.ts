@@ -29,6 +29,7 @@ const OPENAPI_INFO = {
     description:
       "One SMS or one email to one recipient, now, exactly once; a drop-in for the Altinn Notifications instant endpoints.\n\n" +
       "Authorize with a bearer token (locally: `npm run --silent token -- --org ttd`), then *Try it out*.\n\n" +
+      "One-time codes: `POST /future/verifications/sms` (or `/email`) makes a code, sends it, keeps it sealed and checks it (`…/{verificationId}/check`); no caller handles the code.\n\n" +
       "Statistics: `GET /future/stats` (your organisation's, per UTC day and channel); the whole deployment's on the public [performance page](/performance) ([JSON](/performance.json)).\n\n" +
       "Request property names are matched case-insensitively (`RecipientSms` is `recipientSms`), as ASP.NET does; " +
       "two names in one object that differ only by case are a 400. Responses are always camelCase.\n\n" +

@@ -23,6 +23,7 @@ import { logError } from "../../log";
 import { isOverloaded } from "../../retry/overloaded";
 import { BASE_PATH, type AppContext, type AppEnv } from "../context";
 import { jsonBody } from "../middleware";
+import { caseInsensitive } from "../property-names";
 import { ApiError, dependencyFailed } from "../problem";
 import { orderProblemResponses, problem, problemResponses, requestBodyProblemResponses } from "../responses";
 import { limitRefusalError, checkEmailSender } from "./orders";
@@ -34,6 +35,12 @@ const TAGS = ["Verifications"];
 const notFound = () => ApiError.of("NOT-20002", { detail: "No such verification for this organisation." });
 const notFoundResponse = { 404: problem("Code `NOT-20002`: no such verification for the caller's organisation.", 404, { code: "NOT-20002", detail: "No such verification for this organisation." }) };
 const unavailable = (overloaded?: boolean) => dependencyFailed("A dependency failed; nothing was sent. Retry with the same idempotencyId.", overloaded);
+
+// Property names are read case-insensitively, as on every route of this API.
+const SMS_REQUEST = caseInsensitive(SmsVerificationSchema);
+const EMAIL_REQUEST = caseInsensitive(EmailVerificationSchema);
+const CHECK_REQUEST = caseInsensitive(CheckSchema);
+const RESEND_REQUEST = caseInsensitive(ResendSchema);
 
 const idParam = z.object({ verificationId: z.string().openapi({ example: "6c8a1f0e-3b2d-4e5f-9a7b-1c2d3e4f5a6b" }) });
 
@@ -65,7 +72,7 @@ const created = {
   },
 };
 
-const startRoute = (channel: "sms" | "email", schema: typeof SmsVerificationSchema | typeof EmailVerificationSchema) =>
+const startRoute = (channel: "sms" | "email", schema: typeof SMS_REQUEST | typeof EMAIL_REQUEST) =>
   createRoute({
     operationId: channel === "sms" ? "startSmsVerification" : "startEmailVerification",
     method: "post",
@@ -152,8 +159,8 @@ async function start(c: AppContext, request: VerificationRequest) {
 }
 
 export function registerVerificationRoutes(app: OpenAPIHono<AppEnv>) {
-  app.openapi(startRoute("sms", SmsVerificationSchema), (c) => start(c, smsRequest(c.req.valid("json") as z.infer<typeof SmsVerificationSchema>)));
-  app.openapi(startRoute("email", EmailVerificationSchema), (c) => {
+  app.openapi(startRoute("sms", SMS_REQUEST), (c) => start(c, smsRequest(c.req.valid("json") as z.infer<typeof SmsVerificationSchema>)));
+  app.openapi(startRoute("email", EMAIL_REQUEST), (c) => {
     const request = c.req.valid("json") as z.infer<typeof EmailVerificationSchema>;
     checkEmailSender(c, request.senderEmailAddress, "senderEmailAddress");
     return start(c, emailRequest(request));
@@ -168,7 +175,7 @@ export function registerVerificationRoutes(app: OpenAPIHono<AppEnv>) {
       tags: TAGS,
       security: [{ Bearer: [] }],
       middleware: jsonBody,
-      request: { params: idParam, body: { required: true, content: { "application/json": { schema: CheckSchema } } } },
+      request: { params: idParam, body: { required: true, content: { "application/json": { schema: CHECK_REQUEST } } } },
       responses: {
         200: {
           description:
@@ -210,7 +217,7 @@ export function registerVerificationRoutes(app: OpenAPIHono<AppEnv>) {
       tags: TAGS,
       security: [{ Bearer: [] }],
       middleware: jsonBody,
-      request: { params: idParam, body: { required: true, content: { "application/json": { schema: ResendSchema } } } },
+      request: { params: idParam, body: { required: true, content: { "application/json": { schema: RESEND_REQUEST } } } },
       responses: {
         201: { description: "The same code, channel and text as a new message of the verification.", content: { "application/json": { schema: ResendResultSchema } } },
         200: { description: "This resend idempotencyId was already used: the same answer; nothing was sent.", content: { "application/json": { schema: ResendResultSchema } } },
