@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ShipmentState } from "../../../src/store/changes";
 import { callbackEventsOf } from "../../../src/store/callback-events";
+import type { ShipmentStatusEvent } from "../../../src/webhooks/events";
 
 const state: ShipmentState = {
   kind: "state",
@@ -29,7 +30,7 @@ const state: ShipmentState = {
 
 describe("status events from an order's changes", () => {
   it("one per applied status change, with the manifest at that status; deletions and unapplied proposals make none", () => {
-    const events = callbackEventsOf([state, { kind: "delete", shipmentId: "x", org: "ttd" }]);
+    const events = callbackEventsOf([state, { kind: "delete", shipmentId: "x", org: "ttd" }]) as ShipmentStatusEvent[];
     expect(events.map((e) => [e.eventId, e.status, e.final, e.at])).toEqual([
       [`${state.shipmentId}.3`, "SMS_Accepted", false, "2026-11-29T08:00:01.000Z"],
       [`${state.shipmentId}.5`, "SMS_Delivered", true, "2026-11-29T08:00:02.000Z"],
