@@ -41,3 +41,19 @@ describe("status events from an order's changes", () => {
     expect(events.every((e) => e.org === "ttd" && e.manifest.sendersReference === undefined)).toBe(true);
   });
 });
+
+describe("verification events from a verification's changes", () => {
+  const view = { verificationId: "v-1", status: "expired" as const, attempts: 0, maxAttempts: 5, expiresAt: "2026-11-29T08:05:00.000Z", channel: "sms" as const, shipments: [] };
+  const base = { kind: "verification" as const, org: "ttd", verificationId: "v-1", channel: "sms" as const, day: "2026-11-29", at: "2026-11-29T08:05:00.000Z" };
+
+  it("its end (with its view) is one final event, recognisable as a repeat by its id; its start, and an end without a view, none", () => {
+    const events = callbackEventsOf([{ ...base, event: "started" }, { ...base, event: "expired", view }, { ...base, event: "approved" }]);
+    expect(events).toEqual([{ type: "verification.status", eventId: "verification.v-1.expired", org: "ttd", verificationId: "v-1", status: "expired", final: true, at: base.at, view }]);
+  });
+
+  it("a message of a verification carries its verificationId in each status event's manifest", () => {
+    const [event] = callbackEventsOf([{ ...state, verificationId: "v-1", events: [state.events[0]!] }]) as ShipmentStatusEvent[];
+    expect(event!.manifest.verificationId).toBe("v-1");
+    expect((callbackEventsOf([state]) as ShipmentStatusEvent[])[0]!.manifest).not.toHaveProperty("verificationId");
+  });
+});
