@@ -111,7 +111,9 @@ export class ShardWriter extends DurableObject<Env> {
       const today = utcDay(Date.now());
       const prune = this.metaValue("pruned") !== today;
       try {
-        await db.batch([...changeStatements(db, changes), ...(prune ? pruneStatements(db, Date.now(), retentionMs(this.env)) : [])]);
+        const statements = [...changeStatements(db, changes), ...(prune ? pruneStatements(db, Date.now(), retentionMs(this.env)) : [])];
+        // D1 refuses an empty batch; changes that write nothing (an ignored one) must not hold up the rest.
+        if (statements.length > 0) await db.batch(statements);
       } catch (error) {
         this.failures++;
         logError("d1.write_failed", error, { shard, changes: rows.length, failures: this.failures });

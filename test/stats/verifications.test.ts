@@ -91,6 +91,15 @@ describe("verification statistics", () => {
     expect(s.totals.providers).toEqual({ secondary: { handedOver: 0, delivered: 0, approved: 1 } });
   });
 
+  it("never hold up the shard's write-behind: a change D1 would refuse is left out, and a batch of nothing else is done", async () => {
+    const org = "stats-verif-bad";
+    const now = Date.now();
+    const bad = { ...change(org, crypto.randomUUID(), "started", now), channel: "fax" } as unknown as VerificationChange;
+    // The first batch is the writer's first of the day (it prunes too); `write` expects nothing left pending after each.
+    await write(org, [change(org, crypto.randomUUID(), "started", now)], [bad], [bad, change(org, crypto.randomUUID(), "started", now)]);
+    expect(figures(await stats(org, `?from=${dayOf(now)}&to=${dayOf(now)}`), dayOf(now), "sms").verifications).toMatchObject({ started: 2 });
+  });
+
   it("forget the facts that make them exact once the shipments' retention has passed, and the rollups after 13 months", async () => {
     const org = "org-on-shard-1"; // the prune runs in the writer's first transaction of a UTC day: a shard of its own here
     const now = Date.now();
