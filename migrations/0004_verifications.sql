@@ -4,6 +4,9 @@
 -- The verification a shipment is a message of (its manifest's `verificationId`); NULL: a plain order.
 -- The previous version (during a rolling deploy) inserts without it: NULL, as before.
 ALTER TABLE shipments ADD COLUMN verification_id TEXT;
+-- The recipient's status description when the order says more than its status does (a message its
+-- verification's end kept from being sent), so the feed says what the manifest says; NULL: the status's own.
+ALTER TABLE recipients ADD COLUMN status_description TEXT;
 
 -- What has been counted for each verification: one row per (verification, event), so each event counts
 -- once however often, and in whatever order, its change reaches the shard writer. `day` and `channel`

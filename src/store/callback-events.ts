@@ -3,7 +3,6 @@
 // and one when a verification ends, with its GET body then. The writer's outbox (callback-outbox.ts)
 // forwards them.
 import { manifestOf } from "../status/manifest";
-import { VERIFICATION_ENDED_DETAIL } from "../status/verification";
 import type { ShipmentChange, ShipmentState, VerificationChange } from "./changes";
 import { isFinal } from "../status/transitions";
 import { callbackEventId, verificationEventId, type CallbackEvent, type ShipmentStatusEvent, type VerificationStatusEvent } from "../webhooks/events";
@@ -35,8 +34,8 @@ function statusEventsOf(change: ShipmentState): ShipmentStatusEvent[] {
         status: e.status,
         lastUpdate: e.at,
         verificationId: change.verificationId,
-        // A message its verification's end kept from being sent says so, as its manifest does.
-        statusDescription: e.detail === VERIFICATION_ENDED_DETAIL ? VERIFICATION_ENDED_DETAIL : null,
+        // The order's own description is of its current status (a message its verification's end kept from being sent).
+        statusDescription: e.status === change.recipientStatus ? change.statusDescription : null,
       }),
     }));
 }

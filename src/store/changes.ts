@@ -65,12 +65,12 @@ function stateStatements(db: D1Database, s: ShipmentState): D1PreparedStatement[
       .bind(s.shipmentId, s.orderId, s.org, s.idempotencyId, s.orderRef, s.sendersReference, s.channel, s.orderStatus, s.createdAt, s.deadline, s.lastUpdate, s.version, s.verificationId ?? null),
     db
       .prepare(
-        `INSERT INTO recipients (shipment_id, type, destination, status, last_update, provider_ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        `INSERT INTO recipients (shipment_id, type, destination, status, last_update, provider_ref, status_description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8)
          ON CONFLICT (shipment_id) DO UPDATE SET status = excluded.status, last_update = excluded.last_update,
-           provider_ref = COALESCE(excluded.provider_ref, recipients.provider_ref)
+           provider_ref = COALESCE(excluded.provider_ref, recipients.provider_ref), status_description = excluded.status_description
          WHERE (SELECT version FROM shipments WHERE shipment_id = ?1) = ?7`,
       )
-      .bind(s.shipmentId, s.channel === "sms" ? "SMS" : "Email", s.destination, s.recipientStatus, s.lastUpdate, s.providerRef, s.version),
+      .bind(s.shipmentId, s.channel === "sms" ? "SMS" : "Email", s.destination, s.recipientStatus, s.lastUpdate, s.providerRef, s.version, s.statusDescription ?? null),
     ...s.events.map((e) =>
       db
         .prepare("INSERT OR IGNORE INTO status_events (shipment_id, event_seq, status, applied, source, detail, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")

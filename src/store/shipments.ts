@@ -12,10 +12,11 @@ interface ShipmentRow {
   r_status: RecipientStatus;
   r_last_update: string;
   verification_id: string | null;
+  r_status_description: string | null;
 }
 
 const SHIPMENT_COLUMNS = `s.shipment_id, s.senders_reference, s.verification_id,
-  r.type AS r_type, r.destination, r.status AS r_status, r.last_update AS r_last_update`;
+  r.type AS r_type, r.destination, r.status AS r_status, r.last_update AS r_last_update, r.status_description AS r_status_description`;
 
 function toView(row: ShipmentRow): ShipmentView {
   return manifestOf({
@@ -26,6 +27,7 @@ function toView(row: ShipmentRow): ShipmentView {
     status: row.r_status,
     lastUpdate: row.r_last_update,
     verificationId: row.verification_id,
+    statusDescription: row.r_status_description,
   });
 }
 

@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import type { ShipmentChange, ShipmentState } from "../../src/store/changes";
 import { shardWriter } from "../../src/store/shards";
 import { call } from "../support/api";
+import { describeStatus } from "../../src/status/descriptions";
+import { VERIFICATION_ENDED_DETAIL } from "../../src/status/verification";
 
 const db = env.DB; // every organisation here is on the first shard (vitest.config.ts)
 const writer = shardWriter(env, "DB");
@@ -65,5 +67,16 @@ describe("a verification's message in D1", () => {
     ]);
     expect(Object.keys(entries[0]!)).not.toContain("verificationId");
     expect(entries[1]).toMatchObject({ status: "Order_Completed", sendersReference: "login-1234" });
+    expect((entries[1]!.recipients as { statusDescription: string }[])[0]!.statusDescription).toBe(describeStatus("SMS_Delivered"));
+  });
+
+  it("keeps the order's own status description of a message its verification's end kept from being sent, so the feed says it too", async () => {
+    const org = "verif-rows-ended";
+    const waiting = state(org, 1, crypto.randomUUID());
+    await write(waiting);
+    const notSent: ShipmentState = { ...waiting, version: 3, orderStatus: "Order_Completed", recipientStatus: "SMS_Failed", lastUpdate: "2026-01-01T00:00:03.000Z", completed: true, statusDescription: VERIFICATION_ENDED_DETAIL };
+    await write(notSent, waiting); // the older state again (a replay) changes nothing
+    const [entry] = await feed(org);
+    expect(entry).toMatchObject({ shipmentId: waiting.shipmentId, verificationId: waiting.verificationId, recipients: [{ status: "SMS_Failed", statusDescription: VERIFICATION_ENDED_DETAIL }] });
   });
 });

@@ -56,4 +56,11 @@ describe("verification events from a verification's changes", () => {
     expect(event!.manifest.verificationId).toBe("v-1");
     expect((callbackEventsOf([state]) as ShipmentStatusEvent[])[0]!.manifest).not.toHaveProperty("verificationId");
   });
+
+  it("the order's own status description goes with its current status only", () => {
+    const ended = { ...state, recipientStatus: "SMS_Failed" as const, statusDescription: "not sent: its verification had ended", events: [state.events[0]!, { ...state.events[2]!, status: "SMS_Failed" as const }] };
+    const [earlier, last] = callbackEventsOf([ended]) as ShipmentStatusEvent[];
+    expect(last!.manifest.recipients[0]!.statusDescription).toBe("not sent: its verification had ended");
+    expect(earlier!.manifest.recipients[0]!.statusDescription).not.toBe("not sent: its verification had ended");
+  });
 });
