@@ -10,6 +10,7 @@ const H = 200;
 const PAD = { left: 44, right: 12, top: 12, bottom: 28 };
 const COLOURS: Record<Channel, string> = { sms: "#0969da", email: "#8250df" };
 const NAMES: Record<Channel, string> = { sms: "SMS", email: "Email" };
+const NO_VERIFICATIONS = { started: 0, approved: 0, expired: 0, maxAttempts: 0 };
 const OUTAGE_REASONS: Record<string, string> = { daily_quota: "daily sending quota used up" };
 
 /** "99.95 %", "99.9 %", "100 %": two decimals at most, as many as the figure needs. */
@@ -58,6 +59,21 @@ export function performancePage(p: Performance): { html: string; csp: string } {
     "Delivery rate",
     lines(dates, channels.map((c) => ({ channel: c, values: dates.map((d) => day(d, c).deliveredPercent) })), { min: 0 }),
     table("Delivered of the messages that ended, per day", ["Day", "SMS", "Email"], newestFirst.map((d) => [d, pct(day(d, "sms").deliveredPercent), pct(day(d, "email").deliveredPercent)])),
+  );
+  // Figures cached by an earlier version have no verifications: as none.
+  const codes = (d: Omit<PerformanceDay, "date" | "channel">) => ({ ...NO_VERIFICATIONS, ...d.verifications, percent: d.verificationConversionPercent ?? null });
+  const conversion = section(
+    "sms-conversion",
+    "One-time codes by SMS: approved of those started",
+    lines(dates, [{ channel: "sms", values: dates.map((d) => codes(day(d, "sms")).percent) }], { min: 0 }),
+    table(
+      "SMS verifications per day they started (UTC): how many started, how they ended, and the share approved (– where none started)",
+      ["Day", "Started", "Approved", "Expired", "Too many attempts", "Approved share"],
+      newestFirst.map((d) => {
+        const c = codes(day(d, "sms"));
+        return [d, int(c.started), int(c.approved), int(c.expired), int(c.maxAttempts), pct(c.percent)];
+      }),
+    ),
   );
   const providerRows = channels.flatMap((c) => Object.entries(p.totals[c].providerSharePercent).map(([name, share]) => ({ channel: c, name, share, n: p.totals[c].providers[name]!.handedOver })));
   const providers = section(
@@ -125,11 +141,13 @@ ${p.stale ? `<p class="stale" role="status">These figures are from ${escapeHtml(
 <li>SMS handed over within 10 s<strong>${pct(total("sms").handedOverWithin10sPercent)}</strong>objective ${pct(slo)}</li>
 <li>Email handed over within 10 s<strong>${pct(total("email").handedOverWithin10sPercent)}</strong>objective ${pct(slo)}</li>
 <li>Delivered<strong>${pct(total("sms").deliveredPercent)}</strong>SMS; email ${pct(total("email").deliveredPercent)}</li>
+<li>SMS codes approved<strong>${pct(codes(total("sms")).percent)}</strong>of ${int(codes(total("sms")).started)} started</li>
 </ul>
 <p class="key" aria-hidden="true">Key:<span style="background:${COLOURS.sms}"></span>SMS<span style="background:${COLOURS.email}"></span>Email</p>
 ${messages}
 ${within}
 ${delivery}
+${conversion}
 ${providers}
 <section id="provider-states"><h2>SMS providers</h2>${states}</section>
 <section id="provider-outages"><h2>Provider outages</h2>${outageTable}</section>

@@ -2,7 +2,7 @@
 // database's d1_migrations table (the file name). GET /health/ready answers 503 for a shard without it.
 // A constant because the Worker cannot list migrations/ once bundled; test/api/readiness.test.ts fails
 // when migrations/ gains a newer file than this names, so it cannot go stale unnoticed.
-export const LATEST_MIGRATION = "0003_feed_per_organisation.sql";
+export const LATEST_MIGRATION = "0004_verifications.sql";
 
 /** wrangler's default `migrations_table` (wrangler.toml sets no other). */
 export const MIGRATIONS_TABLE = "d1_migrations";

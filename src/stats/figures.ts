@@ -28,8 +28,24 @@ export interface Figures {
   handOverP95Ms: number | null;
   finalP50Ms: number | null;
   finalP95Ms: number | null;
-  providers: Record<string, { handedOver: number; delivered: number }>;
+  providers: Record<string, ProviderFigures>;
   refused: Record<string, number>;
+  /** One-time codes, counted on the UTC day and channel each started on. */
+  verifications: VerificationFigures;
+}
+
+export interface ProviderFigures {
+  handedOver: number;
+  delivered: number;
+  /** Verifications approved with this provider's SMS the last one handed over before approval. */
+  approved: number;
+}
+
+export interface VerificationFigures {
+  started: number;
+  approved: number;
+  expired: number;
+  maxAttempts: number;
 }
 
 export interface DayFigures extends Figures {
@@ -55,7 +71,8 @@ export class Counters {
     const get = (metric: string) => this.n.get(metric) ?? 0;
     const failed: Record<string, number> = {};
     const refused: Record<string, number> = {};
-    const providers: Record<string, { handedOver: number; delivered: number }> = {};
+    const providers: Record<string, ProviderFigures> = {};
+    const verifications: VerificationFigures = { started: 0, approved: 0, expired: 0, maxAttempts: 0 };
     const handOver = new Map<number, number>();
     const final = new Map<number, number>();
     for (const [metric, n] of [...this.n].sort(([a], [b]) => a.localeCompare(b))) {
@@ -65,10 +82,11 @@ export class Counters {
       else if (kind === "refused") refused[tail] = n;
       else if (kind === "handOverMs") handOver.set(Number(tail), n);
       else if (kind === "finalMs") final.set(Number(tail), n);
+      else if (kind === "verifications" && Object.hasOwn(verifications, tail)) verifications[tail as keyof VerificationFigures] = n;
       else if (kind === "provider") {
         const name = tail.slice(0, tail.lastIndexOf(":"));
-        const what = tail.slice(tail.lastIndexOf(":") + 1) as "handedOver" | "delivered";
-        (providers[name] ??= { handedOver: 0, delivered: 0 })[what] = n;
+        const what = tail.slice(tail.lastIndexOf(":") + 1) as keyof ProviderFigures;
+        (providers[name] ??= { handedOver: 0, delivered: 0, approved: 0 })[what] = n;
       }
     }
     const registered = get(METRIC.registered);
@@ -88,6 +106,7 @@ export class Counters {
       finalP95Ms: percentile(final, 0.95),
       providers,
       refused,
+      verifications,
     };
   }
 }
@@ -102,6 +121,14 @@ export function within10sPercent(f: Pick<Figures, "registered" | "handedOverWith
 export function deliveryPercent(f: Pick<Figures, "delivered" | "failed">): number | null {
   const ended = f.delivered + Object.values(f.failed).reduce((a, b) => a + b, 0);
   return ended > 0 ? (100 * f.delivered) / ended : null;
+}
+
+/**
+ * Approved of the verifications started, in percent (null when none started). At most 100: an approval
+ * can be counted moments before its start is (the changes come from two objects).
+ */
+export function conversionPercent(v: Pick<VerificationFigures, "started" | "approved">): number | null {
+  return v.started > 0 ? Math.min(100, (100 * v.approved) / v.started) : null;
 }
 
 /**

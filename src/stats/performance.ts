@@ -6,7 +6,7 @@ import { logError } from "../log";
 import { healthStub, type HealthReport, type HealthState, type ProviderOutageDay } from "../providers/failover/provider-health";
 import { providerNames } from "../providers/names";
 import type { Channel } from "../status/statuses";
-import { CHANNELS, daysBetween, deliveryPercent, figuresOf, within10sPercent, type Figures } from "./figures";
+import { CHANNELS, conversionPercent, daysBetween, deliveryPercent, figuresOf, within10sPercent, type Figures, type ProviderFigures, type VerificationFigures } from "./figures";
 import { readDeployment } from "./read";
 import type { DeadLetterDay } from "../retry/dead-letter-object";
 import { deadLetterStub } from "../retry/dead-letters";
@@ -29,7 +29,14 @@ export interface PerformanceDay {
   handedOverWithin10sPercent: number | null;
   /** Delivered of those that ended, in percent. */
   deliveredPercent: number | null;
-  providers: Record<string, { handedOver: number; delivered: number }>;
+  providers: Record<string, ProviderFigures>;
+  /**
+   * One-time codes started on this day and channel, and how they ended. Absent from figures cached by
+   * an earlier version.
+   */
+  verifications?: VerificationFigures;
+  /** Approved ÷ started of those verifications, in percent (null: none started). Absent as `verifications`. */
+  verificationConversionPercent?: number | null;
 }
 
 export interface Performance {
@@ -173,6 +180,8 @@ function summary(f: Figures): Omit<PerformanceDay, "date" | "channel"> {
     handedOverWithin10sPercent: within10sPercent(f),
     deliveredPercent: deliveryPercent(f),
     providers: f.providers,
+    verifications: f.verifications,
+    verificationConversionPercent: conversionPercent(f.verifications),
   };
 }
 

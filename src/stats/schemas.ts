@@ -53,9 +53,31 @@ export const FiguresSchema = z
     finalP50Ms: latency.openapi({ description: "201 → final status (every final status), median." }),
     finalP95Ms: latency.openapi({ description: "201 → final status, 95th percentile." }),
     providers: z
-      .record(z.string(), z.object({ handedOver: count, delivered: count }))
-      .openapi({ description: "Per provider (its name in the configuration).", example: { primary: { handedOver: 100, delivered: 95 } } }),
+      .record(
+        z.string(),
+        z.object({
+          handedOver: count,
+          delivered: count,
+          approved: count.openapi({
+            description: "Verifications approved whose last SMS handed over before approval was this provider's (counted on the day the verification started).",
+          }),
+        }),
+      )
+      .openapi({ description: "Per provider (its name in the configuration).", example: { primary: { handedOver: 100, delivered: 95, approved: 80 } } }),
     refused: byName.openapi({ description: "Requests answered 429, by problem code.", example: { "NOT-10003": 4 } }),
+    verifications: z
+      .object({
+        started: count.openapi({ description: "Verifications started (their 201), on this day and channel." }),
+        approved: count.openapi({ description: "Of those, approved: a right code was checked in time." }),
+        expired: count.openapi({ description: "Of those, expired before a right code was checked." }),
+        maxAttempts: count.openapi({ description: "Of those, ended by too many wrong codes." }),
+      })
+      .openapi({
+        description:
+          "One-time codes (POST /future/verifications/sms|email), each counted once on the UTC day and channel it started on, however late it ended; " +
+          "`started` − the three ends: still pending.",
+        example: { started: 120, approved: 100, expired: 15, maxAttempts: 2 },
+      }),
   })
   .openapi("StatisticsFigures");
 

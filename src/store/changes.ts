@@ -1,10 +1,10 @@
 // What an order sends behind it to D1: its current state and the status events D1 has not seen yet,
 // and how many such changes become one D1 transaction (group commit).
-import { refusalStatements, rollupStatements } from "./stats-rollups";
+import { refusalStatements, rollupStatements, verificationStatements } from "./stats-rollups";
 import type { RefusalTally, ShipmentChange, ShipmentState } from "./change-types";
 
 
-export type { RefusalTally, ShipmentChange, ShipmentDeletion, ShipmentState, StatusEventRow } from "./change-types";
+export type { RefusalTally, ShipmentChange, ShipmentDeletion, ShipmentState, StatusEventRow, VerificationChange } from "./change-types";
 
 /**
  * The statements that bring D1 up to a list of changes, in order. Safe to repeat and to replay out of
@@ -19,7 +19,7 @@ export function changeStatements(db: D1Database, changes: readonly ShipmentChang
       case "refusals":
         return refusalStatements(db, change);
       case "verification":
-        return []; // TODO(verif-stats): the verification statistics
+        return verificationStatements(db, change);
       case "state":
         return stateStatements(db, change);
     }
@@ -56,20 +56,21 @@ function stateStatements(db: D1Database, s: ShipmentState): D1PreparedStatement[
   const statements = [
     db
       .prepare(
-        `INSERT INTO shipments (shipment_id, order_id, org, idempotency_id, order_ref, senders_reference, channel, status, created_at, deadline, last_update, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-         ON CONFLICT (shipment_id) DO UPDATE SET status = excluded.status, last_update = excluded.last_update, version = excluded.version
+        `INSERT INTO shipments (shipment_id, order_id, org, idempotency_id, order_ref, senders_reference, channel, status, created_at, deadline, last_update, version, verification_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (shipment_id) DO UPDATE SET status = excluded.status, last_update = excluded.last_update, version = excluded.version,
+           verification_id = COALESCE(excluded.verification_id, shipments.verification_id)
          WHERE excluded.version > shipments.version`,
       )
-      .bind(s.shipmentId, s.orderId, s.org, s.idempotencyId, s.orderRef, s.sendersReference, s.channel, s.orderStatus, s.createdAt, s.deadline, s.lastUpdate, s.version),
+      .bind(s.shipmentId, s.orderId, s.org, s.idempotencyId, s.orderRef, s.sendersReference, s.channel, s.orderStatus, s.createdAt, s.deadline, s.lastUpdate, s.version, s.verificationId ?? null),
     db
       .prepare(
-        `INSERT INTO recipients (shipment_id, type, destination, status, last_update, provider_ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        `INSERT INTO recipients (shipment_id, type, destination, status, last_update, provider_ref, status_description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8)
          ON CONFLICT (shipment_id) DO UPDATE SET status = excluded.status, last_update = excluded.last_update,
-           provider_ref = COALESCE(excluded.provider_ref, recipients.provider_ref)
+           provider_ref = COALESCE(excluded.provider_ref, recipients.provider_ref), status_description = excluded.status_description
          WHERE (SELECT version FROM shipments WHERE shipment_id = ?1) = ?7`,
       )
-      .bind(s.shipmentId, s.channel === "sms" ? "SMS" : "Email", s.destination, s.recipientStatus, s.lastUpdate, s.providerRef, s.version),
+      .bind(s.shipmentId, s.channel === "sms" ? "SMS" : "Email", s.destination, s.recipientStatus, s.lastUpdate, s.providerRef, s.version, s.statusDescription ?? null),
     ...s.events.map((e) =>
       db
         .prepare("INSERT OR IGNORE INTO status_events (shipment_id, event_seq, status, applied, source, detail, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")

@@ -9,7 +9,8 @@ import { AlarmFollower } from "../retry/alarm-follower";
 import type { FilterNote, SubscriptionFilter, WriterAnswer } from "../webhooks/subscription-filter";
 import { backoff, type Backoff } from "../retry/backoff";
 import { writeFinals } from "./stats-analytics";
-import { pruneStatement } from "./stats-rollups";
+import { pruneStatements } from "./stats-rollups";
+import { retentionMs } from "../config/settings";
 import { utcDay } from "../status/manifest";
 import { changeStatements, type ShipmentChange } from "./changes";
 import { database } from "./shards";
@@ -110,7 +111,9 @@ export class ShardWriter extends DurableObject<Env> {
       const today = utcDay(Date.now());
       const prune = this.metaValue("pruned") !== today;
       try {
-        await db.batch([...changeStatements(db, changes), ...(prune ? [pruneStatement(db, Date.now())] : [])]);
+        const statements = [...changeStatements(db, changes), ...(prune ? pruneStatements(db, Date.now(), retentionMs(this.env)) : [])];
+        // D1 refuses an empty batch; changes that write nothing (an ignored one) must not hold up the rest.
+        if (statements.length > 0) await db.batch(statements);
       } catch (error) {
         this.failures++;
         logError("d1.write_failed", error, { shard, changes: rows.length, failures: this.failures });

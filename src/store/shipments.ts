@@ -11,10 +11,12 @@ interface ShipmentRow {
   destination: string;
   r_status: RecipientStatus;
   r_last_update: string;
+  verification_id: string | null;
+  r_status_description: string | null;
 }
 
-const SHIPMENT_COLUMNS = `s.shipment_id, s.senders_reference,
-  r.type AS r_type, r.destination, r.status AS r_status, r.last_update AS r_last_update`;
+const SHIPMENT_COLUMNS = `s.shipment_id, s.senders_reference, s.verification_id,
+  r.type AS r_type, r.destination, r.status AS r_status, r.last_update AS r_last_update, r.status_description AS r_status_description`;
 
 function toView(row: ShipmentRow): ShipmentView {
   return manifestOf({
@@ -24,6 +26,8 @@ function toView(row: ShipmentRow): ShipmentView {
     destination: row.destination,
     status: row.r_status,
     lastUpdate: row.r_last_update,
+    verificationId: row.verification_id,
+    statusDescription: row.r_status_description,
   });
 }
 
@@ -36,6 +40,8 @@ export interface FeedEntry {
   statusDescription: string;
   lastUpdate: string;
   recipients: { destination: string; status: RecipientStatus; statusDescription: string; lastUpdate: string }[];
+  /** The verification this shipment is a message of (as in its manifest); absent for a plain order. */
+  verificationId?: string;
 }
 
 export async function readFeed(db: D1Database, org: string, after: number, pageSize: number, order: "Asc" | "Desc"): Promise<FeedEntry[]> {
@@ -60,6 +66,7 @@ export async function readFeed(db: D1Database, org: string, after: number, pageS
       statusDescription: view.statusDescription,
       lastUpdate: view.lastUpdate,
       recipients: view.recipients.map(({ destination, status, statusDescription, lastUpdate }) => ({ destination, status, statusDescription, lastUpdate })),
+      ...(view.verificationId !== undefined ? { verificationId: view.verificationId } : {}),
     };
   });
 }

@@ -3,9 +3,10 @@
 // (stat_shipments) that says what has been counted for it already: registration, hand-over, final
 // status. Every increment is guarded by it, so a change that arrives twice, or out of order, counts
 // once; a shipment registered before statistics existed has no tracker and is never counted.
+import { log } from "../log";
 import type { Channel } from "../status/statuses";
 import { utcDay } from "../status/manifest";
-import type { RefusalTally, ShipmentState } from "./change-types";
+import type { RefusalTally, ShipmentState, VerificationChange } from "./change-types";
 import { bucketOf } from "./stats-buckets";
 import { factsOf, RECIPIENT_FAILURES } from "./stats-facts";
 
@@ -25,9 +26,14 @@ export const METRIC = {
   providerHandedOver: "provider:{p}:handedOver",
   providerDelivered: "provider:{p}:delivered",
   refused: (code: string) => `refused:${code}`,
+  verifications: (event: VerificationChange["event"]) => `verifications:${VERIFICATION_COUNTERS[event]}`,
+  providerApproved: (provider: string) => `provider:${provider}:approved`,
   handOverMs: (ms: number) => `handOverMs:${bucketOf(ms)}`,
   finalMs: (ms: number) => `finalMs:${bucketOf(ms)}`,
 } as const;
+
+/** A verification's events and the names of their counters (`verifications: { started, approved, expired, maxAttempts }`). */
+export const VERIFICATION_COUNTERS = { started: "started", approved: "approved", expired: "expired", max_attempts: "maxAttempts" } as const;
 
 const ADD = "ON CONFLICT (org, day, channel, metric) DO UPDATE SET n = n + excluded.n";
 
@@ -101,7 +107,42 @@ export function refusalStatements(db: D1Database, t: RefusalTally): D1PreparedSt
   );
 }
 
-/** Forgets rollups older than 13 months (run at most once a day per shard). */
-export function pruneStatement(db: D1Database, now: number): D1PreparedStatement {
-  return db.prepare("DELETE FROM stat_days WHERE day < ?1").bind(utcDay(now - ROLLUP_RETENTION_DAYS * 86_400_000));
+/**
+ * A verification's start or end, counted once per (verification, event) on the day and channel it
+ * started (the change carries both, so an end that arrives before its start counts all the same). An
+ * approval also counts for the provider the change names (none named: no provider's). The fact row
+ * (stat_verifications) is written right after the counters, which only count while it is missing: a
+ * repeat in the same batch or a later one finds it and counts nothing.
+ */
+export function verificationStatements(db: D1Database, v: VerificationChange): D1PreparedStatement[] {
+  if (!Object.hasOwn(VERIFICATION_COUNTERS, v.event) || (v.channel !== "sms" && v.channel !== "email") || !/^\d{4}-\d{2}-\d{2}$/.test(v.day)) {
+    // Never a statement D1 refuses: one bad change would hold up the whole shard's write-behind.
+    log("stats.verification_change_ignored", { org: v.org, verificationId: v.verificationId, event: v.event, channel: v.channel, day: v.day });
+    return [];
+  }
+  const metrics = [METRIC.verifications(v.event), ...(v.event === "approved" && v.provider ? [METRIC.providerApproved(v.provider)] : [])];
+  return [
+    db
+      .prepare(
+        `INSERT INTO stat_days (org, day, channel, metric, n)
+         SELECT ?2, ?3, ?4, m.value, 1 FROM json_each(?5) m
+         WHERE NOT EXISTS (SELECT 1 FROM stat_verifications WHERE verification_id = ?1 AND event = ?6) ${ADD}`,
+      )
+      .bind(v.verificationId, v.org, v.day, v.channel, JSON.stringify(metrics), v.event),
+    db
+      .prepare("INSERT INTO stat_verifications (verification_id, event, org, day, channel) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (verification_id, event) DO NOTHING")
+      .bind(v.verificationId, v.event, v.org, v.day, v.channel),
+  ];
+}
+
+/**
+ * Once a day per shard: forgets rollups older than 13 months, and the verifications' fact rows once the
+ * shipments' retention has passed (as each shipment's tracker goes with its shipment): a repeated change
+ * can only come from the write-behind, long before then.
+ */
+export function pruneStatements(db: D1Database, now: number, retentionMs: number): D1PreparedStatement[] {
+  return [
+    db.prepare("DELETE FROM stat_days WHERE day < ?1").bind(utcDay(now - ROLLUP_RETENTION_DAYS * 86_400_000)),
+    db.prepare("DELETE FROM stat_verifications WHERE day < ?1").bind(utcDay(now - Math.max(retentionMs, 86_400_000))),
+  ];
 }

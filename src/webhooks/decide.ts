@@ -3,7 +3,7 @@
 // effects to run once it is stored, and a named answer. The attempt number is the fence: a lease makes
 // attempt n+1, and only a result for attempt n+1 of a delivery still in flight settles anything.
 // The guards' order is their precedence. The object (webhook-object.ts) loads, decides, saves, then sends.
-import { callbackBody, type CallbackEvent } from "./events";
+import { callbackBody, subjectOf, type CallbackEvent } from "./events";
 import { afterAttempt, leaseUntil, type AttemptResult, type DeliveryState } from "./schedule";
 import { isoTime } from "../status/manifest";
 import { wants, type SubscriptionRow } from "./subscription";
@@ -13,7 +13,9 @@ export interface DeliveryRow {
   seq?: number;
   /** The event id, sent as webhook-id on every attempt. */
   id: string;
+  /** The event's subject: its shipment, or for a verification's end (isVerificationEventId) the verification. */
   shipment_id: string;
+  /** The recipient status reported, or how the verification ended. */
   status: string;
   /** The signed body; erased once delivered. */
   body: string | null;
@@ -67,10 +69,11 @@ export function decideEnqueue(s: CallbackState, event: CallbackEvent, now: numbe
   if (s.sub.disabled_reason !== null) return same(s, "disabled");
   if (!wants(s.sub, event)) return same(s, "not wanted");
   if (s.delivery) return same(s, "repeat");
+  const subject = subjectOf(event);
   const delivery: DeliveryRow = {
     id: event.eventId,
-    shipment_id: event.shipmentId,
-    status: event.status,
+    shipment_id: subject.id,
+    status: subject.status,
     body: callbackBody(event),
     state: "pending",
     attempts: 0,

@@ -7,6 +7,8 @@ import { MAX_URL_LENGTH } from "./url-rules";
 export const EVENT_FILTERS = ["final", "all"] as const;
 export type EventFilter = (typeof EVENT_FILTERS)[number];
 export const DELIVERY_STATES = ["pending", "delivered", "failed"] as const;
+/** The kinds of callback, as each body's `type` says. */
+export const CALLBACK_TYPES = ["shipment.status", "verification.status"] as const;
 
 const url = z.string().openapi({
   description:
@@ -15,7 +17,9 @@ const url = z.string().openapi({
   example: "https://example.com/notifications/callbacks",
 });
 const events = z.enum(EVENT_FILTERS, "Must be final or all.").openapi({
-  description: "`final`: one event per shipment, at its final status. `all`: every applied recipient status change.",
+  description:
+    "`final`: one event per shipment, at its final status. `all`: every applied recipient status change. " +
+    "Either kind also gets one `verification.status` event when a verification ends.",
   example: "final",
 });
 const timestamp = z.string().openapi({ example: "2026-11-29T08:25:14Z" });
@@ -58,9 +62,17 @@ export type Subscription = z.infer<typeof SubscriptionSchema>;
 
 export const DeliverySchema = z
   .object({
-    id: z.string().openapi({ description: "The event's id: the `webhook-id` header of every attempt.", example: "2d4f1359-2f4b-4a3f-9d0e-5f3b9a6d8c21.4" }),
-    shipmentId: z.uuid(),
-    status: z.string().openapi({ description: "The recipient status the event reports.", example: "SMS_Delivered" }),
+    id: z.string().openapi({
+      description: "The event's id: the `webhook-id` header of every attempt. `{shipmentId}.{n}` for a shipment's status, `verification.{verificationId}.{status}` for a verification's end.",
+      example: "2d4f1359-2f4b-4a3f-9d0e-5f3b9a6d8c21.4",
+    }),
+    type: z.enum(CALLBACK_TYPES).openapi({ description: "The callback body's `type`: a shipment's status, or a verification's end.", example: "shipment.status" }),
+    shipmentId: z.uuid().optional().openapi({ description: "The shipment whose status the event reports (`shipment.status`)." }),
+    verificationId: z.string().optional().openapi({ description: "The verification that ended (`verification.status`)." }),
+    status: z.string().openapi({
+      description: "The recipient status the event reports, or how the verification ended (`approved`, `expired`, `max_attempts`).",
+      example: "SMS_Delivered",
+    }),
     state: z.enum(DELIVERY_STATES),
     attempts: z.number().int(),
     createdAt: timestamp,

@@ -1,14 +1,19 @@
 // What the callback object shows of its deliveries, and how it names a receiver in its logs.
 import type { DeliveryRow } from "./decide";
+import { isVerificationEventId } from "./events";
 import type { AttemptResult } from "./schedule";
 import type { Delivery } from "./schemas";
 import { isoTime } from "../status/manifest";
 import type { SubscriptionRow } from "./subscription";
 
 export function deliveryView(row: DeliveryRow): Delivery {
+  // A verification's end stores its verification where a shipment event stores its shipment (no new column).
+  const subject = isVerificationEventId(row.id)
+    ? { type: "verification.status" as const, verificationId: row.shipment_id }
+    : { type: "shipment.status" as const, shipmentId: row.shipment_id };
   return {
     id: row.id,
-    shipmentId: row.shipment_id,
+    ...subject,
     status: row.status,
     state: row.state,
     attempts: row.attempts,

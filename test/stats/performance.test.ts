@@ -8,6 +8,8 @@ import type { Performance } from "../../src/stats/performance";
 import { postEmail, postSms, smsRequest, emailRequest } from "../support/api";
 import { shipmentIdOf, waitForShipment } from "../support/shipments";
 import { syncToD1 } from "../support/order";
+import type { VerificationChange } from "../../src/store/changes";
+import { shardWriter } from "../../src/store/shards";
 
 const app = newApp();
 const get = (path: string, bindings: Partial<Env> = {}) => app.fetch(new Request(`http://localhost${path}`), { ...env, ...bindings }, createExecutionContext());
@@ -78,9 +80,9 @@ describe("GET /performance.json and /performance", () => {
     expect(response.headers.get("content-type")).toContain("text/html");
     expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
     const html = await response.text();
-    for (const id of ["messages", "within-10s", "delivery", "providers", "provider-states", "provider-outages", "dead-letters"]) expect(html).toContain(`<section id="${id}">`);
-    expect(html.match(/<svg [^>]*aria-hidden="true"/g)?.length).toBe(4);
-    expect(html.match(/<table>/g)?.length).toBe(7);
+    for (const id of ["messages", "within-10s", "delivery", "sms-conversion", "providers", "provider-states", "provider-outages", "dead-letters"]) expect(html).toContain(`<section id="${id}">`);
+    expect(html.match(/<svg [^>]*aria-hidden="true"/g)?.length).toBe(5);
+    expect(html.match(/<table>/g)?.length).toBe(8);
     expect(html).toContain("objective 99.9 %");
     expect(html).toContain(`<th scope="row">${today()}</th>`);
     expect(html).not.toContain("<script");
@@ -92,5 +94,37 @@ describe("GET /performance.json and /performance", () => {
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 900_000 });
     const response = await get("/performance.json", { SLO_HANDOVER_10S: "99.5" });
     expect(((await response.json()) as Performance).objective.handedOverWithin10sPercent).toBe(99.5);
+  });
+
+  it("shows the SMS conversion per day (approved of started) with its counts, and none where no verification started", async () => {
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const change = (org: string, verificationId: string, event: VerificationChange["event"], channel: "sms" | "email" = "sms"): VerificationChange => ({
+      kind: "verification", org, verificationId, channel, day: today(), event, at: new Date().toISOString(), ...(event === "approved" ? { provider: "primary" } : {}),
+    });
+    const ids = Array.from({ length: 5 }, () => crypto.randomUUID());
+    // Four SMS verifications on two shards (three approved, one expired), an email one, and a repeat.
+    const onShard0 = [...ids.slice(0, 3).map((id) => change(ORGS[0]!, id, "started")), ...ids.slice(0, 2).map((id) => change(ORGS[0]!, id, "approved")), change(ORGS[0]!, ids[2]!, "expired")];
+    const onShard1 = [change("org-on-shard-1", ids[3]!, "started"), change("org-on-shard-1", ids[3]!, "approved"), change("org-on-shard-1", ids[3]!, "approved")];
+    const email = [change(ORGS[0]!, ids[4]!, "started", "email")];
+    for (const [shard, changes] of [["DB", [...onShard0, ...email]], ["DB_1", onShard1]] as const) {
+      await shardWriter(env, shard).append(shard, [...changes]);
+      expect(await shardWriter(env, shard).flush()).toBe(0);
+    }
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 3_600_000 }); // past every earlier test's figures
+    const p = await figures();
+    expect(todays(p, "sms")).toMatchObject({ verifications: { started: 4, approved: 3, expired: 1, maxAttempts: 0 }, verificationConversionPercent: 75 });
+    expect(todays(p, "email")).toMatchObject({ verifications: { started: 1, approved: 0 }, verificationConversionPercent: 0 });
+    expect(p.days.find((d) => d.date === yesterday && d.channel === "sms")).toMatchObject({ verifications: { started: 0 }, verificationConversionPercent: null });
+    expect(p.totals.sms).toMatchObject({ verifications: { started: 4, approved: 3 }, verificationConversionPercent: 75 });
+    expect(p.totals.sms.providers.primary).toMatchObject({ approved: 3 });
+
+    const html = await (await get("/performance")).text();
+    const section = html.slice(html.indexOf('<section id="sms-conversion">'), html.indexOf("</section>", html.indexOf('<section id="sms-conversion">')));
+    expect(section).toContain("<svg ");
+    expect(section).toContain("<polyline ");
+    expect(section).toContain(`<th scope="row">${today()}</th><td>4</td><td>3</td><td>1</td><td>0</td><td>75 %</td>`);
+    expect(section).toContain(`<th scope="row">${yesterday}</th><td>0</td><td>0</td><td>0</td><td>0</td><td>–</td>`);
+    expect(section).not.toContain("0 %<");
+    expect(html).toContain("SMS codes approved<strong>75 %</strong>of 4 started");
   });
 });

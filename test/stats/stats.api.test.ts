@@ -214,8 +214,12 @@ describe("GET /future/stats", () => {
     expect(Object.keys(op.responses).sort()).toEqual(["200", "400", "401", "403", "503"]);
     expect(op.responses["400"]!.description).toContain("92 days");
     expect(Object.keys(doc.components.schemas["StatisticsFigures"]!.properties!)).toEqual(
-      expect.arrayContaining(["registered", "handedOver", "handedOverWithin10s", "delivered", "failed", "pending", "handOverP50Ms", "finalP95Ms", "providers", "refused"]),
+      expect.arrayContaining(["registered", "handedOver", "handedOverWithin10s", "delivered", "failed", "pending", "handOverP50Ms", "finalP95Ms", "providers", "refused", "verifications"]),
     );
+    const figures = doc.components.schemas["StatisticsFigures"]!.properties! as Record<string, { description?: string; properties?: Record<string, { description?: string }>; additionalProperties?: { properties: Record<string, unknown> } }>;
+    expect(Object.keys(figures["verifications"]!.properties!)).toEqual(["started", "approved", "expired", "maxAttempts"]);
+    expect(figures["verifications"]!.description).toContain("started on");
+    expect(Object.keys(figures["providers"]!.additionalProperties!.properties)).toEqual(["handedOver", "delivered", "approved"]);
   });
 
   it("needs the API's token", async () => {

@@ -4,7 +4,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { call } from "./api";
-import { callbackEventId, type CallbackEvent } from "../../src/webhooks/events";
+import { callbackEventId, type ShipmentStatusEvent } from "../../src/webhooks/events";
 import { webhookStub } from "../../src/webhooks/stub";
 import type { Delivery, SubscriptionPutAnswer } from "../../src/webhooks/schemas";
 import type { RecipientStatus } from "../../src/status/statuses";
@@ -27,7 +27,7 @@ export async function deliveriesOf(org: string, state?: string): Promise<Deliver
 }
 
 /** An event as the shard writer hands it over: status `status` of shipment `shipmentId`, now. */
-export function statusEvent(org: string, shipmentId: string, seq: number, status: RecipientStatus, at = new Date()): CallbackEvent {
+export function statusEvent(org: string, shipmentId: string, seq: number, status: RecipientStatus, at = new Date()): ShipmentStatusEvent {
   return {
     eventId: callbackEventId(shipmentId, seq),
     org,
@@ -48,7 +48,7 @@ export function statusEvent(org: string, shipmentId: string, seq: number, status
 }
 
 /** The life of one SMS as events (seq 1 = registration … 4 = final). */
-export function smsLife(org: string, shipmentId = crypto.randomUUID(), final: RecipientStatus = "SMS_Delivered"): CallbackEvent[] {
+export function smsLife(org: string, shipmentId = crypto.randomUUID(), final: RecipientStatus = "SMS_Delivered"): ShipmentStatusEvent[] {
   return (["SMS_New", "SMS_Sending", "SMS_Accepted", final] as const).map((status, i) => statusEvent(org, shipmentId, i + 1, status));
 }
 

@@ -18,7 +18,8 @@ export function registerStatsRoutes(app: OpenAPIHono<AppEnv>) {
       path: `${BASE_PATH}/future/stats`,
       summary: "Statistics: the caller's shipments per UTC day and channel",
       description:
-        "Exact counts per UTC day (of registration) and channel, approximate latencies, and the requests the limits refused. " +
+        "Exact counts per UTC day (of registration) and channel, approximate latencies, the requests the limits refused, " +
+        "and one-time codes (verifications) per UTC day and channel they started on. " +
         "Eventually consistent: a status change shows within a few seconds. See docs/statistics.md.",
       tags: ["Statistics"],
       security: [{ Bearer: [] }],

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { writeFinals } from "../../../src/store/stats-analytics";
 import { bucketOf, percentile, valueOf } from "../../../src/store/stats-buckets";
 import { factsOf } from "../../../src/store/stats-facts";
-import { daysBetween, figuresOf, within10sPercent } from "../../../src/stats/figures";
+import { conversionPercent, daysBetween, figuresOf, within10sPercent } from "../../../src/stats/figures";
 import type { ShipmentState, StatusEventRow } from "../../../src/store/changes";
 
 describe("latency buckets", () => {
@@ -60,6 +60,29 @@ describe("facts of a change", () => {
 });
 
 describe("figures from rollup rows", () => {
+  it("reads the verifications' counters and each provider's approvals, zeros where none were counted", () => {
+    const rows = [
+      { day: "2026-12-05", channel: "sms" as const, metric: "verifications:started", n: 4 },
+      { day: "2026-12-05", channel: "sms" as const, metric: "verifications:approved", n: 3 },
+      { day: "2026-12-05", channel: "sms" as const, metric: "verifications:maxAttempts", n: 1 },
+      { day: "2026-12-05", channel: "sms" as const, metric: "provider:link:mobility:approved", n: 3 },
+      { day: "2026-12-05", channel: "sms" as const, metric: "provider:link:mobility:handedOver", n: 5 },
+      { day: "2026-12-05", channel: "email" as const, metric: "verifications:expired", n: 2 },
+    ];
+    const { days, totals } = figuresOf(rows, "2026-12-05", "2026-12-05");
+    expect(days[0]!.verifications).toEqual({ started: 4, approved: 3, expired: 0, maxAttempts: 1 });
+    expect(days[0]!.providers).toEqual({ "link:mobility": { handedOver: 5, delivered: 0, approved: 3 } });
+    expect(days[1]!.verifications).toEqual({ started: 0, approved: 0, expired: 2, maxAttempts: 0 });
+    expect(totals.verifications).toEqual({ started: 4, approved: 3, expired: 2, maxAttempts: 1 });
+  });
+
+  it.each([
+    [{ started: 4, approved: 3 }, 75], // approved of started
+    [{ started: 0, approved: 0 }, null], // a day without verifications has no share, not 0 %
+    [{ started: 2, approved: 0 }, 0],
+    [{ started: 1, approved: 2 }, 100], // an approval counted before its start: never above 100
+  ])("conversion of %j is %s %", (v, expected) => expect(conversionPercent(v)).toBe(expected));
+
   it("fills every asked day and channel, adds up totals, and derives pending and the within-10 s share", () => {
     const rows = [
       { day: "2026-12-05", channel: "sms" as const, metric: "registered", n: 10 },

@@ -12,7 +12,7 @@ import {
   type Decision,
   type DeliveryRow,
 } from "../../../src/webhooks/decide";
-import type { CallbackEvent } from "../../../src/webhooks/events";
+import type { ShipmentStatusEvent } from "../../../src/webhooks/events";
 import { LEASE_MARGIN_MS, RETRY_SCHEDULE_MS, resultOfError, resultOfResponse } from "../../../src/webhooks/schedule";
 import type { SubscriptionRow } from "../../../src/webhooks/subscription";
 
@@ -211,7 +211,7 @@ describe("what the table does not show", () => {
   });
 
   describe("enqueue", () => {
-    const event: CallbackEvent = {
+    const event: ShipmentStatusEvent = {
       eventId: "s-1.4",
       org: "ttd",
       shipmentId: "s-1",
@@ -219,7 +219,7 @@ describe("what the table does not show", () => {
       status: "SMS_Delivered",
       final: true,
       at: new Date(NOW).toISOString(),
-      manifest: { shipmentId: "s-1" } as CallbackEvent["manifest"],
+      manifest: { shipmentId: "s-1" } as ShipmentStatusEvent["manifest"],
     };
     const other = { ...event, org: "other" };
     const older = { ...event, at: new Date(T0 - 1).toISOString() };

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { manifestOf } from "../../../src/status/manifest";
-import type { CallbackEvent } from "../../../src/webhooks/events";
+import type { ShipmentStatusEvent } from "../../../src/webhooks/events";
 import { applyPut, makesSecret, putAnswer, ROTATION_OVERLAP_MS, signingSecrets, subscriptionView, wants } from "../../../src/webhooks/subscription";
 
 const T0 = Date.parse("2026-11-29T08:00:00Z");
 const put = (url = "https://example.com/cb", events: "final" | "all" = "final", rotateSecret?: boolean) => ({ url, events, ...(rotateSecret !== undefined ? { rotateSecret } : {}) });
 
-function event(overrides: Partial<CallbackEvent> = {}): CallbackEvent {
+function event(overrides: Partial<ShipmentStatusEvent> = {}): ShipmentStatusEvent {
   return {
     eventId: "s.1",
     org: "ttd",
