@@ -210,6 +210,7 @@ export const FeedEntrySchema = z
     statusDescription,
     lastUpdate: z.string(),
     recipients: z.array(RecipientStatusSchema.omit({ type: true })),
+    verificationId: z.uuid().optional().openapi({ description: "Present when the shipment is a message of a verification (POST /future/verifications/…)." }),
   })
   .openapi("ShipmentFeedEntry");
 
