@@ -112,6 +112,8 @@ export async function checkAnswerOf(response: Response): Promise<CheckAnswer> {
 export interface OutboxMessage {
   id: number;
   channel: "sms" | "email";
+  /** The simulated provider it was handed to (`primary`, `secondary`, `simulator`). */
+  provider: string;
   shipmentId: string;
   to: string;
   subject?: string;
