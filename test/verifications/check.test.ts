@@ -9,6 +9,7 @@ import {
   codeOfSms,
   expectNotFound,
   expectNotPending,
+  expectResendRefused,
   getVerification,
   resend,
   startSms,
@@ -110,6 +111,15 @@ describe("expiry", () => {
     await later(untilExpiry + 1000, async () => {
       await expectNotPending(await checkCode(created.verificationId, code), "expired");
       expect((await viewOf(created.verificationId)).status).toBe("expired");
+    });
+  });
+
+  it("GET past expiresAt says expired even before anything else (its alarm, a check) has run, and a resend is 409", async () => {
+    const { created } = await startSms({ timeToLiveInSeconds: 60 });
+    await codeOfSms(created.shipmentId);
+    await later(Date.parse(created.expiresAt) - Date.now() + 1000, async () => {
+      expect((await viewOf(created.verificationId)).status).toBe("expired");
+      await expectResendRefused(await resend(created.verificationId));
     });
   });
 });
