@@ -74,6 +74,19 @@ describe("POST /future/verifications/{id}/resend", () => {
     expect((await viewOf(created.verificationId)).shipments).toHaveLength(3);
   });
 
+  it("sends one message for 10 concurrent resends with one key, and at most two for 10 with different keys", async () => {
+    const { created } = await startSms();
+    const key = uniqueKey("resend");
+    const same = await Promise.all(Array.from({ length: 10 }, () => resend(created.verificationId, key)));
+    expect(same.map((r) => r.status).sort()).toEqual([...Array<number>(9).fill(200), 201]);
+    expect(new Set(await Promise.all(same.map((r) => r.text()))).size).toBe(1);
+
+    const different = await Promise.all(Array.from({ length: 10 }, () => resend(created.verificationId)));
+    expect(different.filter((r) => r.status === 201)).toHaveLength(1); // the second and last resend
+    for (const response of different.filter((r) => r.status !== 201)) await expectResendRefused(response);
+    expect((await viewOf(created.verificationId)).shipments).toHaveLength(3);
+  });
+
   it("answers 409 NOT-20003 once the verification is approved", async () => {
     const { created } = await startSms();
     const code = await codeOfSms(created.shipmentId);

@@ -72,6 +72,18 @@ describe("POST /future/verifications/sms — 201", () => {
     expect((await viewOf(verificationId)).shipments).toHaveLength(1);
   });
 
+  it("makes one verification and one message from 20 concurrent identical starts: one 201, nineteen 200 with its body", async () => {
+    const request = smsVerification();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => postSmsVerification(request)));
+    expect(responses.map((r) => r.status).sort()).toEqual([...Array<number>(19).fill(200), 201]);
+    const texts = await Promise.all(responses.map((r) => r.text()));
+    expect(new Set(texts).size).toBe(1);
+    const { shipmentId, verificationId } = JSON.parse(texts[0]!) as { shipmentId: string; verificationId: string };
+    await waitForShipment(shipmentId, (s) => s.status === "Order_Completed");
+    expect((await outboxMessages()).filter((m) => m.to === request.phoneNumber)).toHaveLength(1);
+    expect((await viewOf(verificationId)).shipments).toHaveLength(1);
+  });
+
   it("answers a different request under the same key with 422 NOT-10001 (strict, always), and sends nothing of it", async () => {
     const request = smsVerification();
     const first = await createdOf(await postSmsVerification(request));
