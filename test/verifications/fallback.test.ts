@@ -3,6 +3,7 @@
 // counted against the limits when sent, its refusal shown in GET. Sandbox recipients give the outcomes.
 import { describe, expect, it } from "vitest";
 import { postEmail, emailRequest, variedEmailAddress } from "../support/api";
+import { storedOrder } from "../support/order";
 import { waitForShipment } from "../support/shipments";
 import {
   checkAnswerOf,
@@ -51,6 +52,8 @@ describe("the fallback email after a failed SMS", () => {
     const view = await waitForView(created.verificationId, (v) => v.shipments.length === 2);
     const manifest = await waitForShipment(view.shipments[1]!.shipmentId, (s) => s.status === "Order_Completed");
     expect(manifest).toMatchObject({ verificationId: created.verificationId, recipients: [{ type: "Email", destination: fallback.emailAddress, status: "Email_Delivered" }] });
+    // Never handed over after the code can no longer be used: its deadline is the verification's, not 48 hours.
+    expect(Number((await storedOrder(view.shipments[1]!.shipmentId)).deadline)).toBeLessThanOrEqual(Date.parse(created.expiresAt) + 100);
   });
 
   it("is sent once: a resend that fails as well sends no second email, and no second code", async () => {

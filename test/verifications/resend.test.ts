@@ -3,6 +3,7 @@
 // message a normal shipment whose manifest names its verification.
 import { describe, expect, it } from "vitest";
 import { call, uniqueKey } from "../support/api";
+import { storedOrder } from "../support/order";
 import { readShipmentAs, waitForShipment } from "../support/shipments";
 import {
   checkAnswerOf,
@@ -42,6 +43,19 @@ describe("POST /future/verifications/{id}/resend", () => {
     expect(second).toMatchObject({ channel: "sms", to: request.phoneNumber });
     expect(second!.body).toBe(first!.body);
     expect(codeIn(second!.body, SMS_TEMPLATE)).toBe(codeIn(first!.body, SMS_TEMPLATE));
+  });
+
+  it("gives every message the verification's deadline: no SMS is handed over after the code can no longer be used", async () => {
+    const { created } = await startSms({ timeToLiveInSeconds: 120 });
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // a resend 1.5 s later must not live 1.5 s longer
+    const resent = await shipmentIdOfResend(await resend(created.verificationId));
+    const expiresAt = Date.parse(created.expiresAt);
+    for (const shipmentId of [created.shipmentId, resent]) {
+      // Whole seconds of the time left, so up to a second earlier; never later (but for the milliseconds the registration takes).
+      const deadline = Number((await storedOrder(shipmentId)).deadline);
+      expect(deadline, shipmentId).toBeLessThanOrEqual(expiresAt + 100);
+      expect(deadline, shipmentId).toBeGreaterThan(expiresAt - 1_500);
+    }
   });
 
   it("answers a replay of the resend key with 200 and the same body, and sends nothing more", async () => {

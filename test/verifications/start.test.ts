@@ -2,6 +2,7 @@
 // from orders, and the code as the person gets it, read from the local outbox as a developer would.
 import { describe, expect, it } from "vitest";
 import { postSms, problemOf, smsRequest, uniqueKey, variedPhoneNumber } from "../support/api";
+import { storedOrder } from "../support/order";
 import { readShipmentAs, shipmentIdOf, waitForShipment } from "../support/shipments";
 import {
   checkAnswerOf,
@@ -198,6 +199,10 @@ describe("POST /future/verifications/email", () => {
 
     const view = await viewOf(created.verificationId);
     expect(view).toMatchObject({ channel: "email", status: "pending", shipments: [{ shipmentId: created.shipmentId, channel: "email" }] });
+    // An email is never handed over after the code can no longer be used: its deadline is expiresAt, not 48 hours.
+    const deadline = Number((await storedOrder(created.shipmentId)).deadline);
+    expect(deadline).toBeLessThanOrEqual(Date.parse(created.expiresAt) + 100);
+    expect(deadline).toBeGreaterThan(Date.parse(created.expiresAt) - 1_500);
     expect((await checkAnswerOf(await checkCode(created.verificationId, code))).status).toBe("approved");
   });
 });

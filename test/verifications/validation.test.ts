@@ -61,6 +61,15 @@ describe("POST /future/verifications/sms — validation", () => {
     expect(response.status, await response.clone().text()).toBe(201);
   });
 
+  it("counts the segments with the code in place: 16 GSM-7 segments (2,448 characters) with a 10-digit code pass, one more is 400", async () => {
+    const template = (length: number) => `{code}${"a".repeat(length - 10)}`; // the code's 10 digits + the rest = length
+    const fits = await postSmsVerification(smsVerification({ codeLength: 10, message: template(16 * 153) }));
+    expect(fits.status, await fits.clone().text()).toBe(201);
+    await expectFieldRefused(await postSmsVerification(smsVerification({ codeLength: 10, message: template(16 * 153 + 1) })), ["message"]);
+    // ...and with the WebOTP line in place: the message that fitted alone does not any more.
+    await expectFieldRefused(await postSmsVerification(smsVerification({ codeLength: 10, message: template(16 * 153), webOtpDomain: "login.example.no" })), ["message", "webOtpDomain"]);
+  });
+
   it("registers nothing for a refused request: the same key with a valid request then answers 201", async () => {
     const refused = smsVerification({ codeLength: 11 });
     expect((await postSmsVerification(refused)).status).toBe(400);
