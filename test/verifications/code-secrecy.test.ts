@@ -18,6 +18,7 @@ import {
   smsVerification,
   emailVerification,
   EMAIL_TEMPLATE,
+  FALLBACK_TEMPLATE,
   codeIn,
   outboxOf,
   waitForView,
@@ -86,6 +87,11 @@ describe("the code", () => {
     for (const text of seen) expect(text).not.toContain(code);
     expect(logs.length).toBeGreaterThan(0);
     for (const line of logs) expect(line).not.toContain(code);
+    // Nor the recipient (the team's rule for logs): neither the number's national digits nor the fallback address.
+    for (const line of logs) {
+      expect(line).not.toContain(request.phoneNumber.slice(3));
+      expect(line).not.toContain((request.fallbackEmail as { emailAddress: string }).emailAddress);
+    }
     for (const [message] of queued.mock.calls) expect(JSON.stringify(message)).not.toContain(code);
 
     await syncToD1(created.shipmentId);
@@ -122,6 +128,21 @@ describe("the code", () => {
     for (const line of logs) {
       expect(line).not.toContain(code);
       expect(line).not.toContain(expiringCode);
+    }
+  });
+
+  it("is in no log line when the SMS fails and the fallback email carries it, nor is the fallback address", async () => {
+    const logs = captureLogs();
+    const fallback = fallbackEmail({ afterSeconds: 600 });
+    const start = await postSmsVerification(smsVerification({ codeLength: 10, phoneNumber: "+4740000001", fallbackEmail: fallback }));
+    const created = (await start.json()) as { verificationId: string; shipmentId: string };
+    const view = await waitForView(created.verificationId, (v) => v.shipments.length === 2 && v.shipments[1]!.status === "Email_Delivered");
+    const [email] = await outboxOf(view.shipments[1]!.shipmentId);
+    const code = codeIn(email!.body, FALLBACK_TEMPLATE);
+    await checkCode(created.verificationId, code);
+    for (const line of logs) {
+      expect(line).not.toContain(code);
+      expect(line).not.toContain(fallback.emailAddress);
     }
   });
 
