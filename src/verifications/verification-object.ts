@@ -103,6 +103,9 @@ export class VerificationObject extends DurableObject<Env> {
   async view(org: string, verificationId: string): Promise<VerificationView | null> {
     const row = this.store.load();
     if (!this.owns(row, org, verificationId)) return null;
+    // Past expiresAt it has expired, whether or not its alarm has run yet (an alarm may come late).
+    const now = Date.now();
+    if (row.status === "pending" && now >= row.expires_at) this.end(row, { ...row, ...expired(row, now), ended_at: now });
     const messages = this.store.messages();
     const manifests = await Promise.all(messages.map((m) => orderStubForShipment(this.env, m.shipment_id).manifest(org, m.shipment_id).catch(() => null)));
     manifests.forEach((manifest, i) => {
