@@ -260,7 +260,8 @@ export class VerificationObject extends DurableObject<Env> {
   private async fallbackAfterFailure(shipmentId: string): Promise<void> {
     const row = this.store.load();
     const message = this.store.messages().find((m) => m.shipment_id === shipmentId);
-    if (row?.status === "pending" && row.fallback_at !== null && message?.channel === "sms") await this.sendFallback();
+    // "starting": the first attempt can fail before the start's own save; sendFallback waits for it, then judges.
+    if ((row?.status === "pending" || row?.status === "starting") && row.fallback_at !== null && message?.channel === "sms") await this.sendFallback();
   }
 
   /** The fallback's time has come: unless an SMS was delivered meanwhile (each order is asked), the email goes. */

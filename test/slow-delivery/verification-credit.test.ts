@@ -15,16 +15,16 @@ const simulator = (method: string, path: string, body?: unknown) =>
     new Request(`http://localhost/simulator/${path}`, { method, ...(body !== undefined ? { headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) } : {}) }),
   );
 
-interface DeliveryRow {
+type DeliveryRow = {
   provider: string;
   shipment_id: string;
   accepted_at: number | null;
   reported_at: number | null;
-}
+};
 
 /** ProviderHealth's row of one shipment, once this isolate's notes have reached it (a verdict refresh carries them). */
-const deliveryOf = (shipmentId: string, done: (row: DeliveryRow | undefined) => boolean) =>
-  eventually(
+const deliveryOf = async (shipmentId: string, done: (row: DeliveryRow | undefined) => boolean): Promise<DeliveryRow> =>
+  (await eventually(
     async () => {
       expireHealthViews();
       await handOverOrder(env, "sms", ["primary", "secondary"]);
@@ -34,7 +34,7 @@ const deliveryOf = (shipmentId: string, done: (row: DeliveryRow | undefined) => 
     },
     done,
     { timeoutMs: 10_000, intervalMs: 50, what: `ProviderHealth's row of ${shipmentId}` },
-  );
+  ))!;
 
 const codeOf = async (shipmentId: string) => new RegExp(SMS_TEMPLATE.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace("{code}", "(\\d+)")).exec((await outboxOf(shipmentId))[0]!.body)![1]!;
 
