@@ -43,6 +43,9 @@ const workers = (bindings: Record<string, string>) =>
           "limits-override": { smsPerNumber: [{ max: 2, seconds: 600 }], emailsPerAddress: [{ max: 3, seconds: 600 }] },
           "limits-short": { smsPerNumber: [{ max: 1, seconds: 2 }] },
           "limits-rate": { requestsPerMinute: 3 },
+          // A verification's start counts two requests, and its first check none (test/verifications/limits.test.ts).
+          "limits-rate-verify": { requestsPerMinute: 3 },
+          "limits-rate-check": { requestsPerMinute: 3 },
           "limits-daily": { smsPerDay: 2, emailsPerDay: 2 },
           "limits-countries": { smsCountries: ["SE", "DK"] },
           "limits-off": { enabled: false },

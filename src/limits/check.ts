@@ -25,7 +25,11 @@ export type LimitVerdict = { kind: "ok" } | LimitRefusal | { kind: "unavailable"
 
 const DAY_MS = 86_400_000;
 
-export async function checkLimits(env: Env, org: string, order: LimitedOrder, now: number): Promise<LimitVerdict> {
+/**
+ * `requests`: how many requests it counts for against the organisation's rate: 2 for a verification's
+ * first message, which pays for the verification's first check too (check-rate.ts counts the others).
+ */
+export async function checkLimits(env: Env, org: string, order: LimitedOrder, now: number, requests = 1): Promise<LimitVerdict> {
   try {
     const settings = limitsFor(env, org);
     if (order.channel === "sms") {
@@ -34,7 +38,8 @@ export async function checkLimits(env: Env, org: string, order: LimitedOrder, no
     }
     if (!settings.enabled) return { kind: "ok" };
     const recipient = sandboxExempt(env, order) ? null : await recipientKey(env.LIMITS_KEY, org, order);
-    const decision = await limitsStub(env, org).reserve(rulesFor(settings, order.channel, recipient, now), now, { org, channel: order.channel });
+    const rules = rulesFor(settings, order.channel, recipient, now).map((rule) => (rule.kind === "requests" && requests !== 1 ? { ...rule, weight: requests } : rule));
+    const decision = await limitsStub(env, org).reserve(rules, now, { org, channel: order.channel });
     if (decision.ok) return { kind: "ok" };
     const { rule, retryAfterSeconds } = decision;
     log("limits.refused", { org, limit: rule.kind, retryAfterSeconds });

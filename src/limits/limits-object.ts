@@ -9,7 +9,7 @@ import { utcDay } from "../status/manifest";
 import type { Channel } from "../status/statuses";
 import { shardOf, shardWriter } from "../store/shards";
 import { LIMIT_CODES } from "./codes";
-import { decide, incrementsFor, slotsToRead, type Decision, type Rule, type Slot } from "./windows";
+import { decide, incrementsFor, slotsToRead, type Decision, type Increment, type Rule, type Slot } from "./windows";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS counters (
@@ -70,17 +70,22 @@ export class LimitsObject extends DurableObject<Env> {
       if (tally) await this.countRefusal(tally, LIMIT_CODES[decision.rule.kind], now);
       return decision;
     }
-    for (const { key, slot, expiresAt } of incrementsFor(rules, now)) {
+    this.add(incrementsFor(rules, now));
+    await this.scheduleCleanup();
+    return decision;
+  }
+
+  private add(increments: readonly Increment[]) {
+    for (const { key, slot, count, expiresAt } of increments) {
       this.sql.exec(
-        `INSERT INTO counters (key, slot, count, expires_at) VALUES (?, ?, 1, ?)
-         ON CONFLICT (key, slot) DO UPDATE SET count = count + 1, expires_at = max(expires_at, excluded.expires_at)`,
+        `INSERT INTO counters (key, slot, count, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key, slot) DO UPDATE SET count = count + excluded.count, expires_at = max(expires_at, excluded.expires_at)`,
         key,
         slot,
+        count,
         expiresAt,
       );
     }
-    await this.scheduleCleanup();
-    return decision;
   }
 
   /**
@@ -88,18 +93,10 @@ export class LimitsObject extends DurableObject<Env> {
    * to the request-rate rule, and says until when that rule now refuses (0: it does not).
    */
   async countRequests(rule: Rule, n: number, now: number): Promise<{ refusedUntil: number }> {
-    for (const { key, slot, expiresAt } of incrementsFor([rule], now)) {
-      this.sql.exec(
-        `INSERT INTO counters (key, slot, count, expires_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (key, slot) DO UPDATE SET count = count + excluded.count, expires_at = max(expires_at, excluded.expires_at)`,
-        key,
-        slot,
-        n,
-        expiresAt,
-      );
-    }
+    this.add(incrementsFor([{ ...rule, weight: n }], now));
     const [[key, from]] = [...slotsToRead([rule], now)] as [[string, number]];
     const slots = this.sql.exec<{ slot: number; count: number }>("SELECT slot, count FROM counters WHERE key = ? AND slot >= ?", key, from).toArray();
+    // Refused from now on while one more request would not fit.
     const decision = decide([rule], new Map([[key, slots]]), now);
     await this.scheduleCleanup();
     return { refusedUntil: decision.ok ? 0 : now + decision.retryAfterSeconds * 1000 };

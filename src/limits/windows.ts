@@ -17,6 +17,8 @@ export interface Rule {
   window: Window;
   /** What a refusal names, e.g. "5 SMS per 10 minutes to one phone number" (never the recipient). */
   description: string;
+  /** How many counts a passing request adds (default 1): a verification's start also pays for its first check. */
+  weight?: number;
 }
 
 export interface Slot {
@@ -26,10 +28,11 @@ export interface Slot {
 
 export type Decision = { ok: true } | { ok: false; rule: Rule; retryAfterSeconds: number };
 
-/** One count to add when the request passes: the key's slot and when that slot stops mattering. */
+/** The counts to add when the request passes: the key's slot, how many, and when that slot stops mattering. */
 export interface Increment {
   key: string;
   slot: number;
+  count: number;
   expiresAt: number;
 }
 
@@ -61,7 +64,7 @@ export function slotsToRead(rules: readonly Rule[], now: number): Map<string, nu
 }
 
 /**
- * Decides whether one more count fits every rule. When one does not, answers the rule that keeps the
+ * Decides whether the request's counts (its rule's weight, 1 by default) fit every rule. When one does not, answers the rule that keeps the
  * request out longest and the whole seconds until it would fit (counts only expire while nothing is
  * added, so the request can succeed once the longest wait is over).
  */
@@ -71,8 +74,9 @@ export function decide(rules: readonly Rule[], slotsByKey: ReadonlyMap<string, r
     const first = firstLiveSlot(rule.window, now);
     const live = (slotsByKey.get(rule.key) ?? []).filter((s) => s.slot >= first).sort((a, b) => a.slot - b.slot);
     const used = live.reduce((sum, s) => sum + s.count, 0);
-    if (used < rule.max) continue;
-    const retryAt = rule.window.kind === "fixed" ? rule.window.endMs : expiryOf(rule.window, slotToExpire(live, used - rule.max + 1));
+    const adds = rule.weight ?? 1;
+    if (used + adds <= rule.max) continue;
+    const retryAt = rule.window.kind === "fixed" ? rule.window.endMs : expiryOf(rule.window, slotToExpire(live, used + adds - rule.max));
     const retryAfterSeconds = Math.max(1, Math.ceil((retryAt - now) / 1000));
     if (worst.ok || retryAfterSeconds > worst.retryAfterSeconds) worst = { ok: false, rule, retryAfterSeconds };
   }
@@ -89,16 +93,20 @@ function slotToExpire(live: readonly Slot[], excess: number): number {
   return live[live.length - 1]!.slot; // unreachable while excess ≤ the sum of counts
 }
 
-/** The counts a passing request adds: one per key and slot, kept until the longest of its windows is over. */
+/** The counts a passing request adds: its weight per key and slot, kept until the longest of its windows is over. */
 export function incrementsFor(rules: readonly Rule[], now: number): Increment[] {
   const byKeySlot = new Map<string, Increment>();
   for (const rule of rules) {
     const slot = slotFor(rule.window, now);
     const id = `${rule.key}\u0000${slot}`;
     const expiresAt = expiryOf(rule.window, slot);
+    const count = rule.weight ?? 1;
     const existing = byKeySlot.get(id);
-    if (!existing) byKeySlot.set(id, { key: rule.key, slot, expiresAt });
-    else existing.expiresAt = Math.max(existing.expiresAt, expiresAt);
+    if (!existing) byKeySlot.set(id, { key: rule.key, slot, count, expiresAt });
+    else {
+      existing.expiresAt = Math.max(existing.expiresAt, expiresAt);
+      existing.count = Math.max(existing.count, count);
+    }
   }
   return [...byKeySlot.values()];
 }

@@ -141,8 +141,16 @@ describe("the decision", () => {
 
   it("adds one count per key and slot, kept for the longest of the key's windows", () => {
     const increments = incrementsFor(smsRules(CONTRACT_DEFAULTS, T0), T0);
-    expect(increments.find((i) => i.key === "sms:recipient-a")).toEqual({ key: "sms:recipient-a", slot: Math.floor(T0 / 1000), expiresAt: (Math.floor(T0 / 1000) + 1 + 86_400) * 1000 });
+    expect(increments.find((i) => i.key === "sms:recipient-a")).toEqual({ key: "sms:recipient-a", slot: Math.floor(T0 / 1000), count: 1, expiresAt: (Math.floor(T0 / 1000) + 1 + 86_400) * 1000 });
     expect(increments.filter((i) => i.key === "sms:recipient-a")).toHaveLength(1);
+  });
+
+  it("a rule's weight counts that many (a verification's start pays for its first check): refused when they do not all fit", () => {
+    const rule = { kind: "requests" as const, key: "requests", max: 3, window: { kind: "sliding" as const, seconds: 60 }, description: "3 requests per minute" };
+    const slots = new Map([["requests", [{ slot: Math.floor(T0 / 1000), count: 2 }]]]);
+    expect(decide([rule], slots, T0)).toEqual({ ok: true });
+    expect(decide([{ ...rule, weight: 2 }], slots, T0)).toMatchObject({ ok: false, retryAfterSeconds: 61 });
+    expect(incrementsFor([{ ...rule, weight: 2 }], T0)).toEqual([{ key: "requests", slot: Math.floor(T0 / 1000), count: 2, expiresAt: (Math.floor(T0 / 1000) + 61) * 1000 }]);
   });
 });
 

@@ -80,6 +80,22 @@ describe("the organisation's limits", () => {
     await expectLimited(await postSmsVerification(smsVerification(), { org }), "NOT-10002");
   });
 
+  it("counts a start as two requests, itself and its first check (limits-rate-verify: 3 a minute)", async () => {
+    const org = "limits-rate-verify";
+    await startSms({}, { org });
+    expect((await postSms(smsRequest({ phoneNumber: variedPhoneNumber() }), { org })).status).toBe(201);
+    await expectLimited(await postSms(smsRequest({ phoneNumber: variedPhoneNumber() }), { org }), "NOT-10002");
+  });
+
+  it("then counts nothing more for that first check (limits-rate-check: 3 a minute)", async () => {
+    const org = "limits-rate-check";
+    const { created } = await startSms({}, { org });
+    expect((await checkCode(created.verificationId, "000000", { org })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a count handed on behind the answer would be in by now
+    expect((await postSms(smsRequest({ phoneNumber: variedPhoneNumber() }), { org })).status).toBe(201);
+    await expectLimited(await postSms(smsRequest({ phoneNumber: variedPhoneNumber() }), { org }), "NOT-10002");
+  });
+
   it("refuses a number outside the organisation's countries with 400 naming phoneNumber (limits-countries: SE and DK)", async () => {
     const response = await postSmsVerification(smsVerification({ phoneNumber: variedPhoneNumber() }), { org: "limits-countries" });
     expect(response.status).toBe(400);

@@ -18,7 +18,7 @@ import {
 } from "../../verifications/schemas";
 import type { CheckOutcome, ResendOutcome, StartOutcome } from "../../verifications/verification-object";
 import type { VerificationView } from "../../status/verification";
-import { countCheck } from "../../limits/check-rate";
+import { checkRefusal, countCheck } from "../../limits/check-rate";
 import { logError } from "../../log";
 import { isOverloaded } from "../../retry/overloaded";
 import { BASE_PATH, type AppContext, type AppEnv } from "../context";
@@ -196,9 +196,10 @@ export function registerVerificationRoutes(app: OpenAPIHono<AppEnv>) {
     async (c) => {
       const { id, stub } = stubOf(c, c.req.valid("param").verificationId);
       const org = c.get("org");
-      const refusal = countCheck(c.env, org, (work) => c.executionCtx.waitUntil(work));
+      const refusal = checkRefusal(c.env, org);
       if (refusal) throw limitRefusalError(refusal, "code");
       const outcome = await call<CheckOutcome>(c, "verification.check_failed", () => stub.check(org, id, c.req.valid("json").code));
+      if (!(outcome.kind === "judged" && outcome.paidByStart)) countCheck(c.env, org, (work) => c.executionCtx.waitUntil(work));
       if (outcome.kind === "not_found") throw notFound();
       const { answer } = outcome;
       if (answer.kind === "not_pending") {
