@@ -42,7 +42,7 @@ export async function prepareRegistration(env: Env, orderRef: string, org: strin
   const salt = crypto.randomUUID();
   const [verdict, sealed, fingerprint] = await Promise.all([
     // Limits count only new requests, before anything is stored.
-    checkLimits(env, org, order, now),
+    checkLimits(env, org, order, now, order.verification?.n === 1 ? 2 : 1),
     sealAndEnqueue(env, orderRef, order, shipmentId),
     // Keyed under CONTENT_KEY, like the seal: without the key nothing is stored.
     fingerprintOf(env.CONTENT_KEY, order, salt).catch((error: unknown) => {

@@ -13,7 +13,7 @@ import { compareRequestFingerprint, requestFingerprint } from "../orders/fingerp
 import { orderStubForShipment } from "../orders/order-key";
 import type { OrderResponse } from "../orders/order-object";
 import { retentionMs } from "../config/settings";
-import { noteFinalReport } from "../providers/failover/health-client";
+import { noteArrived } from "../providers/failover/health-client";
 import { smsProviderNames } from "../providers/names";
 import { AlarmFollower } from "../retry/alarm-follower";
 import { isoTime } from "../status/manifest";
@@ -37,7 +37,8 @@ export interface VerificationCreated {
 type Registration = { kind: "refused"; refusal: LimitRefusal } | { kind: "unavailable"; overloaded?: true };
 
 export type StartOutcome = { kind: "created" | "replayed"; response: VerificationCreated } | { kind: "conflict" } | Registration;
-export type CheckOutcome = { kind: "judged"; answer: CheckAnswer } | { kind: "not_found" };
+/** `paidByStart`: the verification's first judged check, which its start counted against the request rate. */
+export type CheckOutcome = { kind: "judged"; answer: CheckAnswer; paidByStart: boolean } | { kind: "not_found" };
 export type ResendOutcome = { kind: "created" | "replayed"; shipmentId: string } | { kind: "refused_resend"; reason: ResendRefusal } | { kind: "not_found" } | Registration;
 
 /** Sealed under this name, so a sealed value opens only as this verification's. */
@@ -50,6 +51,8 @@ export class VerificationObject extends DurableObject<Env> {
   private code: string | null = null;
   /** The end's work under way (finish), so the alarm and the check that ended it do not both run it. */
   private finishing: Promise<void> | null = null;
+  /** The alarm a new verification set with its insert. */
+  private alarmSet: Promise<void> = Promise.resolve();
 
   /**
    * Starts the verification once: makes and seals the code, then registers its first message. The same
@@ -81,7 +84,7 @@ export class VerificationObject extends DurableObject<Env> {
     if (d.ended) this.end(row, { ...after, ended_at: now });
     else this.store.save(row, after);
     log("verification.checked", { verificationId, answer: d.answer.kind, ...(d.ended ? { ended: d.ended } : {}) });
-    return { kind: "judged", answer: d.answer };
+    return { kind: "judged", answer: d.answer, paidByStart: row.attempts === 0 && d.answer.kind !== "not_pending" };
   }
 
   /** The same code again, on the verification's channel, under the caller's resend key. */
@@ -185,7 +188,8 @@ export class VerificationObject extends DurableObject<Env> {
     };
     this.store.insert(row, { code: sealedCode, request: sealedRequest });
     this.code = code;
-    await this.followAlarm();
+    // Set in the same step as the insert, so it is committed with it; awaited with the first message.
+    this.alarmSet = this.followAlarm();
     return row;
   }
 
@@ -206,7 +210,7 @@ export class VerificationObject extends DurableObject<Env> {
       ...(request.sendersReference !== undefined ? { sendersReference: request.sendersReference } : {}),
     };
     this.store.save(row, { ...row, status: "pending", response: JSON.stringify(response) });
-    await this.followAlarm();
+    await Promise.all([this.alarmSet, this.followAlarm()]);
     log("verification.started", { verificationId: row.verification_id, shipmentId: sent.shipmentId, channel: row.channel });
     return { kind: "created", response };
   }
@@ -243,7 +247,7 @@ export class VerificationObject extends DurableObject<Env> {
     const channel = channelOf(request, kind);
     const shipmentId = response.notification.shipmentId;
     this.store.addMessage({ n, kind, shipment_id: shipmentId, channel, resend_key: resendKey, response: JSON.stringify(response), status: channel === "sms" ? "SMS_New" : "Email_New" });
-    log("verification.message", { verificationId: row.verification_id, shipmentId, kind, channel });
+    if (kind !== "first") log("verification.message", { verificationId: row.verification_id, shipmentId, kind, channel });
     return { kind: "sent", shipmentId };
   }
 
@@ -305,7 +309,9 @@ export class VerificationObject extends DurableObject<Env> {
     this.store.save(before, { ...after, fallback_at: null });
     this.store.eraseSecret();
     this.code = null;
-    this.ctx.waitUntil(this.followAlarm().then(() => this.finish()));
+    // The answer does not wait for the end's work; if it fails, the alarm still set for the expiry (or
+    // the fallback) finds the end unsettled and does it then.
+    this.ctx.waitUntil(this.finish().catch((error: unknown) => logError("verification.finish_failed", error, { verificationId: after.verification_id })));
     log("verification.ended", { verificationId: after.verification_id, status: after.status, attempts: after.attempts });
   }
 
@@ -332,7 +338,7 @@ export class VerificationObject extends DurableObject<Env> {
     } else if (row.end_sent === 0) {
       const messages = this.store.messages();
       const proven = deliveryProvenByApproval(row, messages);
-      if (proven) await noteFinalReport(this.env, proven.provider, proven.shipmentId).catch((error: unknown) => logError("verification.report_note_failed", error, {}));
+      if (proven) noteArrived(this.env, proven.provider, proven.shipmentId);
       const shard = await shardOf(this.env, row.org);
       await shardWriter(this.env, shard).append(shard, [endChange(row, messages)]);
       const now = this.store.load()!;
@@ -354,11 +360,20 @@ export class VerificationObject extends DurableObject<Env> {
     return row !== null && row.org === org && row.verification_id === verificationId && row.status !== "starting";
   }
 
-  /** The code, opened once while pending; null once it is erased. */
+  /** The code, opened once while pending (the request stays sealed); null once it is erased. */
   private async openCode(): Promise<string | null> {
     if (this.code !== null) return this.code;
     const row = this.store.load();
-    return row ? ((await this.openSecret(row))?.code ?? null) : null;
+    const sealed = this.store.secret();
+    if (!row || !sealed) return null;
+    try {
+      const code = await openContent(contentKeysOf(this.env), sealedAs(row.verification_id, "code"), sealed.code);
+      if (this.store.secret()) this.code = code; // not erased while it was opened
+      return code;
+    } catch (error) {
+      logError("verification.secret_unreadable", error, { verificationId: row.verification_id });
+      return null;
+    }
   }
 
   private async openSecret(row: VerificationRow): Promise<{ code: string; request: VerificationRequest } | null> {

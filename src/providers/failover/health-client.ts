@@ -117,6 +117,15 @@ export async function noteFinalReport(env: Env, provider: string, shipmentId: st
   await refreshIfStale(env, "sms", view);
 }
 
+/**
+ * Notes that an SMS is known to have arrived without its report (its one-time code was typed): sent with
+ * this isolate's next refresh (its next hand-over's), costing no call of its own.
+ */
+export function noteArrived(env: Pick<Env, "SMS_PROVIDERS">, provider: string, shipmentId: string): void {
+  if (!judgesDelivery(env, "sms")) return;
+  pushDelivery(viewOf("sms"), { kind: "reported", provider, shipmentId, at: Date.now() });
+}
+
 /** Notes what a provider call came to (and the outage it told of); sent to ProviderHealth with this isolate's next refresh. */
 export function noteCall(channel: Channel, provider: string, ok: boolean, outage?: ProviderOutage): void {
   const view = viewOf(channel);
