@@ -39,30 +39,29 @@ export function smsVerification(idempotencyId) {
   });
 }
 
-/** One verification started with a fresh key: `{ verificationId, shipmentId }`, or a throw for anything but 201. */
-export async function startVerification(base, token, timeoutMs) {
-  const res = await fetch(`${base}${VERIFY_PATH}`, {
+/** A POST of a JSON body as `token`'s organisation: its status and text. */
+async function postJson(base, token, path, body, timeoutMs) {
+  const res = await fetch(`${base}${path}`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: smsVerification(crypto.randomUUID()),
+    body,
     signal: AbortSignal.timeout(timeoutMs),
   });
-  const text = await res.text();
-  if (res.status !== 201) throw Object.assign(new Error(`${res.status}`), { status: res.status });
+  return { status: res.status, text: await res.text() };
+}
+
+/** One verification started with a fresh key: `{ verificationId, shipmentId }`, or a throw for anything but 201. */
+export async function startVerification(base, token, timeoutMs) {
+  const { status, text } = await postJson(base, token, VERIFY_PATH, smsVerification(crypto.randomUUID()), timeoutMs);
+  if (status !== 201) throw new Error(`${status} ${text.slice(0, 200)}`);
   const { verificationId, shipmentId } = JSON.parse(text);
   return { verificationId, shipmentId };
 }
 
 /** One check of `code`; resolves when it is answered 200 `approved`, throws for anything else. */
 export async function checkApproved(base, token, verificationId, code, timeoutMs) {
-  const res = await fetch(`${base}${API}/future/verifications/${verificationId}/check`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ code }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const text = await res.text();
-  if (res.status !== 200 || JSON.parse(text).status !== "approved") throw new Error(`${res.status} ${text.slice(0, 200)}`);
+  const { status, text } = await postJson(base, token, `${API}/future/verifications/${verificationId}/check`, JSON.stringify({ code }), timeoutMs);
+  if (status !== 200 || JSON.parse(text).status !== "approved") throw new Error(`${status} ${text.slice(0, 200)}`);
 }
 
 /** One autocannon run; returns its figures. `request` is one autocannon request object. */
@@ -130,14 +129,8 @@ export async function waitFloorQueue(base, sent) {
 
 /** One SMS registration with a fresh key; its shipment id, or a throw for anything but 201. */
 export async function registerOne(base, token, timeoutMs) {
-  const res = await fetch(`${base}${SMS_PATH}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: smsOrder(crypto.randomUUID()),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const text = await res.text();
-  if (res.status !== 201) throw new Error(`${res.status}`);
+  const { status, text } = await postJson(base, token, SMS_PATH, smsOrder(crypto.randomUUID()), timeoutMs);
+  if (status !== 201) throw new Error(`${status}`);
   return JSON.parse(text).notification.shipmentId;
 }
 

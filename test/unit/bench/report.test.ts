@@ -38,6 +38,16 @@ const load = (rps: number, p50: number, p99: number, errors = 0) => ({
 });
 const paced = (latencies: number[], errors = 0) => ({ latencies, ids: new Set(latencies.map((_, i) => `id-${i}`)), errors });
 
+/** What a metered phase read: per class [calls, alarms, wall ms, rows written]; `n` queue operations of each kind, alarms later, D1 transactions ÷ 2. */
+function aMeter(classes: Record<string, [number, number, number, number]>, n: number) {
+  const meterClasses = Object.fromEntries(Object.entries(classes).map(([name, [calls, alarms, wallMs, rowsWritten]]) => [name, { calls, alarms, wallMs, rowsWritten }]));
+  return {
+    meter: { classes: meterClasses, queue: { writes: n, reads: n, deletes: n }, workerRequests: n },
+    d1: { rowsWritten: 4 * n, transactions: n / 2 },
+    alarms: { due: 0, later: n, waitedMs: 0 },
+  };
+}
+
 /** One run's results, shaped as scripts/bench/paced.mjs and saturated.mjs return them. */
 function aRun({ metered = true, subscribed = true, verify = true } = {}) {
   return {
@@ -60,16 +70,7 @@ function aRun({ metered = true, subscribed = true, verify = true } = {}) {
       delivered: 4,
       metered: metered
         ? {
-            meter: {
-              classes: {
-                ShardWriter: { calls: 4, alarms: 4, wallMs: 40, rowsWritten: 12 },
-                OrderObject: { calls: 12, alarms: 0, wallMs: 120, rowsWritten: 40 },
-              },
-              queue: { writes: 4, reads: 4, deletes: 4 },
-              workerRequests: 4,
-            },
-            d1: { rowsWritten: 16, transactions: 2 },
-            alarms: { due: 0, later: 4, waitedMs: 0 },
+            ...aMeter({ ShardWriter: [4, 4, 40, 12], OrderObject: [12, 0, 120, 40] }, 4),
             cpuMs: 120,
           }
         : null,
@@ -92,19 +93,7 @@ function aRun({ metered = true, subscribed = true, verify = true } = {}) {
             approved: 4,
             verificationsDelivered: 4,
             registrationsDelivered: 2,
-            metered: {
-              meter: {
-                classes: {
-                  OrderObject: { calls: 16, alarms: 0, wallMs: 160, rowsWritten: 50 },
-                  VerificationObject: { calls: 12, alarms: 0, wallMs: 60, rowsWritten: 20 },
-                  ShardWriter: { calls: 6, alarms: 6, wallMs: 60, rowsWritten: 18 },
-                },
-                queue: { writes: 6, reads: 6, deletes: 6 },
-                workerRequests: 14,
-              },
-              d1: { rowsWritten: 24, transactions: 3 },
-              alarms: { due: 0, later: 6, waitedMs: 0 },
-            },
+            metered: aMeter({ OrderObject: [16, 0, 160, 50], VerificationObject: [12, 0, 60, 20], ShardWriter: [6, 6, 60, 18] }, 6),
             missedInOutbox: 0,
             errors: 0,
           }
