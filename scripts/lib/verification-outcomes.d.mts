@@ -8,4 +8,4 @@ export interface SentCheck {
   status?: string;
   attemptsLeft?: number;
 }
-export function verificationProblems(view: { status: string; maxAttempts: number } | null, checks: SentCheck[], maxAttempts: number): string[];
+export function verificationProblems(view: { status: string; maxAttempts: number; attempts: number } | null, checks: SentCheck[], maxAttempts: number): string[];

@@ -1,5 +1,5 @@
 // The soak's judgement of each verification (issue 28): is its final state (GET) what the checks it
-// was sent explain? Pure, so test/unit/bench/verification-outcomes.test.ts runs it as it is.
+// was sent explain (src/verifications/decide/check.ts decides each check)? Pure, so test/unit/bench/verification-outcomes.test.ts runs it as it is.
 //
 // A check is `{ right, http, status?, attemptsLeft? }`: whether it sent the right code, the HTTP status
 // (0: its answer was lost, in the crash soak; it may or may not have counted), and the answer's
@@ -13,7 +13,7 @@ export const FINAL_STATUSES = ["approved", "expired", "max_attempts"];
  * where a right code was checked and answered `approved` (or such a check's answer was lost), exactly
  * one `approved` answer; `max_attempts` only where `maxAttempts` wrong codes were checked; `expired`
  * where neither. Every answer must fit: a right code never denied, a wrong one never approved, each
- * denial one attempt less, each 410 naming the final status.
+ * denial one attempt less, each 410 naming the final status, `attempts` the checks judged.
  */
 export function verificationProblems(view, checks, maxAttempts) {
   const problems = [];
@@ -44,6 +44,11 @@ export function verificationProblems(view, checks, maxAttempts) {
     } else {
       problems.push(`${which} answered ${check.http} ${check.status ?? ""}`.trim());
     }
+  }
+  // `attempts` counts the checks judged (approved or denied), not those answered 410; a lost one may have been.
+  const judged = approved + denied;
+  if (view.attempts < judged || view.attempts > judged + lostRight + lostWrong) {
+    problems.push(`attempts ${view.attempts}, ${judged} checks judged${lostRight + lostWrong > 0 ? ` and ${lostRight + lostWrong} answers lost` : ""}`);
   }
   if (approved > 1) problems.push(`${approved} approved answers`);
   if (denied > maxAttempts) problems.push(`${denied} wrong codes denied, more than the ${maxAttempts} attempts`);

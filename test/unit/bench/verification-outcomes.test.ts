@@ -3,7 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { verificationProblems, type SentCheck } from "../../../scripts/lib/verification-outcomes.mjs";
 
-const view = (status: string, maxAttempts = 3) => ({ status, maxAttempts });
+/** A final view; `attempts`: the checks judged, by default those the case answered 200. */
+const view = (status: string, maxAttempts = 3, attempts?: number) => ({ status, maxAttempts, attempts: attempts ?? -1 });
+const judgedIn = (checks: SentCheck[]) => checks.filter((c) => c.http === 200).length;
 const right = (status = "approved", http = 200): SentCheck => ({ right: true, http, status });
 const wrong = (attemptsLeft: number): SentCheck => ({ right: false, http: 200, status: "denied", attemptsLeft });
 const late = (right: boolean, status: string): SentCheck => ({ right, http: 410, status });
@@ -22,7 +24,14 @@ describe("a verification's final state, explained by its checks", () => {
     { name: "max_attempts where a wrong code's answer was lost", status: "max_attempts", checks: [wrong(2), lost(false), wrong(0)] },
     { name: "expired where a wrong code's answer was lost", status: "expired", checks: [lost(false)] },
   ])("$name: explained", ({ status, checks }) => {
-    expect(verificationProblems(view(status), checks, 3)).toEqual([]);
+    expect(verificationProblems(view(status, 3, judgedIn(checks)), checks, 3)).toEqual([]);
+  });
+
+  it("counts a check whose answer was lost as judged or not", () => {
+    const checks = [wrong(2), lost(false), wrong(0)];
+    expect(verificationProblems(view("max_attempts", 3, 3), checks, 3)).toEqual([]);
+    expect(verificationProblems(view("expired", 3, 2), [wrong(2), lost(false)], 3)).toEqual([]);
+    expect(verificationProblems(view("expired", 3, 1), [wrong(2), lost(false)], 3)).toEqual([]);
   });
 
   it.each([
@@ -39,11 +48,13 @@ describe("a verification's final state, explained by its checks", () => {
     { name: "a denial that did not count", status: "expired", checks: [wrong(2), wrong(2)], problem: "check 2 (wrong code) denied with attemptsLeft 2, expected 1" },
     { name: "a 410 that disagrees with GET", status: "approved", checks: [right(), late(true, "expired")], problem: "check 2 (right code) answered 410 expired, the verification is approved" },
     { name: "a check answered 404", status: "expired", checks: [{ right: true, http: 404 }], problem: "check 1 (right code) answered 404" },
-  ])("$name: $problem", ({ status, checks, problem }) => {
-    expect(verificationProblems(view(status), checks, 3)).toContain(problem);
+    { name: "attempts that count a 410", status: "approved", checks: [right(), late(true, "approved")], attempts: 2, problem: "attempts 2, 1 checks judged" },
+    { name: "attempts that miss a denial", status: "expired", checks: [wrong(2)], attempts: 0, problem: "attempts 0, 1 checks judged" },
+  ])("$name: $problem", ({ status, checks, problem, attempts }) => {
+    expect(verificationProblems(view(status, 3, attempts ?? judgedIn(checks)), checks, 3)).toContain(problem);
   });
 
   it("holds GET's maxAttempts to what the verification was started with", () => {
-    expect(verificationProblems(view("expired", 5), [], 3)).toEqual(["maxAttempts 5, started with 3"]);
+    expect(verificationProblems(view("expired", 5, 0), [], 3)).toEqual(["maxAttempts 5, started with 3"]);
   });
 });
