@@ -607,6 +607,48 @@ async function checkStats(base, token, rowsById, handedOver, started) {
 }
 
 /**
+ * Reads every verification (GET, 8 at a time) until none is pending, waiting for those left to expire
+ * (bounded: the latest `expiresAt` of those still pending, plus 15 s). Returns the views by id (null:
+ * not readable).
+ */
+async function waitVerificationsFinal(base, token) {
+  const views = new Map();
+  let pending = [...verifications.keys()];
+  for (;;) {
+    const still = [];
+    for (let i = 0; i < pending.length; i += CONCURRENCY) {
+      await Promise.all(
+        pending.slice(i, i + CONCURRENCY).map(async (id) => {
+          const res = await fetch(`${base}${API}/future/verifications/${id}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(30_000) });
+          if (res.status >= 500) stats.errors5xx++;
+          const view = res.ok ? await res.json() : (await res.arrayBuffer(), null);
+          views.set(id, view);
+          if (view?.status === "pending") still.push(id);
+        }),
+      );
+    }
+    pending = still;
+    const deadline = Math.max(0, ...pending.map((id) => Date.parse(verifications.get(id).expiresAt))) + 15_000;
+    if (pending.length === 0 || Date.now() > deadline) return views;
+    note(`soak: ${pending.length} verifications still pending; waiting for them to expire (at most ${Math.round((deadline - Date.now()) / 1000)} s)…`);
+    await sleep(2000);
+  }
+}
+
+/** What is wrong with each verification: its final state against its checks, its view against its start. */
+function judgeVerifications(views) {
+  const judged = [];
+  for (const [id, record] of verifications) {
+    const view = views.get(id) ?? null;
+    const problems = verificationProblems(view, record.checks, record.maxAttempts);
+    if (view && view.shipments?.[0]?.shipmentId !== record.shipmentId) problems.push(`its first message is ${view.shipments?.[0]?.shipmentId}, the 201 said ${record.shipmentId}`);
+    if (view && view.channel !== record.spec.channel) problems.push(`channel ${view.channel}, started on ${record.spec.channel}`);
+    judged.push({ id, record, view, problems });
+  }
+  return judged;
+}
+
+/**
  * Which of the codes occur in the given files as a digit run of their own (not inside hex or longer
  * numbers): the orders' 8-digit codes and the verifications' 10-digit ones alike.
  */
