@@ -23,6 +23,8 @@ export function verificationFigures(paced) {
     paced_verify_started: v ? v.started : null,
     paced_verify_approved: v ? v.approved : null,
     do_requests_per_verification: round(doRequestsPerVerification(v, metered?.per.doRequests), 2),
+    // The phase's own counts, its plain registrations' included (the markdown's line says how they divide).
+    do_requests_by_class_verify: v?.metered ? Object.fromEntries(Object.entries(v.metered.meter.classes).sort(([a], [b]) => a.localeCompare(b)).map(([name, c]) => [name, { calls: c.calls, alarms: c.alarms }])) : null,
   };
 }
 

@@ -9,20 +9,33 @@ import { ALARM_HORIZON_MS, FINAL_TIMEOUT_MS, JIT_WARMUP_RATE, JIT_WARMUP_REQUEST
 const CODE_WAIT_MS = 15_000;
 
 /**
+ * `send`, with each failure's message counted in `failures` (openLoop counts failures but keeps no
+ * reason); the phase notes them at its end.
+ */
+function noting(failures, what, send) {
+  return () =>
+    send().catch((error) => {
+      const reason = `${what}: ${String(error?.message ?? error).slice(0, 160)}`;
+      failures.set(reason, (failures.get(reason) ?? 0) + 1);
+      throw error;
+    });
+}
+
+/**
  * Checks each verification's right code, `rate` a second (open loop), each once its message is in the
  * outbox. Returns the latencies, the number approved and the errors (a code never seen counts as one).
  */
-async function checkEach(base, token, outbox, verifications, rate) {
+async function checkEach(base, token, outbox, verifications, rate, failures) {
   const codes = await Promise.all(verifications.map((v) => outbox.codeOf(v.shipmentId, CODE_WAIT_MS)));
   const ready = verifications.map((v, i) => ({ ...v, code: codes[i] })).filter((v) => v.code !== null);
   const unseen = verifications.length - ready.length;
   if (unseen > 0) note(`bench: ${unseen} of ${verifications.length} verification codes never reached the outbox (${outbox.missed()} messages passed unseen)`);
   if (ready.length === 0) return { latencies: [], approved: 0, errors: unseen };
   let next = 0;
-  const run = await openLoop(rate, ready.length / rate, () => {
+  const run = await openLoop(rate, ready.length / rate, noting(failures, "check", () => {
     const v = ready[next++];
     return checkApproved(base, token, v.verificationId, v.code, 30_000);
-  });
+  }));
   return { latencies: run.latencies, approved: run.latencies.length, errors: run.errors + unseen };
 }
 
@@ -36,7 +49,9 @@ async function checkEach(base, token, outbox, verifications, rate) {
  */
 export async function pacedVerifications(base, rate) {
   const token = await makeToken(VERIFY_ORG);
-  const start = () => startVerification(base, token, 30_000);
+  const failures = new Map();
+  const start = noting(failures, "start", () => startVerification(base, token, 30_000));
+  const register = noting(failures, "registration", () => registerOne(base, token, 30_000));
   let probe;
   try {
     probe = await start();
@@ -58,13 +73,13 @@ export async function pacedVerifications(base, rate) {
       warmups.push(...warm.values);
       errors += warm.errors;
     }
-    const warmChecks = await checkEach(base, token, outbox, warmups, JIT_WARMUP_RATE);
+    const warmChecks = await checkEach(base, token, outbox, warmups, JIT_WARMUP_RATE, failures);
     errors += warmChecks.errors;
 
-    const run = await pacedAlternating(rate, "verification starts and registrations", start, () => registerOne(base, token, 30_000), {
+    const run = await pacedAlternating(rate, "verification starts and registrations", start, register, {
       afterWarmup: async (warm) => {
         const warmVerifications = warm ? warm.first.values : [];
-        errors += (warm?.errors ?? 0) + (await checkEach(base, token, outbox, warmVerifications, rate)).errors;
+        errors += (warm?.errors ?? 0) + (await checkEach(base, token, outbox, warmVerifications, rate, failures)).errors;
         await settled([...warmups, ...warmVerifications].map((v) => v.shipmentId).concat(warm ? warm.second.values : []));
         await getJson(`${base}/bench/meter?reset=1`);
         await getJson(`${base}/bench/d1?reset=1`);
@@ -75,10 +90,11 @@ export async function pacedVerifications(base, rate) {
     const registrations = run.second.values;
     const finals = await waitCompleted(base, VERIFY_ORG, [...verifications.map((v) => v.shipmentId), ...registrations], FINAL_TIMEOUT_MS, 100);
     note(`bench: checking the ${verifications.length} verifications' codes (${rate}/s, open loop)…`);
-    const checks = await checkEach(base, token, outbox, verifications, rate);
+    const checks = await checkEach(base, token, outbox, verifications, rate, failures);
     errors += checks.errors;
     const alarms = await waitAlarms(base);
     const metered = { meter: await getJson(`${base}/bench/meter?horizonMs=${ALARM_HORIZON_MS}`), d1: await getJson(`${base}/bench/d1`), alarms };
+    if (failures.size > 0) note(`bench: the verification phase's failures: ${[...failures].map(([reason, n]) => `${n}× ${reason}`).join("; ")}`);
     const delivered = (id) => finals.byId.get(id)?.recipient_status === "SMS_Delivered";
     return {
       start: run.first.latencies,

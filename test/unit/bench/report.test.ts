@@ -30,7 +30,7 @@ const FIELDS = [
     // Added with the verification phase (issue 28).
     "paced_verify_start_p50_ms", "paced_verify_start_p99_ms", "paced_register_p50_ms_beside_verify",
     "paced_register_p99_ms_beside_verify", "paced_verify_check_p50_ms", "paced_verify_check_p99_ms",
-    "paced_verify_started", "paced_verify_approved", "do_requests_per_verification",
+    "paced_verify_started", "paced_verify_approved", "do_requests_per_verification", "do_requests_by_class_verify",
 ];
 
 const load = (rps: number, p50: number, p99: number, errors = 0) => ({
@@ -154,7 +154,7 @@ describe("the JSON figures", () => {
   it("leave what was not measured null, and count the targets judged", () => {
     const figures = benchFigures(aRun({ metered: false, subscribed: false, verify: false }));
     expect(figures).toMatchObject({ do_requests_per_shipment: null, cost_per_million_usd: null, callback_p50_ms: null, callback_samples: null });
-    expect(figures).toMatchObject({ paced_verify_start_p50_ms: null, paced_verify_check_p99_ms: null, paced_verify_approved: null, do_requests_per_verification: null });
+    expect(figures).toMatchObject({ paced_verify_start_p50_ms: null, paced_verify_check_p99_ms: null, paced_verify_approved: null, do_requests_per_verification: null, do_requests_by_class_verify: null });
     const targets = figures.targets as { met: boolean | null }[];
     expect(figures.targets_met).toBe(targets.filter((t) => t.met === true).length);
     expect(figures.targets_not_met).toBe(targets.filter((t) => t.met === false).length);
