@@ -34,6 +34,7 @@ import { isLocal } from "../src/config/environment";
 import { database, shardNames, shardOf } from "../src/store/shards";
 import { readShipmentStatuses } from "../src/store/shipments";
 import { simulatorStub } from "../src/providers/simulator/stub";
+import { isLocalOnly } from "../src/api/routes/outbox";
 import { percentile } from "../scripts/lib/figures.mjs";
 import { d1Meter, instrumentD1, resetD1Meter } from "./d1-meter";
 import { consumeMetered, meter, meteredClass, meteredNamespace, meteredQueue, pendingAlarms, resetMeter } from "./do-meter";
@@ -181,6 +182,8 @@ async function benchRoute(request: Request, env: BenchEnv, path: string): Promis
       return Response.json(answer);
     }
     case "/bench/outbox":
+      // Message bodies, as /outbox: only on a loopback address, like it.
+      if (!isLocalOnly(env, request.url)) return null;
       return Response.json({ messages: await simulatorStub(env).outboxMessages() });
     case "/bench/shipments": {
       // From the organisation's shard, or from every shard.
