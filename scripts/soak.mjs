@@ -635,6 +635,36 @@ async function waitVerificationsFinal(base, token) {
   }
 }
 
+/**
+ * GET /future/stats's verification counts per channel (started, approved, expired, maxAttempts) against
+ * the soak's own, from its verifications' final states: the same once written behind (polled, at most
+ * 15 s). Returns the fields that differ ("sms.verifications.approved 16≠17").
+ */
+async function checkVerificationStats(base, token, views, started) {
+  const FIELDS = ["started", "approved", "expired", "maxAttempts"];
+  const END_FIELD = { approved: "approved", expired: "expired", max_attempts: "maxAttempts" };
+  const zero = () => Object.fromEntries(FIELDS.map((f) => [f, 0]));
+  const mine = { sms: zero(), email: zero() };
+  for (const [id, record] of verifications) {
+    mine[record.spec.channel].started++;
+    const end = END_FIELD[views.get(id)?.status];
+    if (end) mine[record.spec.channel][end]++;
+  }
+  const day = (t) => new Date(t).toISOString().slice(0, 10);
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const stats = await getJson(`${base}${API}/future/stats?from=${day(started)}&to=${day(Date.now())}`, token);
+    const mismatches = [];
+    for (const channel of ["sms", "email"]) {
+      const theirs = zero();
+      for (const d of stats.days.filter((d) => d.channel === channel)) for (const f of FIELDS) theirs[f] += d.verifications?.[f] ?? 0;
+      for (const f of FIELDS) if (theirs[f] !== mine[channel][f]) mismatches.push(`${channel}.verifications.${f} ${theirs[f]}≠${mine[channel][f]}`);
+    }
+    if (mismatches.length === 0 || Date.now() > until) return mismatches;
+    await sleep(1000);
+  }
+}
+
 /** What is wrong with each verification: its final state against its checks, its view against its start. */
 function judgeVerifications(views) {
   const judged = [];
@@ -763,6 +793,7 @@ async function main() {
     const statsCheck = await checkStats(base, token, rowsById, new Set(Object.keys(handovers.times)), started);
     const verificationViews = await waitVerificationsFinal(base, token);
     const judgedVerifications = judgeVerifications(verificationViews);
+    const verificationStatsMismatches = await checkVerificationStats(base, token, verificationViews, started);
     await outbox.stop();
     // The verifications' codes the simulator's outbox still lists: the scan must find them in its files.
     const outboxAtEnd = await getJson(`${base}/bench/outbox`);
@@ -865,6 +896,7 @@ async function main() {
       verification_codes_in_outbox: verificationScan.listedInOutbox,
       verification_codes_found_in_simulator: verificationScan.foundInSimulator,
       outbox_missed: outbox.missed(),
+      verification_stats_mismatches: verificationStatsMismatches.length,
     };
     const failures = [
       result.not_final > 0 && `${result.not_final} shipments not final`,
@@ -884,6 +916,7 @@ async function main() {
       canariesFound !== 2 && `the leak scan found ${canariesFound} of its 2 canaries: it cannot see what it scans`,
       result.missing_in_d1 + result.unknown_in_d1 > 0 && `${result.missing_in_d1} answered shipments missing in D1, ${result.unknown_in_d1} unknown shipments in D1`,
       result.verifications === 0 && `no verification was started`,
+      result.verification_stats_mismatches > 0 && `GET …/future/stats's verification counts disagree with the soak's own: ${verificationStatsMismatches.slice(0, 5).join(", ")}`,
       result.verifications_not_final > 0 && `${result.verifications_not_final} verifications not final`,
       result.verifications_unexplained > 0 &&
         `${result.verifications_unexplained} verifications in a state their checks do not explain (e.g. ${verificationSummary.unexplainedExamples[0].id}: ${verificationSummary.unexplainedExamples[0].problems.join("; ")})`,
@@ -940,7 +973,9 @@ async function main() {
         `. Their codes at rest after the end: ${result.verification_code_leaks} of ${result.verification_codes} in D1, the logs or a Durable Object's files but the simulator's ` +
         `(verification objects: ${result.verification_storage_codes} in ${result.verification_object_files} files; order objects: ${result.verification_order_storage_codes}); ` +
         `the scan found ${result.verification_codes_found_in_simulator} of the ${result.verification_codes_in_outbox} the outbox still lists in the simulator's files. ` +
-        `Outbox messages passed unseen between reads: ${result.outbox_missed}.`,
+        `Outbox messages passed unseen between reads: ${result.outbox_missed}. ` +
+        `GET /future/stats's verification counts against the soak's own: ${result.verification_stats_mismatches} differences` +
+        (verificationStatsMismatches.length > 0 ? ` (${verificationStatsMismatches.slice(0, 5).join(", ")})` : "") + `.`,
       ...verificationSummary.unexplainedExamples.map((j) => `  unexplained: ${j.record.spec.name} ${j.id} (${j.view?.status ?? "unreadable"}): ${j.problems.join("; ")}`),
       ``,
       `Hand-overs ${result.handovers} (expected ${result.expected_handovers}), duplicate hand-overs ${result.duplicate_handovers}; ` +
