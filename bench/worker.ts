@@ -21,6 +21,9 @@
 //                         and Worker invocations since the last ?reset=1 (bench/do-meter.ts), and the
 //                         alarms still set (?horizonMs=<n>: how many are due within n ms).
 //   GET /bench/report-delay?ms=<n>  the simulator's report delay from now on (SIMULATOR_REPORT_DELAY_MS).
+//   GET /bench/outbox     the simulator's outbox as /outbox/messages.json lists it, without the timelines
+//                         (each a call to the message's order): where the bench and the soak read the
+//                         verifications' codes (scripts/lib/outbox-reader.mjs).
 //
 // The service's Durable Object classes are exported as metered subclasses (bench/do-meter.ts) and the
 // service gets an env whose Durable Object namespaces and queue producers are metered; the bench's own
@@ -30,6 +33,8 @@ import service, * as serviceExports from "../src/index";
 import { isLocal } from "../src/config/environment";
 import { database, shardNames, shardOf } from "../src/store/shards";
 import { readShipmentStatuses } from "../src/store/shipments";
+import { simulatorStub } from "../src/providers/simulator/stub";
+import { isLocalOnly } from "../src/api/routes/outbox";
 import { percentile } from "../scripts/lib/figures.mjs";
 import { d1Meter, instrumentD1, resetD1Meter } from "./d1-meter";
 import { consumeMetered, meter, meteredClass, meteredNamespace, meteredQueue, pendingAlarms, resetMeter } from "./do-meter";
@@ -176,6 +181,10 @@ async function benchRoute(request: Request, env: BenchEnv, path: string): Promis
       if (new URL(request.url).searchParams.get("reset") === "1") floorQueueDelays = [];
       return Response.json(answer);
     }
+    case "/bench/outbox":
+      // Message bodies, as /outbox: only on a loopback address, like it.
+      if (!isLocalOnly(env, request.url)) return null;
+      return Response.json({ messages: await simulatorStub(env).outboxMessages() });
     case "/bench/shipments": {
       // From the organisation's shard, or from every shard.
       const org = new URL(request.url).searchParams.get("org");

@@ -1,4 +1,4 @@
-// npm run soak [-- --seconds 30 --rate 20 --concurrency 8 --crash --keep]
+// npm run soak [-- --seconds 30 --rate 20 --concurrency 8 --crash --keep --port N]
 //
 // Runs the service locally from the bench build (simulator; short report delay; SMS report grace 2 s) and
 // sends a bounded, mixed stream for N seconds: every sandbox recipient on both channels, normal
@@ -7,8 +7,12 @@
 // until every shipment is final, and checks: every shipment final with the sandbox's outcome, hand-overs
 // = the shipments that reach the provider, no duplicate hand-over, no 5xx, and none of the one-time codes
 // in D1's files or in the service's logs, and that GET /future/stats agrees with its own counts
-// (`stats_mismatches`, and the service's `handed_over_within_10s_percent`). The last line is one JSON
-// object; exit 1 when a check fails.
+// (`stats_mismatches`, and the service's `handed_over_within_10s_percent`). A share of the stream starts
+// verifications (issue 28; 10-digit codes read from the simulator's outbox, checked right, wrong, wrong
+// then right, wrong up to maxAttempts, or not at all and left to expire): each must end in the state its
+// checks explain, and none of their codes may be at rest after the end outside the simulator (D1, the
+// logs, every other Durable Object's files, the verification and order objects' counted apart). The last
+// line is one JSON object; exit 1 when a check fails.
 //
 // With --crash, halfway through it kills the whole service at once (SIGKILL to its process group),
 // starts it again on the same state, port and CONTENT_KEY, replays every request whose answer was lost
@@ -18,6 +22,8 @@
 // (shipments that ended otherwise than the sandbox table says and were registered or in flight before
 // the restart) to the JSON line.
 import { join } from "node:path";
+import { codeIn, startOutboxReader } from "./lib/outbox-reader.mjs";
+import { verificationProblems } from "./lib/verification-outcomes.mjs";
 import {
   API,
   makeToken,
@@ -31,7 +37,7 @@ import {
   stopAllGroups,
 } from "./lib/local-service.mjs";
 
-const flags = parseFlags(process.argv.slice(2), { seconds: 30, rate: 20, concurrency: 8, crash: false, keep: false });
+const flags = parseFlags(process.argv.slice(2), { seconds: 30, rate: 20, concurrency: 8, crash: false, keep: false, port: 0 });
 const SECONDS = flags.seconds;
 const RATE = flags.rate; // requests per second, at most
 const CONCURRENCY = Math.max(5, Math.round(flags.concurrency)); // a duplicate burst needs 5 at once
@@ -210,8 +216,14 @@ function unexpected(what, response) {
   stats.unexpected.push(`${what}: ${response.status} ${response.text.slice(0, 200)}`);
 }
 
+/** The shipment id of a 201/200 body: an order's (`notification.shipmentId`), or a verification's first message's. */
+function shipmentIdOf(text) {
+  const body = JSON.parse(text);
+  return body.notification?.shipmentId ?? body.shipmentId;
+}
+
 function remember(order, response) {
-  const shipmentId = JSON.parse(response.text).notification.shipmentId;
+  const shipmentId = shipmentIdOf(response.text);
   lastRegistrationAt = Date.now();
   const entry = { ...order, shipmentId, response: response.text, beforeRestart: crash.count === 0 || crash.inProgress };
   orders.set(shipmentId, entry);
@@ -265,23 +277,30 @@ function burstCutByCrash(order, responses) {
   lostRequests.push({ order, original: answered[0]?.text ?? null });
 }
 
+/** Sends a request until it is answered (bounded), once the service is up again: the same key and body each time. */
+async function postUntilAnswered(base, token, path, body) {
+  let response;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    if (crash.down) await crash.down;
+    response = await post(base, token, path, body);
+    if (response.status !== 0 && response.status < 500) break;
+    await sleep(500 * (attempt + 1));
+  }
+  return response;
+}
+
 /**
  * Sends a request again until it is answered (bounded), as a caller that lost the answer does: the same
  * key and body. A 201 or 200 registers it (if it was not already), and must agree with any answer seen
  * before; a 422, or a 200 marked Idempotency-Mismatch, means the service forgot what it had answered.
  */
 async function replayAfterCrash(base, token, { order, original }) {
-  let response;
-  for (let attempt = 0; attempt < 10; attempt++) {
-    response = await post(base, token, order.path, order.body);
-    if (response.status !== 0 && response.status < 500) break;
-    await sleep(500 * (attempt + 1));
-  }
+  const response = await postUntilAnswered(base, token, order.path, order.body);
   if (!answeredAsSameRequest(response) || (original !== null && response.text !== original)) {
     stats.replayMismatches++;
     return unexpected(`replay after the crash of ${order.recipient} (${order.kind})`, response);
   }
-  const shipmentId = JSON.parse(response.text).notification.shipmentId;
+  const shipmentId = shipmentIdOf(response.text);
   if (!orders.has(shipmentId)) remember({ ...order, lostInCrash: true }, response);
 }
 
@@ -343,16 +362,19 @@ class Limiter {
   }
 }
 
-// One cycle of the stream; a duplicate burst costs 5 requests.
+/** At most CONCURRENCY requests in flight: the stream's and the verifications' checks. */
+const limiter = new Limiter(CONCURRENCY);
+
+// One cycle of the stream; a duplicate burst costs 5 requests; a verification's start costs 1 (its
+// checks, later, are sent beside the stream, within the same bound on requests in flight).
 const PATTERN = [
-  "sandbox-sms", "sandbox-email", "normal-sms", "normal-email", "replay",
-  "sandbox-sms", "sandbox-email", "deprecated-sms", "normal-email", "duplicate-sms",
-  "sandbox-sms", "sandbox-email", "normal-sms", "normal-email", "replay", "duplicate-email",
+  "sandbox-sms", "sandbox-email", "normal-sms", "normal-email", "replay", "verify",
+  "sandbox-sms", "sandbox-email", "deprecated-sms", "normal-email", "duplicate-sms", "verify",
+  "sandbox-sms", "sandbox-email", "normal-sms", "normal-email", "replay", "duplicate-email", "verify",
 ];
 
 async function drive(service, token) {
   const base = service.baseUrl;
-  const limiter = new Limiter(CONCURRENCY);
   const inflight = new Set();
   const startedAt = Date.now();
   const endAt = () => startedAt + SECONDS * 1000 + crash.downtimeMs;
@@ -373,6 +395,7 @@ async function drive(service, token) {
       kind === "replay" ? replayOne(base, token)
       : kind === "duplicate-sms" ? duplicateBurst(base, token, "sms")
       : kind === "duplicate-email" ? duplicateBurst(base, token, "email")
+      : kind === "verify" ? startVerification(base, token)
       : registerOne(base, token, kind);
     const tracked = task
       .catch((error) => stats.unexpected.push(`${kind}: ${error?.stack ?? error}`))
@@ -388,6 +411,116 @@ async function drive(service, token) {
   await Promise.all(inflight);
   clearTimeout(crashTimer);
   await crashed;
+  while (verificationFlows.size > 0) await Promise.all([...verificationFlows]);
+}
+
+// ── Verifications (issue 28) ──────────────────────────────────────────────────────────────────
+//
+// A share of the stream starts verifications with 10-digit codes, cycling through VERIFY_KINDS. Each
+// one's code is read from the simulator's outbox (scripts/lib/outbox-reader.mjs), as a developer reads
+// it; then the kind's checks are sent in order, each the right code or a wrong one. At the end each
+// verification's state (GET) must be what its checks explain (scripts/lib/verification-outcomes.mjs),
+// and no code may be found at rest outside the simulator. Those left pending have the shortest
+// lifetime, 60 s, which the wait for +4740000005's SMS deadline covers.
+const VERIFY_PATHS = { sms: `${API}/future/verifications/sms`, email: `${API}/future/verifications/email` };
+const VERIFY_CODE_LENGTH = 10;
+const VERIFY_TTL_SHORT = 60; // the minimum: for those left to expire
+const VERIFY_TTL = 120;
+const VERIFY_DEFAULT_MAX_ATTEMPTS = 5;
+const CODE_WAIT_MS = 60_000; // after a crash, a message in doubt is handed over once the service is back
+const VERIFY_KINDS = [
+  { name: "right", channel: "sms", checks: ["right"], ttl: VERIFY_TTL, expected: "approved" },
+  { name: "wrong, left to expire", channel: "sms", checks: ["wrong"], ttl: VERIFY_TTL_SHORT, expected: "expired" },
+  { name: "wrong twice, then right", channel: "sms", checks: ["wrong", "wrong", "right"], ttl: VERIFY_TTL, expected: "approved" },
+  { name: "wrong up to maxAttempts 3, then right", channel: "sms", checks: ["wrong", "wrong", "wrong", "right"], maxAttempts: 3, ttl: VERIFY_TTL, expected: "max_attempts" },
+  { name: "left to expire", channel: "sms", checks: [], ttl: VERIFY_TTL_SHORT, expected: "expired" },
+  { name: "email, right twice", channel: "email", checks: ["right", "right"], ttl: VERIFY_TTL, expected: "approved" },
+];
+
+const verifications = new Map(); // verificationId → { spec, maxAttempts, expiresAt, shipmentId, code, checks, beforeRestart }
+const verificationCodes = new Set(); // the codes read from the outbox: the leak scan looks for them too
+const verificationFlows = new Set(); // what each verification does after its start
+let outbox = null;
+
+/** A new verification of the next kind: its request, and its first message as an order to follow. */
+function newVerification() {
+  const spec = VERIFY_KINDS[sequenceOf("verify") % VERIFY_KINDS.length];
+  const n = ++sequence;
+  const idempotencyId = `soak-verify-${crypto.randomUUID()}`;
+  const sendersReference = `soak-verify-${n}`;
+  const { recipient, group } = pick(`verify-${spec.channel}`, [], spec.channel === "sms" ? NORMAL_SMS : NORMAL_EMAIL);
+  const common = { idempotencyId, sendersReference, timeToLiveInSeconds: spec.ttl, codeLength: VERIFY_CODE_LENGTH, ...(spec.maxAttempts ? { maxAttempts: spec.maxAttempts } : {}) };
+  const body =
+    spec.channel === "sms"
+      ? { ...common, phoneNumber: recipient, ...(n % 2 ? { sender: "Altinn" } : {}), message: "Your soak code is {code}. Do not share it." }
+      : { ...common, emailAddress: recipient, subject: "Your code", body: "Your soak code is {code}.", contentType: "Plain", senderEmailAddress: "noreply@example.com" };
+  const expected = { status: spec.channel === "sms" ? "SMS_Delivered" : "Email_Delivered", handover: true };
+  return {
+    spec,
+    order: { kind: "verify", channel: spec.channel, recipient, group: `verification ${group}`, code: null, path: VERIFY_PATHS[spec.channel], body: JSON.stringify(body), expected, deprecated: false },
+  };
+}
+
+/** Starts a verification (a lost answer is asked again, the same key and body, once the service is back), then follows it. */
+async function startVerification(base, token) {
+  const { spec, order } = newVerification();
+  let response = await post(base, token, order.path, order.body);
+  if (response.lost) {
+    stats.replayedLost++;
+    response = await postUntilAnswered(base, token, order.path, order.body);
+    if (!answeredAsSameRequest(response)) {
+      stats.replayMismatches++;
+      return unexpected(`verification start after the crash (${spec.name})`, response);
+    }
+  } else if (response.status !== 201) return unexpected(`verification start (${spec.name}) ${order.recipient}`, response);
+  // Its first message is a shipment like any other (final, handed over once, replayed as any registration).
+  const entry = orders.get(shipmentIdOf(response.text)) ?? remember(order, response);
+  const { verificationId, expiresAt } = JSON.parse(response.text);
+  const record = { spec, maxAttempts: spec.maxAttempts ?? VERIFY_DEFAULT_MAX_ATTEMPTS, expiresAt, shipmentId: entry.shipmentId, code: null, checks: [], entry, beforeRestart: entry.beforeRestart };
+  verifications.set(verificationId, record);
+  const flow = checkVerification(base, token, verificationId, record)
+    .catch((error) => stats.unexpected.push(`verification ${verificationId}: ${error?.stack ?? error}`))
+    .finally(() => verificationFlows.delete(flow));
+  verificationFlows.add(flow);
+}
+
+/** Reads the code from the outbox, then sends the kind's checks in order (each within the bound on requests in flight). */
+async function checkVerification(base, token, verificationId, record) {
+  const code = await outbox.codeOf(record.shipmentId, CODE_WAIT_MS);
+  if (code === null) return; // counted at the end (verifications_without_code)
+  record.code = code;
+  record.entry.code = code;
+  verificationCodes.add(code);
+  for (const which of record.spec.checks) {
+    const sent = which === "right" ? code : wrongCodeFor(code);
+    if (crash.down) await crash.down;
+    await limiter.acquire(1);
+    try {
+      const response = await post(base, token, `${API}/future/verifications/${verificationId}/check`, JSON.stringify({ code: sent }));
+      const answer = parsedOrEmpty(response.text);
+      // A 410 is a problem whose verification status may stand beside the HTTP status (`status` is a number there).
+      const status = typeof answer.status === "string" ? answer.status : answer.verificationStatus;
+      record.checks.push({ right: which === "right", http: response.status, status, attemptsLeft: answer.attemptsLeft });
+    } finally {
+      limiter.release(1);
+    }
+  }
+}
+
+/** Another code of the same length. */
+function wrongCodeFor(code) {
+  for (;;) {
+    const wrong = digits(code.length);
+    if (wrong !== code) return wrong;
+  }
+}
+
+function parsedOrEmpty(text) {
+  try {
+    return JSON.parse(text) ?? {};
+  } catch {
+    return {};
+  }
 }
 
 // ── Checks ────────────────────────────────────────────────────────────────────────────────────
@@ -473,12 +606,88 @@ async function checkStats(base, token, rowsById, handedOver, started) {
   return { mismatches, within10sPercent };
 }
 
-/** Which of the codes occur in the given files as a digit run of their own (not inside hex or longer numbers). */
+/**
+ * Reads every verification (GET, 8 at a time) until none is pending, waiting for those left to expire
+ * (bounded: the latest `expiresAt` of those still pending, plus 15 s). Returns the views by id (null:
+ * not readable).
+ */
+async function waitVerificationsFinal(base, token) {
+  const views = new Map();
+  let pending = [...verifications.keys()];
+  for (;;) {
+    const still = [];
+    for (let i = 0; i < pending.length; i += CONCURRENCY) {
+      await Promise.all(
+        pending.slice(i, i + CONCURRENCY).map(async (id) => {
+          const res = await fetch(`${base}${API}/future/verifications/${id}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(30_000) });
+          if (res.status >= 500) stats.errors5xx++;
+          const view = res.ok ? await res.json() : (await res.arrayBuffer(), null);
+          views.set(id, view);
+          if (view?.status === "pending") still.push(id);
+        }),
+      );
+    }
+    pending = still;
+    const deadline = Math.max(0, ...pending.map((id) => Date.parse(verifications.get(id).expiresAt))) + 15_000;
+    if (pending.length === 0 || Date.now() > deadline) return views;
+    note(`soak: ${pending.length} verifications still pending; waiting for them to expire (at most ${Math.round((deadline - Date.now()) / 1000)} s)…`);
+    await sleep(2000);
+  }
+}
+
+/**
+ * GET /future/stats's verification counts per channel (started, approved, expired, maxAttempts) against
+ * the soak's own, from its verifications' final states: the same once written behind (polled, at most
+ * 15 s). Returns the fields that differ ("sms.verifications.approved 16≠17").
+ */
+async function checkVerificationStats(base, token, views, started) {
+  const FIELDS = ["started", "approved", "expired", "maxAttempts"];
+  const END_FIELD = { approved: "approved", expired: "expired", max_attempts: "maxAttempts" };
+  const zero = () => Object.fromEntries(FIELDS.map((f) => [f, 0]));
+  const mine = { sms: zero(), email: zero() };
+  for (const [id, record] of verifications) {
+    mine[record.spec.channel].started++;
+    const end = END_FIELD[views.get(id)?.status];
+    if (end) mine[record.spec.channel][end]++;
+  }
+  const day = (t) => new Date(t).toISOString().slice(0, 10);
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const stats = await getJson(`${base}${API}/future/stats?from=${day(started)}&to=${day(Date.now())}`, token);
+    const mismatches = [];
+    for (const channel of ["sms", "email"]) {
+      const theirs = zero();
+      for (const d of stats.days.filter((d) => d.channel === channel)) for (const f of FIELDS) theirs[f] += d.verifications?.[f] ?? 0;
+      for (const f of FIELDS) if (theirs[f] !== mine[channel][f]) mismatches.push(`${channel}.verifications.${f} ${theirs[f]}≠${mine[channel][f]}`);
+    }
+    if (mismatches.length === 0 || Date.now() > until) return mismatches;
+    await sleep(1000);
+  }
+}
+
+/** What is wrong with each verification: its final state against its checks, its view against its start. */
+function judgeVerifications(views) {
+  const judged = [];
+  for (const [id, record] of verifications) {
+    const view = views.get(id) ?? null;
+    const problems = verificationProblems(view, record.checks, record.maxAttempts);
+    if (view && view.shipments?.[0]?.shipmentId !== record.shipmentId) problems.push(`its first message is ${view.shipments?.[0]?.shipmentId}, the 201 said ${record.shipmentId}`);
+    if (view && view.channel !== record.spec.channel) problems.push(`channel ${view.channel}, started on ${record.spec.channel}`);
+    judged.push({ id, record, view, problems });
+  }
+  return judged;
+}
+
+/**
+ * Which of the codes occur in the given files as a digit run of their own (not inside hex or longer
+ * numbers): the orders' 8-digit codes and the verifications' 10-digit ones alike.
+ */
 function codesIn(files, codes = usedCodes) {
   const found = new Map(); // code → first file
+  if (codes.size === 0) return found;
   for (const { path, bytes } of files) {
     const text = bytes.toString("latin1");
-    for (const m of text.matchAll(/(?<![0-9A-Fa-f])[0-9]{8}(?![0-9A-Fa-f])/g)) {
+    for (const m of text.matchAll(/(?<![0-9A-Fa-f])[0-9]+(?![0-9A-Fa-f])/g)) {
       if (codes.has(m[0]) && !found.has(m[0])) found.set(m[0], path);
     }
   }
@@ -503,12 +712,67 @@ async function plantCanaries(base, token) {
   return { d1Canary, logCanary };
 }
 
+/**
+ * The verifications' codes at rest after the end. None may be in D1's files, the logs or any Durable
+ * Object's files but the simulator's (whose outbox keeps what it "sent"); those in the verification
+ * objects' and the order objects' files are counted apart too. The codes the outbox still lists must be
+ * found in the simulator's files, or the scan cannot read the Durable Objects' files.
+ */
+function scanVerificationCodes({ d1Files, logFiles, doFiles }, outboxMessages) {
+  // A code that is also a drawn recipient's digits would be found for that alone (about 1 in 10^10 a pair).
+  const codes = new Set([...verificationCodes].filter((code) => !drawnRecipients.some((r) => r.includes(code))));
+  const isSimulator = (f) => /ProviderSimulator/.test(f.path);
+  const verificationFiles = doFiles.filter((f) => /VerificationObject/.test(f.path));
+  const d1 = codesIn(d1Files, codes);
+  const logs = codesIn(logFiles, codes);
+  const objects = codesIn(doFiles.filter((f) => !isSimulator(f)), codes);
+  const listed = new Set(outboxMessages.map((m) => codeIn(m.text ?? m.body)).filter((code) => code !== null && codes.has(code)));
+  return {
+    codes: codes.size,
+    leaked: new Map([...objects, ...logs, ...d1]), // code → a file it is in
+    d1: d1.size,
+    logs: logs.size,
+    objects: objects.size,
+    inVerificationObjects: codesIn(verificationFiles, codes).size,
+    inOrderObjects: codesIn(doFiles.filter((f) => /OrderObject/.test(f.path)), codes).size,
+    verificationObjectFiles: verificationFiles.length,
+    listedInOutbox: listed.size,
+    foundInSimulator: codesIn(doFiles.filter(isSimulator), listed).size,
+  };
+}
+
+/** The verifications' final states, by kind, and those their checks do not explain. */
+function summariseVerifications(judged) {
+  const finals = { approved: 0, expired: 0, max_attempts: 0 };
+  const byKind = new Map();
+  const sum = { notFinal: 0, unexplained: 0, checks: 0, withoutCode: 0, beforeCrash: 0, beforeCrashUnexplained: 0 };
+  for (const { record, view, problems } of judged) {
+    const status = view?.status ?? "unreadable";
+    if (status in finals) finals[status]++;
+    else sum.notFinal++;
+    if (problems.length > 0) sum.unexplained++;
+    if (record.code === null) sum.withoutCode++;
+    sum.checks += record.checks.length;
+    if (crash.count > 0 && record.beforeRestart) {
+      sum.beforeCrash++;
+      if (problems.length > 0) sum.beforeCrashUnexplained++;
+    }
+    const kind = byKind.get(record.spec.name) ?? { spec: record.spec, n: 0, statuses: new Map(), unexplained: 0 };
+    kind.n++;
+    kind.statuses.set(status, (kind.statuses.get(status) ?? 0) + 1);
+    if (problems.length > 0) kind.unexplained++;
+    byKind.set(record.spec.name, kind);
+  }
+  return { finals, ...sum, byKind, unexplainedExamples: judged.filter((j) => j.problems.length > 0).slice(0, 10) };
+}
+
 async function main() {
   note(`soak: starting the service (bench build, simulator report delay ${REPORT_DELAY_MS} ms, SMS grace ${GRACE_SECONDS} s)…`);
   const service = await startService({
     vars: { SIMULATOR_REPORT_DELAY_MS: String(REPORT_DELAY_MS), SMS_REPORT_GRACE_SECONDS: String(GRACE_SECONDS) },
     label: "soak",
     keep: flags.keep,
+    port: flags.port || undefined,
   });
   const rss = startRssSampler(() => service.pgids);
   const base = service.baseUrl;
@@ -518,6 +782,7 @@ async function main() {
     note(`soak: ${SECONDS} s of mixed traffic at ≤ ${RATE} requests/s, ≤ ${CONCURRENCY} in flight, against ${base}…`);
     const started = Date.now();
     const { d1Canary, logCanary } = await plantCanaries(base, token);
+    outbox = startOutboxReader(base, { pollMs: 1000 });
     await drive(service, token);
     note(`soak: sent ${stats.requests} requests in ${((Date.now() - started) / 1000).toFixed(1)} s; ${orders.size} shipments registered`);
 
@@ -526,6 +791,12 @@ async function main() {
     const handovers = await getJson(`${base}/simulator/handovers`);
     const readMismatches = await readAll(base, token, rowsById);
     const statsCheck = await checkStats(base, token, rowsById, new Set(Object.keys(handovers.times)), started);
+    const verificationViews = await waitVerificationsFinal(base, token);
+    const judgedVerifications = judgeVerifications(verificationViews);
+    const verificationStatsMismatches = await checkVerificationStats(base, token, verificationViews, started);
+    await outbox.stop();
+    // The verifications' codes the simulator's outbox still lists: the scan must find them in its files.
+    const outboxAtEnd = await getJson(`${base}/bench/outbox`);
 
     const notFinal = rows.filter((r) => r.status !== "Order_Completed");
     const expectedHandover = new Set([...orders.values()].filter((o) => o.expected.handover).map((o) => o.shipmentId));
@@ -570,6 +841,8 @@ async function main() {
     // Of those, the ones in the order objects' own files (the rest: the local simulator's outbox, which keeps what it "sent").
     const leakedOrders = codesIn(doFiles.filter((f) => /OrderObject/.test(f.path)));
     const canariesFound = (codesIn(d1Files, new Set([d1Canary])).size) + (codesIn(logFiles, new Set([logCanary])).size);
+    const verificationScan = scanVerificationCodes({ d1Files, logFiles, doFiles }, outboxAtEnd.messages);
+    const verificationSummary = summariseVerifications(judgedVerifications);
 
     const result = {
       shipments: rows.length,
@@ -606,6 +879,24 @@ async function main() {
       crash_downtime_s: Number((crash.downtimeMs / 1000).toFixed(1)),
       stats_mismatches: statsCheck.mismatches.length,
       handed_over_within_10s_percent: statsCheck.within10sPercent,
+      verifications: verifications.size,
+      verification_checks: verificationSummary.checks,
+      verifications_approved: verificationSummary.finals.approved,
+      verifications_expired: verificationSummary.finals.expired,
+      verifications_max_attempts: verificationSummary.finals.max_attempts,
+      verifications_not_final: verificationSummary.notFinal,
+      verifications_unexplained: verificationSummary.unexplained,
+      verifications_without_code: verificationSummary.withoutCode,
+      verifications_before_crash: verificationSummary.beforeCrash,
+      verification_codes: verificationScan.codes,
+      verification_code_leaks: verificationScan.leaked.size,
+      verification_storage_codes: verificationScan.inVerificationObjects,
+      verification_order_storage_codes: verificationScan.inOrderObjects,
+      verification_object_files: verificationScan.verificationObjectFiles,
+      verification_codes_in_outbox: verificationScan.listedInOutbox,
+      verification_codes_found_in_simulator: verificationScan.foundInSimulator,
+      outbox_missed: outbox.missed(),
+      verification_stats_mismatches: verificationStatsMismatches.length,
     };
     const failures = [
       result.not_final > 0 && `${result.not_final} shipments not final`,
@@ -624,6 +915,18 @@ async function main() {
       result.stats_mismatches > 0 && `GET …/future/stats disagrees with the soak's own counts: ${statsCheck.mismatches.slice(0, 5).join(", ")}`,
       canariesFound !== 2 && `the leak scan found ${canariesFound} of its 2 canaries: it cannot see what it scans`,
       result.missing_in_d1 + result.unknown_in_d1 > 0 && `${result.missing_in_d1} answered shipments missing in D1, ${result.unknown_in_d1} unknown shipments in D1`,
+      result.verifications === 0 && `no verification was started`,
+      result.verification_stats_mismatches > 0 && `GET …/future/stats's verification counts disagree with the soak's own: ${verificationStatsMismatches.slice(0, 5).join(", ")}`,
+      result.verifications_not_final > 0 && `${result.verifications_not_final} verifications not final`,
+      result.verifications_unexplained > 0 &&
+        `${result.verifications_unexplained} verifications in a state their checks do not explain (e.g. ${verificationSummary.unexplainedExamples[0].id}: ${verificationSummary.unexplainedExamples[0].problems.join("; ")})`,
+      result.verifications_without_code > 0 && `${result.verifications_without_code} verifications whose code never reached the outbox`,
+      result.verification_code_leaks > 0 &&
+        `${result.verification_code_leaks} verification codes found at rest (D1: ${verificationScan.d1}, logs: ${verificationScan.logs}, Durable Objects but the simulator: ` +
+          `${verificationScan.objects}, of which verification objects ${verificationScan.inVerificationObjects}, order objects ${verificationScan.inOrderObjects}; e.g. in ${[...verificationScan.leaked.values()][0]})`,
+      result.verifications > 0 && result.verification_object_files === 0 && `the scan found no verification object's files: it cannot see what it scans`,
+      result.verification_codes_found_in_simulator < result.verification_codes_in_outbox &&
+        `the scan found ${result.verification_codes_found_in_simulator} of the ${result.verification_codes_in_outbox} codes the outbox lists in the simulator's files: it cannot see the Durable Objects' files`,
     ].filter(Boolean);
 
     const table = markdownTable(
@@ -650,6 +953,31 @@ async function main() {
       ``,
       table,
       ``,
+      markdownTable(
+        ["Verifications", "Channel", "Started", "Checks sent", "Expected", "Got (GET)", "Unexplained"],
+        [...verificationSummary.byKind.values()].map((k) => [
+          k.spec.name,
+          k.spec.channel,
+          k.n,
+          k.spec.checks.join(", ") || "none",
+          k.spec.expected,
+          [...k.statuses.entries()].map(([status, n]) => (status === k.spec.expected ? `${n} ✓` : `${n} ${status} ✗`)).join(", "),
+          k.unexplained,
+        ]),
+      ),
+      ``,
+      `Verifications: ${result.verifications} started (codeLength ${VERIFY_CODE_LENGTH}), ${result.verification_checks} checks; ` +
+        `${result.verifications_approved} approved, ${result.verifications_expired} expired, ${result.verifications_max_attempts} max_attempts, ` +
+        `${result.verifications_not_final} not final, ${result.verifications_unexplained} unexplained by their checks, ${result.verifications_without_code} without a code in the outbox` +
+        (crash.count > 0 ? `; ${result.verifications_before_crash} started before the restart, ${verificationSummary.beforeCrashUnexplained} of them unexplained` : "") +
+        `. Their codes at rest after the end: ${result.verification_code_leaks} of ${result.verification_codes} in D1, the logs or a Durable Object's files but the simulator's ` +
+        `(verification objects: ${result.verification_storage_codes} in ${result.verification_object_files} files; order objects: ${result.verification_order_storage_codes}); ` +
+        `the scan found ${result.verification_codes_found_in_simulator} of the ${result.verification_codes_in_outbox} the outbox still lists in the simulator's files. ` +
+        `Outbox messages passed unseen between reads: ${result.outbox_missed}. ` +
+        `GET /future/stats's verification counts against the soak's own: ${result.verification_stats_mismatches} differences` +
+        (verificationStatsMismatches.length > 0 ? ` (${verificationStatsMismatches.slice(0, 5).join(", ")})` : "") + `.`,
+      ...verificationSummary.unexplainedExamples.map((j) => `  unexplained: ${j.record.spec.name} ${j.id} (${j.view?.status ?? "unreadable"}): ${j.problems.join("; ")}`),
+      ``,
       `Hand-overs ${result.handovers} (expected ${result.expected_handovers}), duplicate hand-overs ${result.duplicate_handovers}; ` +
         `final ${result.final} of ${result.shipments}; 5xx ${result.errors_5xx}; codes found in D1 files or logs: ${result.body_leaks} of ${usedCodes.size} ` +
         `(the scan found ${canariesFound} of 2 canaries planted in D1 and the log). ` +
@@ -668,6 +996,7 @@ async function main() {
     process.exitCode = 1;
   } finally {
     rss.stop();
+    await outbox?.stop();
     if (!halted) await service.halt();
     await service.stop();
   }

@@ -7,6 +7,7 @@ import {
   cpuWindow,
   getJson,
   openLoop,
+  pacedAlternating,
   pacedRegistrations,
   registeredAt,
   registerOne,
@@ -32,29 +33,7 @@ import {
   PACED_SECONDS,
   WARMUP_SECONDS,
 } from "./settings.mjs";
-
-/**
- * Two kinds of request in one phase, alternating request by request at `rate`, for twice
- * --paced-seconds (so each gets as many requests as a phase of its own), after a warm-up of both: they
- * see the same service at the same moments, so their ratio is what sets them apart, not the drift
- * between two phases (on this machine the p50 of one phase to the next moves by more than 10 %, and
- * the order floor's moved from 13 to 21 ms between runs). Returns each side's latencies and values.
- */
-async function pacedAlternating(rate, what, first, second) {
-  let n = 0;
-  const send = () => {
-    const isSecond = n++ % 2 === 1;
-    return (isSecond ? second : first)().then((value) => ({ isSecond, value }));
-  };
-  if (WARMUP_SECONDS > 0) await openLoop(rate, WARMUP_SECONDS, send);
-  note(`bench: paced ${what}, alternating (${rate}/s, open loop, ${PACED_SECONDS * 2} s)…`);
-  const run = await openLoop(rate, PACED_SECONDS * 2, send);
-  const side = (isSecond) => {
-    const picked = run.values.map((v, i) => ({ ...v, ms: run.latencies[i] })).filter((v) => v.isSecond === isSecond);
-    return { latencies: picked.map((v) => v.ms), values: picked.map((v) => v.value) };
-  };
-  return { first: side(false), second: side(true), errors: run.errors };
-}
+import { pacedVerifications } from "./verifications.mjs";
 
 /** Registration with the limits on (`bench-paced`) and off (PACED_NO_LIMITS_ORG), alternating: what the limits cost. */
 async function pacedLimitsOnAndOff(base, rate) {
@@ -84,10 +63,12 @@ async function pacedRegisterAndFloor(base, rate, floorRequest) {
  * The paced phases, first, on the fresh service, each at `rate` per second with the simulator's report
  * delay at 1 s (as a real provider's first report): the order floor, registration (metered: Durable
  * Object requests, queue operations, rows written, CPU), registration with the limits off, with every
- * D1 call delayed, with a final-status callback subscription, and with the feed polled. Each is warmed
- * up at the same rate first.
+ * D1 call delayed, with a final-status callback subscription, and with the feed polled, and the
+ * verification phase (verifications.mjs). Each is warmed up at the same rate first. With `verifyOnly`
+ * (--verify-only), only the floor, the metered registration and the verification phase, whose figures
+ * need those two.
  */
-export async function pacedPhases(base, service, rate) {
+export async function pacedPhases(base, service, rate, { verifyOnly = false } = {}) {
   await getJson(`${base}/bench/report-delay?ms=${PACED_REPORT_DELAY_MS}`);
   const quietMs = PACED_SECONDS * 1000 + CPU_TAIL_MS;
   let errors = 0;
@@ -122,10 +103,23 @@ export async function pacedPhases(base, service, rate) {
 
   const plain = await pacedRegistrationsObserved(base, "bench-paced", rate, { meterFor: service, quietMs });
   errors += plain.register.errors;
+  /** The verification phase, once the earlier phases' shipments are final (it resets the meters). */
+  const verificationPhase = async (orgs) => {
+    await settle(base, orgs);
+    const verify = await pacedVerifications(base, rate);
+    errors += verify?.errors ?? 0;
+    return verify;
+  };
+  if (verifyOnly) {
+    const verify = await verificationPhase(["bench-paced"]);
+    await getJson(`${base}/bench/report-delay?ms=0`);
+    return { rate, floor, floorCpuMs: floorCpu.cpuMs, register: plain.register, delivered: plain.delivered, metered: plain.metered, verify, errors };
+  }
   const onOff = await pacedLimitsOnAndOff(base, rate);
   errors += onOff.errors;
   const interleaved = await pacedRegisterAndFloor(base, rate, floorRequest);
   errors += interleaved.errors;
+  const verify = await verificationPhase(["bench-paced", PACED_NO_LIMITS_ORG]);
 
   note(`bench: paced registration with every D1 call delayed ${D1_SLOW_MS} ms (${rate}/s, open loop, ${PACED_SECONDS} s)…`);
   await settle(base, ["bench-paced", PACED_NO_LIMITS_ORG]); // the alternating phases' shipments, before D1 slows
@@ -167,6 +161,7 @@ export async function pacedPhases(base, service, rate) {
     feedLag: polled.feedLag,
     callbackLag: observed.callbackLag,
     slow,
+    verify,
     errors,
   };
 }

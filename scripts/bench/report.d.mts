@@ -4,3 +4,5 @@
 export type BenchRun = Record<string, unknown>;
 export function benchFigures(run: BenchRun): Record<string, unknown>;
 export function benchMarkdown(run: BenchRun, figures: Record<string, unknown>): string;
+export function verificationFigures(paced: Record<string, unknown>): Record<string, number | null>;
+export function verifyOnlyFigures(paced: Record<string, unknown>): Record<string, unknown>;

@@ -1,8 +1,83 @@
 // The bench's report, written from its figures alone (no I/O): the JSON object `npm run bench -- --json`
 // prints as its last line (every field named in docs/benchmark.md; a field is added, never renamed), and
 // the markdown tables. test/unit/bench/report.test.ts holds the field names.
-import { percentile, perShipment, PRICES, round, targets } from "../lib/figures.mjs";
+import { doRequestsPerVerification, percentile, perShipment, PRICES, round, targets } from "../lib/figures.mjs";
 import { markdownTable } from "../lib/markdown.mjs";
+
+/**
+ * The verification phase's figures (scripts/bench/verifications.mjs; all null when the build had no
+ * verifications): start and check latencies, the registrations beside the starts, the Durable Object
+ * requests per verification (the plain registrations' share taken off with the metered phase's figure).
+ */
+export function verificationFigures(paced) {
+  const v = paced.verify ?? null;
+  const metered = perShipment(paced);
+  const p = (values, n) => (v ? round(percentile(values, n)) : null);
+  return {
+    paced_verify_start_p50_ms: p(v?.start, 50),
+    paced_verify_start_p99_ms: p(v?.start, 99),
+    paced_register_p50_ms_beside_verify: p(v?.registerBeside, 50),
+    paced_register_p99_ms_beside_verify: p(v?.registerBeside, 99),
+    paced_verify_check_p50_ms: p(v?.check, 50),
+    paced_verify_check_p99_ms: p(v?.check, 99),
+    paced_verify_started: v ? v.started : null,
+    paced_verify_approved: v ? v.approved : null,
+    do_requests_per_verification: round(doRequestsPerVerification(v, metered?.per.doRequests), 2),
+    // The phase's own counts, its plain registrations' included (the markdown's line says how they divide).
+    do_requests_by_class_verify: v?.metered ? Object.fromEntries(Object.entries(v.metered.meter.classes).sort(([a], [b]) => a.localeCompare(b)).map(([name, c]) => [name, { calls: c.calls, alarms: c.alarms }])) : null,
+  };
+}
+
+/** The verification phase's Durable Object requests, under the work per delivered SMS. */
+function verificationWork(paced, figures) {
+  const v = paced.verify;
+  if (!v?.metered) return [];
+  const total = Object.values(v.metered.meter.classes).reduce((sum, c) => sum + c.calls + c.alarms, 0);
+  const byClass = Object.entries(v.metered.meter.classes)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, c]) => `${name} ${c.calls + c.alarms}`)
+    .join(", ");
+  return [
+    `Verification phase: ${total} Durable Object requests (${byClass}) for ${v.approved} verifications approved (each a start, its SMS ` +
+      `delivered and one right check) and ${v.registrationsDelivered} plain registrations delivered beside them; less those at ` +
+      `${figures.do_requests_per_shipment} each, ${figures.do_requests_per_verification ?? "–"} per verification.`,
+    ``,
+  ];
+}
+
+/** The verification phase's rows of the markdown table (pacedRow and ratio as benchMarkdown makes them). */
+function verificationRows(paced, figures, pacedRow, ratio) {
+  const v = paced.verify;
+  const none = "no verifications API in this build";
+  return [
+    pacedRow("verification start (alternating with register)", figures.paced_verify_start_p50_ms, figures.paced_verify_start_p99_ms,
+      v ? `${ratio(figures.paced_verify_start_p50_ms, figures.paced_register_p50_ms_beside_verify)} × the next row's p50` : null, v ? v.errors : null,
+      v ? `POST …/future/verifications/sms, fresh keys, a new recipient each; one phase, request by request alternating with the next row` : none),
+    pacedRow("register (alternating with verification starts)", figures.paced_register_p50_ms_beside_verify, figures.paced_register_p99_ms_beside_verify,
+      null, null, v ? `the same organisation, plain SMS registrations` : none),
+    pacedRow("verification check (right code)", figures.paced_verify_check_p50_ms, figures.paced_verify_check_p99_ms,
+      v ? `${ratio(figures.paced_verify_check_p50_ms, figures.paced_floor_p50_ms)} × paced floor p50` : null, null,
+      v
+        ? `one per verification once every SMS of the phase was final, the code read from the outbox; ${v.approved} of ${v.started} approved; ` +
+          `Durable Object requests per verification ${figures.do_requests_per_verification ?? "–"} (start, delivery, check; below)`
+        : none),
+  ];
+}
+
+/** `npm run bench -- --verify-only`: the verification figures, the two they are judged against, and those targets. */
+export function verifyOnlyFigures(paced) {
+  const metered = perShipment(paced);
+  const figures = {
+    paced_rate: paced.rate,
+    paced_floor_p50_ms: round(percentile(paced.floor.latencies, 50)),
+    paced_register_p50_ms: round(percentile(paced.register.latencies, 50)),
+    do_requests_per_shipment: metered ? round(metered.per.doRequests, 2) : null,
+    ...verificationFigures(paced),
+    errors: paced.errors,
+  };
+  const judged = targets(figures).filter((t) => /verif/.test(t.name));
+  return { ...figures, targets: judged.map((t) => ({ name: t.name, value: round(t.value, 3), limit: t.limit, met: t.met })) };
+}
 
 /**
  * The JSON figures of one run. `run`: the settings it ran with, the paced phases' results
@@ -107,6 +182,7 @@ export function benchFigures(run) {
     callback_p50_ms: paced.callbackLag ? percentile(paced.callbackLag, 50) : null,
     callback_p99_ms: paced.callbackLag ? percentile(paced.callbackLag, 99) : null,
     callback_samples: paced.callbackLag ? paced.callbackLag.length : null,
+    ...verificationFigures(paced),
     errors,
     peak_rss_mb: round(rss.peakMb),
     foreign_workerd_max: rss.foreignMax,
@@ -170,6 +246,7 @@ export function benchMarkdown(run, figures) {
         null, `one phase, request by request alternating with the next row: no drift between the two`),
       pacedRow("order floor (alternating with register)", figures.paced_floor_p50_ms_interleaved, figures.paced_floor_p99_ms_interleaved,
         null, paced.interleaved.errors, `the order floor in that same phase`),
+      ...verificationRows(paced, figures, pacedRow, ratio),
       pacedRow(`register, D1 +${D1_SLOW_MS} ms`, figures.paced_register_p50_ms_d1_slow, figures.paced_register_p99_ms_d1_slow,
         `${ratio(figures.paced_register_p50_ms_d1_slow, figures.paced_register_p50_ms)} × paced register p50`, paced.slow.errors,
         `every D1 call delayed ${D1_SLOW_MS} ms in the bench build (a primary in another region)`),
@@ -229,6 +306,7 @@ export function benchMarkdown(run, figures) {
           `(+1 in the cost for the provider's report, which the simulator hands to the order directly); ` +
           `CPU per shipment ${figures.cpu_ms_per_shipment} ms against ${figures.cpu_ms_per_order_floor} ms per order-floor request (this machine's processes, less their idle CPU).`,
         ``,
+        ...verificationWork(paced, figures),
         `### Cost per million shipments (USD, Cloudflare's prices looked up ${PRICES.lookedUp}; docs/cost.md)`,
         ``,
         markdownTable(

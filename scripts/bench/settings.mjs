@@ -2,6 +2,8 @@
 import { API, clockTicksPerSecond, parseFlags } from "../lib/local-service.mjs";
 
 export const flags = parseFlags(process.argv.slice(2), {
+  port: 0,
+  "verify-only": false,
   seconds: 10,
   connections: 20,
   warmup: 2,
@@ -43,12 +45,18 @@ export const FEED_POLL_MS = 100;
 export const RECIPIENTS = "+4799xxxxxx";
 export const recipient = () => `+4799${String(Math.floor(Math.random() * 1_000_000)).padStart(6, "0")}`;
 export const SMS_PATH = `${API}/future/orders/instant/sms`;
+export const VERIFY_PATH = `${API}/future/verifications/sms`;
+// The verification phase's organisation (its starts and the plain registrations beside them, limits on).
+export const VERIFY_ORG = "bench-verify";
+// How often the verification phase reads the simulator's outbox for the codes (it keeps the latest 100
+// messages: at 10 per second, 10 s of them).
+export const OUTBOX_POLL_MS = 500;
 // The limits stay on for the bench's organisations, with a request rate the load cannot reach, so every
 // check runs; one organisation has them off, for register_rps_no_limits.
 export const NO_LIMITS_ORG = "bench-no-limits";
 export const UNREACHABLE_RATE = { requestsPerMinute: 100_000_000 };
 export const PACED_NO_LIMITS_ORG = "bench-paced-no-limits";
-export const PACED_ORGS = ["bench-paced", "bench-paced-observed", "bench-paced-polled", "bench-slow", JIT_WARMUP_ORG];
+export const PACED_ORGS = ["bench-paced", "bench-paced-observed", "bench-paced-polled", "bench-slow", JIT_WARMUP_ORG, VERIFY_ORG];
 export const BENCH_LIMITS = {
   bench: UNREACHABLE_RATE,
   "bench-burst": UNREACHABLE_RATE,

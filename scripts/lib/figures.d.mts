@@ -68,6 +68,14 @@ export function perShipment(paced: { delivered: number; metered: Metered | null 
   cost: { total: number | null; items: Record<string, number> };
 } | null;
 
+/** The verification phase as scripts/bench/verifications.mjs returns it (the part the figure reads). */
+export interface VerifyPhase {
+  approved: number;
+  registrationsDelivered: number;
+  metered: Metered | null;
+}
+export function doRequestsPerVerification(verify: VerifyPhase | null, doRequestsPerShipment: number | null | undefined): number | null;
+
 export interface Target {
   name: string;
   value: number | null;

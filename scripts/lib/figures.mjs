@@ -158,6 +158,20 @@ export function perShipment({ delivered, metered }) {
   return { n, classes, per, cost: costPerMillion(per) };
 }
 
+/**
+ * Durable Object requests (stub calls and alarms, every metered class) per verification of the
+ * verification phase, counted as do_requests_per_shipment is: each verification's start, its SMS's
+ * hand-over and report, one right check and what they wrote behind. The phase alternates the starts with
+ * plain registrations, which its meter counts too: their share (the registrations delivered × the plain
+ * phase's `doRequestsPerShipment`) is taken off first, the rest divided by the verifications approved.
+ * Null when the phase, its meter or the plain figure is missing, or nothing was approved.
+ */
+export function doRequestsPerVerification(verify, doRequestsPerShipment) {
+  if (!verify?.metered || !(verify.approved > 0) || doRequestsPerShipment === null || doRequestsPerShipment === undefined) return null;
+  const total = Object.values(verify.metered.meter.classes).reduce((sum, c) => sum + c.calls + c.alarms, 0);
+  return (total - verify.registrationsDelivered * doRequestsPerShipment) / verify.approved;
+}
+
 // ── Targets ───────────────────────────────────────────────────────────────────────────────────
 
 const ratioOf = (a, b) => (a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b);
@@ -170,6 +184,10 @@ export function targets(f) {
   const check = (name, value, limit, meets) => ({ name, value, limit, met: value === null || value === undefined ? null : meets(value) });
   // Both from one phase, the organisations alternating (scripts/bench/paced.mjs, pacedLimitsOnAndOff).
   const limitsRatio = ratioOf(f.paced_register_p50_ms_limits_on, f.paced_register_p50_ms_no_limits);
+  const verificationExtra =
+    f.do_requests_per_verification === null || f.do_requests_per_verification === undefined || f.do_requests_per_shipment === null || f.do_requests_per_shipment === undefined
+      ? null
+      : f.do_requests_per_verification - f.do_requests_per_shipment;
   return [
     check("paced_register_p50_ms / paced_floor_p50_ms", ratioOf(f.paced_register_p50_ms, f.paced_floor_p50_ms), "≤ 1.5", (v) => v <= 1.5),
     check("paced_register_p99_ms / paced_floor_p99_ms", ratioOf(f.paced_register_p99_ms, f.paced_floor_p99_ms), "≤ 2", (v) => v <= 2),
@@ -188,5 +206,9 @@ export function targets(f) {
     check("duplicate_handovers", f.duplicate_handovers, "0", (v) => v === 0),
     check("callback_p99_ms", f.callback_p99_ms, "≤ 1000 ms", (v) => v <= 1000),
     check("d1_txn_per_shipment", f.d1_txn_per_shipment, "≤ 0.5", (v) => v <= 0.5),
+    // Verifications (issue 28): the start against the registrations of the same phase, the check against the floor.
+    check("paced_verify_start_p50_ms / paced_register_p50_ms_beside_verify (one phase)", ratioOf(f.paced_verify_start_p50_ms, f.paced_register_p50_ms_beside_verify), "≤ 1.2", (v) => v <= 1.2),
+    check("paced_verify_check_p50_ms / paced_floor_p50_ms", ratioOf(f.paced_verify_check_p50_ms, f.paced_floor_p50_ms), "≤ 1.2", (v) => v <= 1.2),
+    check("do_requests_per_verification − do_requests_per_shipment", verificationExtra, "≤ 3", (v) => v <= 3),
   ];
 }

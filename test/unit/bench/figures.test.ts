@@ -1,7 +1,7 @@
 // The benchmark's pure helpers: percentiles, CPU time from /proc/<pid>/stat, the cost per million
 // shipments and the targets (scripts/lib/figures.mjs).
 import { describe, expect, it } from "vitest";
-import { costPerMillion, finalLags, groupTicks, latencyJoin, parseProcStat, percentile, perShipment, PRICES, targets, ticksBetween, workCpuMs } from "../../../scripts/lib/figures.mjs";
+import { costPerMillion, doRequestsPerVerification, finalLags, groupTicks, latencyJoin, parseProcStat, percentile, perShipment, PRICES, targets, ticksBetween, workCpuMs } from "../../../scripts/lib/figures.mjs";
 
 describe("percentile", () => {
   it.each([
@@ -128,6 +128,7 @@ describe("targets", () => {
     paced_register_p50_ms_d1_slow: 16, paced_register_p50_ms_limits_on: 15.95, paced_register_p50_ms_no_limits: 14.5, do_requests_per_shipment: 6,
     cpu_ms_per_shipment: 30, cpu_ms_per_order_floor: 10, paced_dispatch_p50_ms: 25, paced_dispatch_p99_ms: 100,
     replay_bare_ratio: 0.5, errors: 0, duplicate_handovers: 0, callback_p99_ms: 1000, d1_txn_per_shipment: 0.5,
+    paced_verify_start_p50_ms: 18, paced_register_p50_ms_beside_verify: 15, paced_verify_check_p50_ms: 14.4, do_requests_per_verification: 9,
   };
 
   it("are all met at their limits", () => {
@@ -135,7 +136,7 @@ describe("targets", () => {
   });
 
   it.each([
-    { change: { paced_floor_p50_ms: 9.9 }, failing: "paced_register_p50_ms / paced_floor_p50_ms" },
+    { change: { paced_register_p50_ms: 18.1 }, failing: "paced_register_p50_ms / paced_floor_p50_ms" },
     { change: { paced_register_p99_ms: 61 }, failing: "paced_register_p99_ms / paced_floor_p99_ms" },
     { change: { paced_floor_p50_ms_interleaved: 11.9 }, failing: "paced_register_p50_ms_interleaved / paced_floor_p50_ms_interleaved (one phase)" },
     { change: { paced_register_p99_ms_interleaved: 50.1 }, failing: "paced_register_p99_ms_interleaved / paced_floor_p99_ms_interleaved (one phase)" },
@@ -150,6 +151,10 @@ describe("targets", () => {
     { change: { errors: 1 }, failing: "errors" },
     { change: { callback_p99_ms: 1001 }, failing: "callback_p99_ms" },
     { change: { d1_txn_per_shipment: 0.51 }, failing: "d1_txn_per_shipment" },
+    { change: { paced_verify_start_p50_ms: 18.1 }, failing: "paced_verify_start_p50_ms / paced_register_p50_ms_beside_verify (one phase)" },
+    { change: { paced_register_p50_ms_beside_verify: 14.9 }, failing: "paced_verify_start_p50_ms / paced_register_p50_ms_beside_verify (one phase)" },
+    { change: { paced_verify_check_p50_ms: 14.5 }, failing: "paced_verify_check_p50_ms / paced_floor_p50_ms" },
+    { change: { do_requests_per_verification: 9.1 }, failing: "do_requests_per_verification − do_requests_per_shipment" },
   ])("$failing is not met past its limit, and only it", ({ change, failing }) => {
     const notMet = targets({ ...met, ...change }).filter((t) => t.met === false).map((t) => t.name);
     expect(notMet).toEqual([failing]);
@@ -158,5 +163,33 @@ describe("targets", () => {
   it("leaves a target unjudged when its figure was not measured", () => {
     const t = targets({ ...met, callback_p99_ms: null }).find((x) => x.name === "callback_p99_ms");
     expect(t).toMatchObject({ value: null, met: null });
+  });
+
+  it("leaves the verification targets unjudged in a build without verifications", () => {
+    const none = { paced_verify_start_p50_ms: null, paced_register_p50_ms_beside_verify: null, paced_verify_check_p50_ms: null, do_requests_per_verification: null };
+    const judged = targets({ ...met, ...none }).filter((t) => /verif/.test(t.name));
+    expect(judged.map((t) => [t.value, t.met])).toEqual([[null, null], [null, null], [null, null]]);
+  });
+});
+
+describe("Durable Object requests per verification", () => {
+  const metered = {
+    meter: { classes: { OrderObject: { calls: 30, alarms: 0, wallMs: 0, rowsWritten: 0 }, VerificationObject: { calls: 20, alarms: 2, wallMs: 0, rowsWritten: 0 }, ShardWriter: { calls: 4, alarms: 4, wallMs: 0, rowsWritten: 0 } }, queue: { writes: 0, reads: 0, deletes: 0 }, workerRequests: 0 },
+    d1: { rowsWritten: 0, transactions: 0 },
+    cpuMs: null,
+  };
+
+  it("takes the plain registrations' share off the phase's requests and divides the rest by the verifications approved", () => {
+    // 60 requests; 5 registrations at 5.2 each are 26; 34 for 4 verifications.
+    expect(doRequestsPerVerification({ approved: 4, registrationsDelivered: 5, metered }, 5.2)).toBeCloseTo(8.5, 9);
+  });
+
+  it.each([
+    { name: "no phase", verify: null, plain: 5 },
+    { name: "no meter", verify: { approved: 4, registrationsDelivered: 5, metered: null }, plain: 5 },
+    { name: "nothing approved", verify: { approved: 0, registrationsDelivered: 5, metered }, plain: 5 },
+    { name: "no plain figure", verify: { approved: 4, registrationsDelivered: 5, metered }, plain: null },
+  ])("is unknown with $name", ({ verify, plain }) => {
+    expect(doRequestsPerVerification(verify, plain)).toBeNull();
   });
 });

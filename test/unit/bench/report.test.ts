@@ -27,6 +27,10 @@ const FIELDS = [
     "cost_per_million_usd_by_item", "prices_looked_up", "paced_samples", "paced_not_final", "feed_lag_p50_ms",
     "feed_lag_p99_ms", "feed_samples", "callback_p50_ms", "callback_p99_ms", "callback_samples", "peak_rss_mb",
     "foreign_workerd_max", "runtime_s", "targets", "targets_met", "targets_not_met", "errors",
+    // Added with the verification phase (issue 28).
+    "paced_verify_start_p50_ms", "paced_verify_start_p99_ms", "paced_register_p50_ms_beside_verify",
+    "paced_register_p99_ms_beside_verify", "paced_verify_check_p50_ms", "paced_verify_check_p99_ms",
+    "paced_verify_started", "paced_verify_approved", "do_requests_per_verification", "do_requests_by_class_verify",
 ];
 
 const load = (rps: number, p50: number, p99: number, errors = 0) => ({
@@ -34,8 +38,18 @@ const load = (rps: number, p50: number, p99: number, errors = 0) => ({
 });
 const paced = (latencies: number[], errors = 0) => ({ latencies, ids: new Set(latencies.map((_, i) => `id-${i}`)), errors });
 
+/** What a metered phase read: per class [calls, alarms, wall ms, rows written]; `n` queue operations of each kind, alarms later, D1 transactions ÷ 2. */
+function aMeter(classes: Record<string, [number, number, number, number]>, n: number) {
+  const meterClasses = Object.fromEntries(Object.entries(classes).map(([name, [calls, alarms, wallMs, rowsWritten]]) => [name, { calls, alarms, wallMs, rowsWritten }]));
+  return {
+    meter: { classes: meterClasses, queue: { writes: n, reads: n, deletes: n }, workerRequests: n },
+    d1: { rowsWritten: 4 * n, transactions: n / 2 },
+    alarms: { due: 0, later: n, waitedMs: 0 },
+  };
+}
+
 /** One run's results, shaped as scripts/bench/paced.mjs and saturated.mjs return them. */
-function aRun({ metered = true, subscribed = true } = {}) {
+function aRun({ metered = true, subscribed = true, verify = true } = {}) {
   return {
     settings: {
       SECONDS: 2, CONNECTIONS: 4, DISPATCH_CONNECTIONS: 20, WARMUP_SECONDS: 1, PACED_SECONDS: 3, PACED_REPORT_DELAY_MS: 1000,
@@ -56,16 +70,7 @@ function aRun({ metered = true, subscribed = true } = {}) {
       delivered: 4,
       metered: metered
         ? {
-            meter: {
-              classes: {
-                ShardWriter: { calls: 4, alarms: 4, wallMs: 40, rowsWritten: 12 },
-                OrderObject: { calls: 12, alarms: 0, wallMs: 120, rowsWritten: 40 },
-              },
-              queue: { writes: 4, reads: 4, deletes: 4 },
-              workerRequests: 4,
-            },
-            d1: { rowsWritten: 16, transactions: 2 },
-            alarms: { due: 0, later: 4, waitedMs: 0 },
+            ...aMeter({ ShardWriter: [4, 4, 40, 12], OrderObject: [12, 0, 120, 40] }, 4),
             cpuMs: 120,
           }
         : null,
@@ -78,6 +83,21 @@ function aRun({ metered = true, subscribed = true } = {}) {
       feedLag: [40, 60, 80],
       callbackLag: subscribed ? [30, 50, 70] : null,
       slow: paced([17, 18, 20, 52]),
+      // 4 verifications approved beside 2 registrations delivered: 40 requests, less 2 × 5, is 7.5 each.
+      verify: verify
+        ? {
+            start: [18, 19, 21, 50],
+            registerBeside: [15, 16, 18, 46],
+            check: [12, 13, 15, 33],
+            started: 4,
+            approved: 4,
+            verificationsDelivered: 4,
+            registrationsDelivered: 2,
+            metered: aMeter({ OrderObject: [16, 0, 160, 50], VerificationObject: [12, 0, 60, 20], ShardWriter: [6, 6, 60, 18] }, 6),
+            missedInOutbox: 0,
+            errors: 0,
+          }
+        : null,
       errors: 0,
     },
     saturated: {
@@ -97,7 +117,7 @@ function aRun({ metered = true, subscribed = true } = {}) {
 
 describe("the JSON figures", () => {
   it("are exactly the fields the bench printed before, whatever was measured", () => {
-    for (const run of [aRun(), aRun({ metered: false, subscribed: false })]) {
+    for (const run of [aRun(), aRun({ metered: false, subscribed: false, verify: false })]) {
       expect(Object.keys(benchFigures(run)).sort()).toEqual([...FIELDS].sort());
     }
   });
@@ -119,14 +139,22 @@ describe("the JSON figures", () => {
     ["cpu_ms_per_order_floor", 10],
     ["callback_p99_ms", 70],
     ["peak_rss_mb", 512.3],
+    ["paced_verify_start_p50_ms", 19],
+    ["paced_verify_start_p99_ms", 50],
+    ["paced_register_p50_ms_beside_verify", 16],
+    ["paced_verify_check_p50_ms", 13],
+    ["paced_verify_check_p99_ms", 33],
+    ["paced_verify_approved", 4],
+    ["do_requests_per_verification", 7.5],
     ["runtime_s", 61.3],
   ])("%s is %d", (field, value) => {
     expect(benchFigures(aRun())[field]).toBe(value);
   });
 
   it("leave what was not measured null, and count the targets judged", () => {
-    const figures = benchFigures(aRun({ metered: false, subscribed: false }));
+    const figures = benchFigures(aRun({ metered: false, subscribed: false, verify: false }));
     expect(figures).toMatchObject({ do_requests_per_shipment: null, cost_per_million_usd: null, callback_p50_ms: null, callback_samples: null });
+    expect(figures).toMatchObject({ paced_verify_start_p50_ms: null, paced_verify_check_p99_ms: null, paced_verify_approved: null, do_requests_per_verification: null, do_requests_by_class_verify: null });
     const targets = figures.targets as { met: boolean | null }[];
     expect(figures.targets_met).toBe(targets.filter((t) => t.met === true).length);
     expect(figures.targets_not_met).toBe(targets.filter((t) => t.met === false).length);
@@ -142,6 +170,14 @@ describe("the markdown", () => {
     }
     expect(text).toMatch(/\| Paced 4\/s: register +\| – +\| 16 +\| 45 /);
     expect(text).toMatch(/\| Sustained: 201 → provider hand-over +\| – +\| 20 +\| 90 /);
+    expect(text).toMatch(/\| Paced 4\/s: verification start \(alternating with register\) +\| – +\| 19 +\| 50 +\| 1\.19 × the next row's p50 /);
+    expect(text).toMatch(/\| Paced 4\/s: verification check \(right code\) +\| – +\| 13 +\| 33 +\| 1\.08 × paced floor p50 /);
+    expect(text).toContain("Verification phase: 40 Durable Object requests (OrderObject 16, ShardWriter 12, VerificationObject 12) for 4 verifications approved");
+  });
+
+  it("says so when the build has no verifications", () => {
+    const run = aRun({ verify: false });
+    expect(benchMarkdown(run, benchFigures(run))).toMatch(/\| Paced 4\/s: verification start \(alternating with register\) +\| – +\| – +\| – +\| – +\| – +\| no verifications API in this build /);
   });
 
   it("says so when nothing was metered", () => {
