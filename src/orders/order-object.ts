@@ -64,7 +64,12 @@ export class OrderObject extends DurableObject<Env> {
       await Promise.all([claimed?.alarmSet, this.followAlarm()]);
       await this.follow(prepared.decision);
       // One line for the registration and its claim: the status it reached, not each step to it.
-      log("registered", { shipmentId: prepared.decision.state.shipment_id, channel: order.channel, status: claimed?.status ?? prepared.decision.state.status });
+      log("registered", {
+        shipmentId: prepared.decision.state.shipment_id,
+        channel: order.channel,
+        status: claimed?.status ?? prepared.decision.state.status,
+        ...(order.verification ? { verificationId: order.verification.verificationId, message: order.verification.n } : {}),
+      });
       return claimed?.claim ? { ...prepared.decision.answer, claim: claimed.claim } : prepared.decision.answer;
     });
   }
@@ -148,6 +153,17 @@ export class OrderObject extends DurableObject<Env> {
   async verificationEnded(shipmentId: string): Promise<MessageOutcome | null> {
     const d = await this.step((row) => decideVerificationEnded(row, { shipmentId }, Date.now()));
     return d?.answer ?? null;
+  }
+
+  /**
+   * A verification's message only: its body, still sealed, while the order holds it (until its hand-over is
+   * final). The verification takes back the code it sent when its own start was cut off after this
+   * registration (src/verifications/); nothing else asks for it, and it never leaves the service.
+   */
+  async sealedBody(shipmentId: string): Promise<string | null> {
+    const row = this.store.load();
+    if (row?.shipment_id !== shipmentId || !row.verification_id) return null;
+    return this.store.sealedContent()?.body ?? null;
   }
 
   /** The delivery manifest, or null when this object holds no such shipment of this organisation. */

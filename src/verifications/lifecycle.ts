@@ -21,7 +21,6 @@ export function endSettled(row: VerificationRow, messages: readonly MessageRow[]
 
 /** When the alarm must next fire: the expiry or the fallback while pending, a retry of the end's work, then retention. */
 export function nextWake(row: VerificationRow, messages: readonly MessageRow[], now: number, retentionMs: number): number {
-  if (row.status === "starting") return row.expires_at;
   if (row.status === "pending") return Math.min(row.expires_at, row.fallback_at ?? Infinity);
   if (!endSettled(row, messages)) return now + END_RETRY_MS;
   return row.created_at + retentionMs;
@@ -36,10 +35,9 @@ export function resendRefusal(row: VerificationRow, messages: readonly MessageRo
 
 /** The GET body: never the code. Each message's status as given (GET reads the orders; the end's callback what is known here). */
 export function viewOf(row: VerificationRow, messages: readonly MessageRow[]): VerificationView {
-  const status = row.status === "starting" ? "pending" : row.status;
   return {
     verificationId: row.verification_id,
-    status,
+    status: row.status,
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
     expiresAt: isoTime(row.expires_at),

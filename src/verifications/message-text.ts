@@ -24,6 +24,17 @@ export function withCode(template: string, code: string): string {
 }
 
 /**
+ * The code in a message made from `template` (with `codeLength` digits in place of the placeholder), or
+ * null when the message is not one made from it.
+ */
+export function codeIn(message: string, template: string, codeLength: number): string | null {
+  const at = template.indexOf(CODE_PLACEHOLDER);
+  if (at < 0 || !message.startsWith(template.slice(0, at))) return null;
+  const code = message.slice(at, at + codeLength);
+  return /^[0-9]+$/.test(code) && code.length === codeLength ? code : null;
+}
+
+/**
  * The SMS as sent: the code in place, then at most one of the two formats' last lines.
  *
  * WebOTP ("Origin-bound one-time codes delivered via SMS", https://wicg.github.io/sms-one-time-codes/,

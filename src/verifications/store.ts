@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS verification (
   verification_id TEXT NOT NULL, org TEXT NOT NULL, idempotency_id TEXT NOT NULL,
   fingerprint TEXT NOT NULL, salt TEXT NOT NULL, response TEXT NOT NULL,
   channel TEXT NOT NULL,
-  status TEXT NOT NULL,                 -- starting | pending | approved | expired | max_attempts
+  status TEXT NOT NULL,                 -- pending | approved | expired | max_attempts
   attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL,
   created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, approved_at INTEGER, ended_at INTEGER,
   fallback_at INTEGER,                  -- the fallback email is due then unless an SMS was delivered (null: none, or settled)
@@ -29,7 +29,6 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE TABLE IF NOT EXISTS secret (id INTEGER PRIMARY KEY CHECK (id = 1), code TEXT NOT NULL, request TEXT NOT NULL);
 `;
 
-export type StoredStatus = VerificationStatus | "starting";
 
 export interface VerificationRow {
   verification_id: string;
@@ -39,7 +38,7 @@ export interface VerificationRow {
   salt: string;
   response: string;
   channel: Channel;
-  status: StoredStatus;
+  status: VerificationStatus;
   attempts: number;
   max_attempts: number;
   created_at: number;
@@ -63,6 +62,9 @@ export interface MessageRow {
   handed_over: number;
   ended: number;
 }
+
+/** A message as it is stored when registered: what became of it is learnt later. */
+export type NewMessage = Omit<MessageRow, "provider" | "handed_over" | "ended">;
 
 export interface Sealed {
   code: string;
@@ -110,7 +112,7 @@ export class VerificationStore {
     return this.sql.exec("SELECT * FROM messages ORDER BY n").toArray() as unknown as MessageRow[];
   }
 
-  addMessage(m: Omit<MessageRow, "provider" | "handed_over" | "ended">): void {
+  addMessage(m: NewMessage): void {
     this.sql.exec(
       "INSERT INTO messages (n, kind, shipment_id, channel, resend_key, response, status) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (n) DO NOTHING",
       m.n,
@@ -125,6 +127,7 @@ export class VerificationStore {
 
   /** What became of a message, as far as it is known here; a known status is never replaced by an unknown one. */
   updateMessage(shipmentId: string, patch: { status?: RecipientStatus; provider?: string | null; handedOver?: boolean; ended?: boolean }): void {
+    if (!this.schemaExists()) return;
     this.sql.exec(
       `UPDATE messages SET status = COALESCE(?, status), provider = COALESCE(?, provider), handed_over = MAX(handed_over, ?), ended = MAX(ended, ?) WHERE shipment_id = ?`,
       patch.status ?? null,
@@ -138,11 +141,6 @@ export class VerificationStore {
   /** Retention is over: after `deleteAll` the object holds nothing. */
   forgotten(): void {
     this.hasSchema = false;
-  }
-
-  /** Deletes a verification whose first message was refused: nothing of it stays. */
-  dropAll(): void {
-    this.sql.exec("DELETE FROM secret; DELETE FROM messages; DELETE FROM verification");
   }
 
   private schemaExists(): boolean {

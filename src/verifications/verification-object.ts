@@ -23,8 +23,9 @@ import { shardOf, shardWriter } from "../store/shards";
 import { sameCode, makeCode } from "./code";
 import { decideCheck, decideExpiry, type CheckAnswer, type CheckState } from "./decide/check";
 import { deliveryProvenByApproval, endChange, endSettled, isEnded, nextWake, resendRefusal, viewOf, type ResendRefusal } from "./lifecycle";
+import { codeIn } from "./message-text";
 import { canonicalRequest, channelOf, messageOrder, type MessageKind, type VerificationRequest } from "./request";
-import { VerificationStore, type VerificationRow } from "./store";
+import { VerificationStore, type NewMessage, type VerificationRow } from "./store";
 
 /** The 201 body of a verification. */
 export interface VerificationCreated {
@@ -51,24 +52,18 @@ export class VerificationObject extends DurableObject<Env> {
   private code: string | null = null;
   /** The end's work under way (finish), so the alarm and the check that ended it do not both run it. */
   private finishing: Promise<void> | null = null;
-  /** The alarm a new verification set with its insert. */
-  private alarmSet: Promise<void> = Promise.resolve();
 
   /**
-   * Starts the verification once: makes and seals the code, then registers its first message. The same
-   * request again gets the stored answer; a different one under the key is a conflict. A start that a
-   * failure cut off continues, with the same code, when the request is repeated; one refused by a limit
-   * leaves nothing behind.
+   * Starts the verification once (startNew). The same request again gets the stored answer; a different
+   * one under the key is a conflict.
    */
   async start(org: string, verificationId: string, request: VerificationRequest, traceId?: string): Promise<StartOutcome> {
     const stored = this.store.load();
-    if (stored && stored.status !== "starting") return this.existing(stored, request);
+    if (stored) return this.existing(stored, request);
     return this.ctx.blockConcurrencyWhile(async () => {
-      let row = this.store.load();
-      if (row && row.status !== "starting") return this.existing(row, request);
-      if (row && !(await this.sameRequest(row, request))) return { kind: "conflict" as const };
-      row ??= await this.prepare(org, verificationId, request, Date.now());
-      return this.sendFirst(row, request, traceId);
+      const row = this.store.load(); // another start may have stored it while this one waited
+      if (row) return this.existing(row, request);
+      return this.startNew(org, verificationId, request, traceId, Date.now());
     });
   }
 
@@ -132,7 +127,7 @@ export class VerificationObject extends DurableObject<Env> {
       const row = this.store.load();
       if (!row) return;
       const now = Date.now();
-      if ((row.status === "pending" || row.status === "starting") && now >= row.expires_at) {
+      if (row.status === "pending" && now >= row.expires_at) {
         this.end(row, { ...row, ...expired(row, now), ended_at: now });
       } else if (row.status === "pending" && row.fallback_at !== null && now >= row.fallback_at) {
         await this.fallbackDue(row);
@@ -158,28 +153,46 @@ export class VerificationObject extends DurableObject<Env> {
     return (await compareRequestFingerprint(contentKeysOf(this.env), row, canonicalRequest(request))).same;
   }
 
-  /** The code made and sealed, with the request, before any message is registered, so a repeat of a start cut off sends the same code. */
-  private async prepare(org: string, verificationId: string, request: VerificationRequest, now: number): Promise<VerificationRow> {
-    const code = makeCode(request.codeLength);
+  /**
+   * A new verification: the code is made, its first message registered, and only then is anything stored
+   * here. An object's outgoing calls wait until its earlier writes are durable (its output gate), so a
+   * write before the registration would hold it up; the sealing runs beside it instead. A start that is
+   * refused leaves nothing; one cut off after its message was registered and repeated finds that message,
+   * and takes its code back from the order (recoveredCode), so the person's code is the one kept.
+   */
+  private async startNew(org: string, verificationId: string, request: VerificationRequest, traceId: string | undefined, now: number): Promise<StartOutcome> {
+    const made = makeCode(request.codeLength);
     const salt = crypto.randomUUID();
-    const [sealedCode, sealedRequest, fingerprint] = await Promise.all([
-      sealContent(this.env.CONTENT_KEY, sealedAs(verificationId, "code"), code),
-      sealContent(this.env.CONTENT_KEY, sealedAs(verificationId, "request"), JSON.stringify(request)),
+    const expiresAt = now + request.timeToLiveInSeconds * 1000;
+    const [outcome, fingerprint, sealedRequest, sealedMade] = await Promise.all([
+      this.registerMessage(org, verificationId, expiresAt, request, made, 1, "first", traceId),
       requestFingerprint(this.env.CONTENT_KEY, canonicalRequest(request), salt),
+      sealContent(this.env.CONTENT_KEY, sealedAs(verificationId, "request"), JSON.stringify(request)),
+      sealContent(this.env.CONTENT_KEY, sealedAs(verificationId, "code"), made),
     ]);
+    if (outcome.kind !== "sent") return outcome;
+    const recovered = outcome.existed ? await this.recoveredCode(outcome.shipmentId, request) : null;
+    const code = recovered ?? made;
+    const sealedCode = recovered ? await sealContent(this.env.CONTENT_KEY, sealedAs(verificationId, "code"), recovered) : sealedMade;
+    const response: VerificationCreated = {
+      verificationId,
+      shipmentId: outcome.shipmentId,
+      expiresAt: isoTime(expiresAt),
+      ...(request.sendersReference !== undefined ? { sendersReference: request.sendersReference } : {}),
+    };
     const row: VerificationRow = {
       verification_id: verificationId,
       org,
       idempotency_id: request.idempotencyId,
       fingerprint,
       salt,
-      response: "",
+      response: JSON.stringify(response),
       channel: request.channel,
-      status: "starting",
+      status: "pending",
       attempts: 0,
       max_attempts: request.maxAttempts,
       created_at: now,
-      expires_at: now + request.timeToLiveInSeconds * 1000,
+      expires_at: expiresAt,
       approved_at: null,
       ended_at: null,
       fallback_at: request.channel === "sms" && request.fallbackEmail ? now + request.fallbackEmail.afterSeconds * 1000 : null,
@@ -187,68 +200,71 @@ export class VerificationObject extends DurableObject<Env> {
       end_sent: 0,
     };
     this.store.insert(row, { code: sealedCode, request: sealedRequest });
+    this.store.addMessage(outcome.message);
     this.code = code;
-    // Set in the same step as the insert, so it is committed with it; awaited with the first message.
-    this.alarmSet = this.followAlarm();
-    return row;
+    // Logged once, by its first message's order ("registered", with the verification's id).
+    await this.followAlarm();
+    return { kind: outcome.existed ? "replayed" : "created", response };
   }
 
-  private async sendFirst(row: VerificationRow, request: VerificationRequest, traceId?: string): Promise<StartOutcome> {
-    const sent = await this.sendMessage(row, "first", traceId, null, request);
-    if (sent.kind === "refused") {
-      // Refused before anything was stored by the order: nothing of this verification stays.
-      this.store.dropAll();
-      this.code = null;
-      await this.alarms.delete();
-      return sent;
+  /**
+   * The code in the first message an earlier, cut-off start registered: its order still holds the sealed
+   * body until its hand-over; opened here, in memory only. Null once the body is gone (the message went
+   * out with a code this object never kept: the person needs a resend, which sends the code kept now).
+   */
+  private async recoveredCode(shipmentId: string, request: VerificationRequest): Promise<string | null> {
+    const sealed = await orderStubForShipment(this.env, shipmentId).sealedBody(shipmentId);
+    if (sealed === null) {
+      log("verification.first_code_lost", { shipmentId });
+      return null;
     }
-    if (sent.kind !== "sent") return sent; // unavailable: kept as starting, so a retry sends the same code
-    const response: VerificationCreated = {
-      verificationId: row.verification_id,
-      shipmentId: sent.shipmentId,
-      expiresAt: isoTime(row.expires_at),
-      ...(request.sendersReference !== undefined ? { sendersReference: request.sendersReference } : {}),
-    };
-    this.store.save(row, { ...row, status: "pending", response: JSON.stringify(response) });
-    await Promise.all([this.alarmSet, this.followAlarm()]);
-    log("verification.started", { verificationId: row.verification_id, shipmentId: sent.shipmentId, channel: row.channel });
-    return { kind: "created", response };
+    const body = await openContent(contentKeysOf(this.env), shipmentId, sealed);
+    return codeIn(body, request.channel === "sms" ? request.message : request.body, request.codeLength);
   }
 
   // ── Messages ──────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Registers the verification's next message as an order (the code in its sealed body) and starts its
-   * first attempt here, so this object learns which provider took it. Called with concurrency blocked.
+   * Registers a message of the verification as an order (the code in its sealed body) and starts its
+   * first attempt here, so this object learns which provider took it. `existed`: an earlier try had
+   * registered it (a conflict too: its deadline was counted from then). The caller stores the message.
    */
-  private async sendMessage(
-    row: VerificationRow,
+  private async registerMessage(
+    org: string,
+    verificationId: string,
+    expiresAt: number,
+    request: VerificationRequest,
+    code: string,
+    n: number,
     kind: MessageKind,
     traceId: string | undefined,
-    resendKey: string | null,
-    known?: VerificationRequest,
-  ): Promise<{ kind: "sent"; shipmentId: string } | Registration> {
-    // The first message of a start in this instance has both at hand; any later one opens them.
-    const opened = known && this.code !== null ? { code: this.code, request: known } : await this.openSecret(row);
-    if (!opened) return { kind: "unavailable" };
-    const { request } = opened;
-    const n = (this.store.messages().at(-1)?.n ?? 0) + 1;
-    const plan = { verificationId: row.verification_id, n, kind, code: opened.code, expiresAt: row.expires_at, now: Date.now() };
+    resendKey: string | null = null,
+  ): Promise<{ kind: "sent"; shipmentId: string; existed: boolean; message: NewMessage } | Registration> {
+    const plan = { verificationId, n, kind, code, expiresAt, now: Date.now() };
     const order = messageOrder(request, plan, { smsSender: this.env.DEFAULT_SMS_SENDER, emailSender: this.env.DEFAULT_EMAIL_SENDER, smsProviders: smsProviderNames(this.env) });
-    const outcome = await registerAndDispatch(this.env, row.org, order, {
+    const outcome = await registerAndDispatch(this.env, org, order, {
       waitUntil: (work) => this.ctx.waitUntil(work),
       traceId,
       handedOver: (shipmentId, result) => this.handedOver(shipmentId, result),
     });
     if (outcome.kind === "refused" || outcome.kind === "unavailable") return outcome;
-    // A conflict here is this message registered by an earlier try (its deadline counted from then): the same message.
     const response: OrderResponse | undefined = outcome.response;
     if (!response) return { kind: "unavailable" };
     const channel = channelOf(request, kind);
     const shipmentId = response.notification.shipmentId;
-    this.store.addMessage({ n, kind, shipment_id: shipmentId, channel, resend_key: resendKey, response: JSON.stringify(response), status: channel === "sms" ? "SMS_New" : "Email_New" });
-    if (kind !== "first") log("verification.message", { verificationId: row.verification_id, shipmentId, kind, channel });
-    return { kind: "sent", shipmentId };
+    const message = { n, kind, shipment_id: shipmentId, channel, resend_key: resendKey, response: JSON.stringify(response), status: channel === "sms" ? ("SMS_New" as const) : ("Email_New" as const) };
+    return { kind: "sent", shipmentId, existed: outcome.kind !== "created", message };
+  }
+
+  /** The verification's next message (a resend, the fallback), from its sealed code and request. Called with concurrency blocked. */
+  private async sendMessage(row: VerificationRow, kind: "resend" | "fallback", traceId: string | undefined, resendKey: string | null = null): Promise<{ kind: "sent"; shipmentId: string } | Registration> {
+    const opened = await this.openSecret(row);
+    if (!opened) return { kind: "unavailable" };
+    const n = (this.store.messages().at(-1)?.n ?? 0) + 1;
+    const sent = await this.registerMessage(row.org, row.verification_id, row.expires_at, opened.request, opened.code, n, kind, traceId, resendKey);
+    if (sent.kind !== "sent") return sent;
+    this.store.addMessage(sent.message);
+    return { kind: "sent", shipmentId: sent.shipmentId };
   }
 
   /** What the first attempt at a message came to: the provider that took it, or its failure (then the fallback). */
@@ -264,8 +280,7 @@ export class VerificationObject extends DurableObject<Env> {
   private async fallbackAfterFailure(shipmentId: string): Promise<void> {
     const row = this.store.load();
     const message = this.store.messages().find((m) => m.shipment_id === shipmentId);
-    // "starting": the first attempt can fail before the start's own save; sendFallback waits for it, then judges.
-    if ((row?.status === "pending" || row?.status === "starting") && row.fallback_at !== null && message?.channel === "sms") await this.sendFallback();
+    if (row?.status === "pending" && row.fallback_at !== null && message?.channel === "sms") await this.sendFallback();
   }
 
   /** The fallback's time has come: unless an SMS was delivered meanwhile (each order is asked), the email goes. */
@@ -286,7 +301,7 @@ export class VerificationObject extends DurableObject<Env> {
     await this.ctx.blockConcurrencyWhile(async () => {
       const row = this.store.load();
       if (row?.status !== "pending" || row.fallback_at === null) return; // ended, or settled by another call
-      const sent = await this.sendMessage(row, "fallback", undefined, null);
+      const sent = await this.sendMessage(row, "fallback", undefined);
       const now = this.store.load()!;
       if (sent.kind === "unavailable") {
         this.store.save(now, { ...now, fallback_at: Date.now() + 5_000 });
@@ -332,10 +347,7 @@ export class VerificationObject extends DurableObject<Env> {
       const outcome = await orderStubForShipment(this.env, m.shipment_id).verificationEnded(m.shipment_id);
       this.store.updateMessage(m.shipment_id, { ended: true, ...(outcome ? { status: outcome.status, provider: outcome.provider, handedOver: outcome.handedOver } : {}) });
     }
-    if (row.end_sent === 0 && row.response === "") {
-      // A start cut off and never repeated: no caller knows of it, so nothing counts it or is called back.
-      this.store.save(row, { ...row, end_sent: 1 });
-    } else if (row.end_sent === 0) {
+    if (row.end_sent === 0) {
       const messages = this.store.messages();
       const proven = deliveryProvenByApproval(row, messages);
       if (proven) noteArrived(this.env, proven.provider, proven.shipmentId);
@@ -357,7 +369,7 @@ export class VerificationObject extends DurableObject<Env> {
   // ── Helpers ───────────────────────────────────────────────────────────────────────────────────
 
   private owns(row: VerificationRow | null, org: string, verificationId: string): row is VerificationRow {
-    return row !== null && row.org === org && row.verification_id === verificationId && row.status !== "starting";
+    return row !== null && row.org === org && row.verification_id === verificationId;
   }
 
   /** The code, opened once while pending (the request stays sealed); null once it is erased. */
@@ -399,7 +411,7 @@ export class VerificationObject extends DurableObject<Env> {
 
 function checkStateOf(row: VerificationRow): CheckState {
   return {
-    status: row.status === "starting" ? "pending" : row.status,
+    status: row.status,
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
     expiresAtMs: row.expires_at,

@@ -45,7 +45,6 @@ const message = (n: number, patch: Partial<MessageRow> = {}): MessageRow => ({
 describe("when the verification's alarm fires next", () => {
   const now = T0 + 1_000;
   it.each([
-    ["a start cut off: at the expiry (then it is ended)", row({ status: "starting" }), [], T0 + 300_000],
     ["pending: at the expiry", row(), [], T0 + 300_000],
     ["pending with a fallback due first: at the fallback", row({ fallback_at: T0 + 30_000 }), [], T0 + 30_000],
     ["ended, the end not yet handed on: soon", row({ status: "approved" }), [message(1, { ended: 1 })], now + END_RETRY_MS],
@@ -63,7 +62,7 @@ describe("a resend", () => {
     expect(resendRefusal(row(), [message(1), message(2), message(3)], T0)).toBe("too_many");
   });
   it("never once no code can be approved, nor past the expiry before the alarm has ended it", () => {
-    for (const status of ["approved", "expired", "max_attempts", "starting"] as const) expect(resendRefusal(row({ status }), [message(1)], T0)).toBe("not_pending");
+    for (const status of ["approved", "expired", "max_attempts"] as const) expect(resendRefusal(row({ status }), [message(1)], T0)).toBe("not_pending");
     expect(resendRefusal(row(), [message(1)], T0 + 300_000)).toBe("not_pending");
   });
 });
@@ -110,8 +109,7 @@ describe("what the end tells", () => {
     });
   });
 
-  it("GET shows a refused fallback by its limit code, and a start still under way as pending", () => {
+  it("GET shows a refused fallback by its limit code", () => {
     expect(viewOf(row({ fallback_refused: "NOT-10003" }), []).fallbackRefused).toBe("NOT-10003");
-    expect(viewOf(row({ status: "starting" }), []).status).toBe("pending");
   });
 });

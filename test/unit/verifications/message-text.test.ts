@@ -1,7 +1,7 @@
 // The message as sent: the code in place of `{code}`, and for an SMS at most one of WebOTP's last line
 // and Android's app hash line; and what fits in the SMS Retriever's 140 bytes.
 import { describe, expect, it } from "vitest";
-import { CODE_PLACEHOLDER, countPlaceholders, fitsSmsRetriever, smsText, webOtpLine, withCode } from "../../../src/verifications/message-text";
+import { CODE_PLACEHOLDER, codeIn, countPlaceholders, fitsSmsRetriever, smsText, webOtpLine, withCode } from "../../../src/verifications/message-text";
 
 describe("countPlaceholders", () => {
   it.each([
@@ -82,5 +82,16 @@ describe("fitsSmsRetriever: the whole SMS in 140 bytes, one segment", () => {
     const over = smsText(`${"x".repeat(143)}{code}`, "123456", { androidAppHash: "FA+9qCX9VSu" });
     expect([fits.length, over.length]).toEqual([160, 161]);
     expect([fitsSmsRetriever(fits), fitsSmsRetriever(over)]).toEqual([true, false]);
+  });
+});
+
+describe("codeIn: the code in a message made from a template", () => {
+  it("finds the code where the template had its placeholder, with a WebOTP line after it", () => {
+    expect(codeIn("Your code is 428516.\n@login.example.no #428516", "Your code is {code}.", 6)).toBe("428516");
+    expect(codeIn("<p>1234567890</p>", "<p>{code}</p>", 10)).toBe("1234567890");
+  });
+  it("answers null for a message not made from it", () => {
+    expect(codeIn("Din kode er 428516.", "Your code is {code}.", 6)).toBeNull();
+    expect(codeIn("Your code is 42851.", "Your code is {code}.", 6)).toBeNull();
   });
 });
