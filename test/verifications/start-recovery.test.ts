@@ -10,7 +10,9 @@ import { checkAnswerOf, checkCode, postSmsVerification, smsVerification, SMS_TEM
 
 describe("a start cut off after its first message was registered", () => {
   it("is answered when repeated, and approves the code the message carries, not a new one", async () => {
-    const request = smsVerification({ phoneNumber: "+4740000003" }); // accepted, never reported: the message stays as registered
+    // Every attempt to this sandbox number fails for now (transient): however late the order's own alarm
+    // dispatches it, the message stays unsent and its body sealed in the order, as a cut-off start leaves it.
+    const request = smsVerification({ phoneNumber: "+4740000005" });
     const verificationId = await verificationIdFor("ttd", request.idempotencyId);
     // What the cut-off start did: its first message registered with its code, nothing stored in the verification.
     const kept: VerificationRequest = {
@@ -20,7 +22,7 @@ describe("a start cut off after its first message was registered", () => {
       timeToLiveInSeconds: 300,
       codeLength: 6,
       maxAttempts: 5,
-      phoneNumber: "+4740000003",
+      phoneNumber: "+4740000005",
       sender: "Altinn",
       message: SMS_TEMPLATE,
     };
