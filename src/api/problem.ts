@@ -1,5 +1,6 @@
 // One error envelope: every failure leaves the service as application/problem+json (RFC 9457).
-import { OVERLOADED_RETRY_AFTER_SECONDS } from "../retry/overloaded";
+import { logError } from "../log";
+import { isOverloaded, OVERLOADED_RETRY_AFTER_SECONDS } from "../retry/overloaded";
 
 /**
  * Every problem code, once: its status, its short title and what it means. NOT-00003 and NOT-00004 are
@@ -131,6 +132,19 @@ export class ApiError extends Error {
     const error = new ApiError(PROBLEMS[code].status, options);
     (error as { code?: ProblemCode }).code = code;
     return error;
+  }
+}
+
+/**
+ * A store or Durable Object that failed (or was overloaded) where the route needs its answer: logged,
+ * and answered 503 NOT-00004 with `detail`, never 500.
+ */
+export async function orUnavailable<T>(what: string, traceId: string, detail: string, work: () => PromiseLike<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    logError(what, error, { traceId });
+    throw dependencyFailed(detail, isOverloaded(error));
   }
 }
 

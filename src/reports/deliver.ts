@@ -8,6 +8,7 @@ import { noteFinalReport } from "../providers/failover/health-client";
 import type { ProviderOutcome } from "../providers/outcome";
 import { backoff } from "../retry/backoff";
 import { isOverloaded, OVERLOADED_QUEUE_RETRY } from "../retry/overloaded";
+import { isUuid } from "../encoding/uuid";
 
 /** A report whose order was overloaded reaches the queue with the overloaded backoff's first wait. */
 const OVERLOADED_REPORT_DELAY_SECONDS = backoff(OVERLOADED_QUEUE_RETRY, 0) / 1000;
@@ -25,10 +26,9 @@ export interface DeliveryReport {
   smsProvider?: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function deliverReport(env: Env, report: DeliveryReport): Promise<ReportResult> {
-  if (!UUID.test(report.shipmentId)) return { kind: "unknown" }; // no shipment of ours: wake no object for it
+  if (!isUuid(report.shipmentId)) return { kind: "unknown" }; // no shipment of ours: wake no object for it
   let stub;
   try {
     stub = report.orderRef ? orderStubByRef(env, report.orderRef) : orderStubForShipment(env, report.shipmentId);

@@ -5,29 +5,18 @@ import { orderStubForShipment } from "../../orders/order-key";
 import { FeedEntrySchema, ShipmentSchema } from "../../orders/schemas";
 import { database, shardOf } from "../../store/shards";
 import { readFeed } from "../../store/shipments";
-import { logError } from "../../log";
 import { BASE_PATH, type AppEnv } from "../context";
-import { ApiError, dependencyFailed } from "../problem";
-import { isOverloaded } from "../../retry/overloaded";
+import { ApiError, orUnavailable } from "../problem";
+import { isUuid } from "../../encoding/uuid";
 import { notFoundResponse, problemResponses } from "../responses";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function notFound(): never {
   throw ApiError.of("NOT-00003", { detail: "No such shipment for this organisation." });
 }
 
 export const MAX_FEED_PAGE = 500;
-
-/** A store that failed on a read path: 503, never 500. */
-async function orUnavailable<T>(what: string, traceId: string, read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    logError(what, error, { traceId });
-    throw dependencyFailed("A dependency failed; try again shortly.", isOverloaded(error));
-  }
-}
+const READ_FAILED = "A dependency failed; try again shortly.";
 
 const FeedQuerySchema = z.object({
   seq: z.coerce
@@ -70,7 +59,7 @@ export function registerShipmentRoutes(app: OpenAPIHono<AppEnv>) {
       const size = Math.min(MAX_FEED_PAGE, Math.max(1, pageSize));
       const order = orderBy.toLowerCase() === "desc" ? "Desc" : "Asc";
       const org = c.get("org");
-      const entries = await orUnavailable("feed.read_failed", c.get("traceId"), async () =>
+      const entries = await orUnavailable("feed.read_failed", c.get("traceId"), READ_FAILED, async () =>
         readFeed(database(c.env, await shardOf(c.env, org)), org, seq, size, order),
       );
       return c.json(entries, 200);
@@ -95,9 +84,9 @@ export function registerShipmentRoutes(app: OpenAPIHono<AppEnv>) {
     }),
     async (c) => {
       const { shipmentId } = c.req.valid("param");
-      if (!UUID.test(shipmentId)) notFound();
+      if (!isUuid(shipmentId)) notFound();
       const id = shipmentId.toLowerCase();
-      const shipment = await orUnavailable("shipment.read_failed", c.get("traceId"), () => orderStubForShipment(c.env, id).manifest(c.get("org"), id));
+      const shipment = await orUnavailable("shipment.read_failed", c.get("traceId"), READ_FAILED, () => orderStubForShipment(c.env, id).manifest(c.get("org"), id));
       return shipment ? c.json(shipment, 200) : notFound();
     },
   );

@@ -19,22 +19,21 @@ import {
 import type { CheckOutcome, ResendOutcome, StartOutcome } from "../../verifications/verification-object";
 import type { VerificationView } from "../../status/verification";
 import { checkRefusal, countCheck } from "../../limits/check-rate";
-import { logError } from "../../log";
-import { isOverloaded } from "../../retry/overloaded";
 import { BASE_PATH, type AppContext, type AppEnv } from "../context";
 import { jsonBody } from "../middleware";
 import { caseInsensitive } from "../property-names";
-import { ApiError, dependencyFailed } from "../problem";
+import { ApiError, dependencyFailed, orUnavailable } from "../problem";
+import { isUuid } from "../../encoding/uuid";
 import { orderProblemResponses, problem, problemResponses, requestBodyProblemResponses } from "../responses";
 import { limitRefusalError, checkEmailSender } from "./orders";
 
 const PATH = `${BASE_PATH}/future/verifications`;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TAGS = ["Verifications"];
 
 const notFound = () => ApiError.of("NOT-20002", { detail: "No such verification for this organisation." });
 const notFoundResponse = { 404: problem("Code `NOT-20002`: no such verification for the caller's organisation.", 404, { code: "NOT-20002", detail: "No such verification for this organisation." }) };
-const unavailable = (overloaded?: boolean) => dependencyFailed("A dependency failed; nothing was sent. Retry with the same idempotencyId.", overloaded);
+const UNAVAILABLE = "A dependency failed; nothing was sent. Retry with the same idempotencyId.";
+const unavailable = (overloaded?: boolean) => dependencyFailed(UNAVAILABLE, overloaded);
 
 // Property names are read case-insensitively, as on every route of this API.
 const SMS_REQUEST = caseInsensitive(SmsVerificationSchema);
@@ -46,19 +45,12 @@ const idParam = z.object({ verificationId: z.string().openapi({ example: "6c8a1f
 
 /** The verification's object by its id; an id that is not a UUID is simply not found. */
 function stubOf(c: AppContext, id: string) {
-  if (!UUID.test(id)) throw notFound();
+  if (!isUuid(id)) throw notFound();
   return { id: id.toLowerCase(), stub: verificationStub(c.env, id.toLowerCase()) };
 }
 
 /** A call to a verification's object: a failure is a 503 (with Retry-After when it was overloaded), never a 500. */
-async function call<T>(c: AppContext, what: string, work: () => PromiseLike<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    logError(what, error, { traceId: c.get("traceId") });
-    throw unavailable(isOverloaded(error));
-  }
-}
+const call = <T>(c: AppContext, what: string, work: () => PromiseLike<T>): Promise<T> => orUnavailable(what, c.get("traceId"), UNAVAILABLE, work);
 
 const created = {
   201: {
